@@ -1,0 +1,79 @@
+"""The Loket Flask application."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import BASE_DIR, Config
+
+from .db import configure_engine, engine_options, normalise_url
+from .extensions import babel, csrf, db, login, migrate, socketio
+
+
+def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
+    """Create the app. ``config`` is a Config instance (default: from the environment);
+    ``async_mode`` overrides ``ASYNC_MODE`` (the CLI uses "threading").
+    """
+    cfg = config or Config()
+    app = Flask(__name__, instance_path=str(cfg.INSTANCE_DIR))
+    app.config.from_object(cfg)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    )
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+
+    from . import i18n
+
+    i18n.init_app(app, babel)
+
+    from . import security
+    from .auth import init_app as init_auth
+
+    security.init_app(app)  # first: marks read-only requests before anything queries
+    init_auth(app, login)
+
+    mode = async_mode or app.config["ASYNC_MODE"]
+    socketio.init_app(
+        app,
+        async_mode=mode,
+        message_queue=app.config["MESSAGE_QUEUE_URL"],
+        ping_interval=20,
+        ping_timeout=20,
+        max_http_buffer_size=64 * 1024,
+        logger=False,
+        engineio_logger=False,
+    )
+
+    from . import errors, realtime
+
+    errors.init_app(app)
+    realtime.init_app(app, socketio)
+
+    from .api.parsing import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
+
+    from .api import bp as api_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(main_bp)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,142 @@
+"""Routes that change tickets and counters. Each parses, calls one domain function, commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, url_for
+from werkzeug.wrappers import Response
+
+from .. import queue
+from ..auth import require_actor
+from ..extensions import db
+from ..models import STAGES, Ticket
+from ..queue.states import BLOCK_REASONS
+from . import bp
+from .parsing import field, json_body
+from .serialize import ticket_json
+
+
+def _reply(ticket: Ticket, status: int = 200, headers: dict | None = None) -> Response:
+    """Serialise inside the transaction, then commit; events go out after the commit."""
+    now = queue.utcnow()
+    payload = ticket_json(ticket, *queue.estimate(db.session, ticket, now))
+    db.session.commit()
+    response = jsonify(payload)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+@bp.post("/offices/<office>/tickets")
+def issue_ticket(office: str) -> Response:
+    actor = require_actor()
+    body = json_body()
+    service = field(body, "service", str, required=True, max_length=8)
+    priority = field(body, "priority", bool, default=False)
+    found = queue.office_by_slug(db.session, office)
+    ticket = queue.issue(db.session, found, service.strip().upper(), priority=priority,
+                         now=queue.utcnow(), actor=actor)
+    return _reply(ticket, 201, {"Location": url_for("api.get_ticket", ticket_id=ticket.id)})
+
+
+@bp.get("/tickets/<id:ticket_id>")
+def get_ticket(ticket_id: int) -> Response:
+    actor = require_actor()
+    queue.require(actor, "staff_view")
+    ticket = queue.ticket_by_id(db.session, ticket_id)
+    queue.require(actor, "staff_view", ticket.office_id)
+    return jsonify(ticket_json(ticket, *queue.estimate(db.session, ticket, queue.utcnow())))
+
+
+@bp.post("/counters/<id:counter_id>/call-next")
+def call_next(counter_id: int) -> Response:
+    actor = require_actor()
+    ticket = queue.call_next(db.session, counter_id, now=queue.utcnow(), actor=actor)
+    if ticket is None:
+        db.session.commit()  # a day rollover may have happened
+        return Response(status=204)
+    return _reply(ticket)
+
+
+def _simple_move(move: Any, ticket_id: int) -> Response:
+    actor = require_actor()
+    json_body(required=False)  # a body is optional, but when sent it must be JSON
+    return _reply(move(db.session, ticket_id, now=queue.utcnow(), actor=actor))
+
+
+@bp.post("/tickets/<id:ticket_id>/recall")
+def recall(ticket_id: int) -> Response:
+    return _simple_move(queue.recall, ticket_id)
+
+
+@bp.post("/tickets/<id:ticket_id>/start")
+def start(ticket_id: int) -> Response:
+    return _simple_move(queue.start, ticket_id)
+
+
+@bp.post("/tickets/<id:ticket_id>/finish")
+def finish(ticket_id: int) -> Response:
+    return _simple_move(queue.finish, ticket_id)
+
+
+@bp.post("/tickets/<id:ticket_id>/no-show")
+def no_show(ticket_id: int) -> Response:
+    return _simple_move(queue.no_show, ticket_id)
+
+
+@bp.post("/tickets/<id:ticket_id>/requeue")
+def requeue(ticket_id: int) -> Response:
+    return _simple_move(queue.requeue, ticket_id)
+
+
+@bp.post("/tickets/<id:ticket_id>/cancel")
+def cancel(ticket_id: int) -> Response:
+    actor = require_actor()
+    body = json_body(required=False)
+    note = field(body, "note", str, max_length=500)
+    return _reply(queue.cancel(db.session, ticket_id, now=queue.utcnow(), actor=actor, note=note))
+
+
+@bp.post("/tickets/<id:ticket_id>/transfer")
+def transfer(ticket_id: int) -> Response:
+    actor = require_actor()
+    body = json_body()
+    service = field(body, "service", str, required=True, max_length=8)
+    return _reply(queue.transfer(db.session, ticket_id, service.strip().upper(),
+                                 now=queue.utcnow(), actor=actor))
+
+
+@bp.post("/tickets/<id:ticket_id>/stage")
+def stage(ticket_id: int) -> Response:
+    actor = require_actor()
+    body = json_body()
+    target = field(body, "stage", str, required=True, choices=STAGES)
+    note = field(body, "note", str, max_length=500)
+    reason = field(body, "reason", str, choices=BLOCK_REASONS)
+    return _reply(queue.set_stage(db.session, ticket_id, target, now=queue.utcnow(), actor=actor,
+                                  note=note, reason=reason))
+
+
+def _counter_state(counter_id: int, is_open: bool) -> Response:
+    actor = require_actor()
+    counter = queue.set_counter_open(db.session, counter_id, is_open, now=queue.utcnow(),
+                                     actor=actor)
+    payload = {
+        "id": counter.id, "number": counter.number, "name": counter.name,
+        "services": [link.service.code for link in counter.links], "open": counter.is_open,
+        "call_order": counter.call_order,
+    }
+    db.session.commit()
+    return jsonify(payload)
+
+
+@bp.post("/counters/<id:counter_id>/pause")
+def pause(counter_id: int) -> Response:
+    return _counter_state(counter_id, False)
+
+
+@bp.post("/counters/<id:counter_id>/resume")
+def resume(counter_id: int) -> Response:
+    return _counter_state(counter_id, True)

@@ -1,0 +1,79 @@
+"""Reading request bodies with a clear sentence for every way they can be wrong."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+from flask_babel import gettext
+from werkzeug.routing import BaseConverter
+
+from ..errors import ApiError
+
+MAX_ID = 2**31 - 1
+_MISSING = object()
+
+
+class IdConverter(BaseConverter):
+    """A positive database id; anything else (or too large for the column) is a plain 404."""
+
+    regex = r"[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_ID:
+            from werkzeug.routing import ValidationError
+
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
+def json_body(required: bool = True) -> dict[str, Any]:
+    """The request's JSON object. Raises ApiError 400 (missing or not JSON) or 422 (not an
+    object)."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise ApiError(400, "bad_request", gettext("The request needs a JSON body."))
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_request", gettext("The body is not valid JSON.")) from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_body", gettext("The JSON body must be an object."))
+    return body
+
+
+def field(body: dict[str, Any], name: str, kind: type, *, required: bool = False,
+          default: Any = None, max_length: int | None = None,
+          choices: tuple[str, ...] | None = None) -> Any:
+    """One field of ``body`` checked for type, length and allowed values.
+
+    Raises ApiError 422 (``invalid_field``) with a sentence naming the field.
+    """
+    value = body.get(name, _MISSING)
+    if value is _MISSING or value is None:
+        if required:
+            raise ApiError(422, "invalid_field",
+                           gettext("The field %(field)s is required.", field=name))
+        return default
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if not ok:
+        names = {str: gettext("text"), bool: gettext("true or false"), int: gettext("a number")}
+        raise ApiError(422, "invalid_field",
+                       gettext("The field %(field)s must be %(kind)s.", field=name,
+                               kind=names.get(kind, kind.__name__)))
+    if max_length is not None and isinstance(value, str) and len(value) > max_length:
+        raise ApiError(422, "invalid_field",
+                       gettext("The field %(field)s is too long (at most %(max)s characters).",
+                               field=name, max=max_length))
+    if choices is not None and value not in choices:
+        raise ApiError(422, "invalid_field",
+                       gettext("The field %(field)s must be one of: %(choices)s.", field=name,
+                               choices=", ".join(choices)))
+    return value

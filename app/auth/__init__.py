@@ -1,0 +1,86 @@
+"""Who is asking: a bearer token (devices, scripts) or a signed-in browser session (with CSRF).
+
+``identify`` runs before every request: it resolves the user in a read-only transaction, keeps
+an ``Actor`` for the domain in ``g.actor``, and checks the CSRF token of browser writes.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, request
+from flask_babel import gettext
+from flask_login import LoginManager, current_user
+
+from ..db import reading
+from ..errors import ApiError
+from ..extensions import csrf, db
+from ..models import User
+from ..queue import Actor
+from ..security import SAFE_METHODS
+from .tokens import user_for_token
+
+bp = Blueprint("auth", __name__)
+
+# Endpoints that never need to know the user (no database work for them).
+_ANONYMOUS_ENDPOINTS = {"static", "main.vendor"}
+
+
+def identify() -> None:
+    g.user, g.auth, g.actor = None, None, None
+    if request.endpoint in _ANONYMOUS_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization")
+    with reading():
+        if header is not None:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError(401, "unauthorized",
+                               gettext('Send the API token as "Authorization: Bearer <token>".'))
+            found = user_for_token(db.session, token.strip())
+            if found is None:
+                raise ApiError(401, "invalid_token",
+                               gettext("This API token is unknown or revoked, or its user is "
+                                       "disabled."))
+            g.user, g.auth = found[0], "token"
+        elif current_user.is_authenticated:
+            g.user, g.auth = current_user._get_current_object(), "session"
+        if g.user is not None:
+            g.actor = Actor(g.user.id, g.user.role, g.user.office_id, request.remote_addr)
+        if request.method not in SAFE_METHODS:
+            # End the read transaction: the write that follows starts afresh (BEGIN IMMEDIATE).
+            db.session.commit()
+    if request.method not in SAFE_METHODS and g.auth != "token":
+        # A bearer token is not sent by browsers on their own, so it needs no CSRF token.
+        # An anonymous API write gets its 401 from the view instead of a CSRF error.
+        if not (request.path.startswith("/api/") and g.auth is None):
+            csrf.protect()
+
+
+def require_actor(*roles: str) -> Actor:
+    """The Actor making this request. Raises ApiError 401 when nobody is signed in, and 403 when
+    ``roles`` are given and the user has none of them."""
+    if g.get("actor") is None:
+        raise ApiError(401, "unauthorized", gettext("Sign in or send a valid API token."))
+    if roles and g.actor.role not in roles:
+        raise ApiError(403, "forbidden", gettext("Your role may not do this."))
+    return g.actor
+
+
+def _load_user(user_id: str) -> User | None:
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def init_app(app: Flask, login: LoginManager) -> None:
+    login.init_app(app)
+    login.user_loader(_load_user)
+    login.login_view = "auth.login"
+    login.login_message = None
+    login.session_protection = "basic"
+    app.before_request(identify)
+
+    from . import views  # noqa: F401 - registers the routes on bp
+
+    app.register_blueprint(bp)

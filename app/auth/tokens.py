@@ -1,0 +1,45 @@
+"""API bearer tokens: shown once, stored as a SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import ApiToken, User
+
+PREFIX = "lkt_"
+# last_used_at is refreshed at most this often, so reads do not turn into writes.
+TOUCH_EVERY = timedelta(hours=1)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user: User, now: datetime, label: str = "") -> str:
+    """Create a token for ``user`` and return it; only its hash is kept."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label, created_at=now))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None:
+    """The active user and token record for ``token``, or None (unknown, revoked, disabled)."""
+    if not token.startswith(PREFIX) or len(token) > 100:
+        return None
+    row = session.execute(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row[0].active:
+        return None
+    return row[0], row[1]
+
+
+def revoke_token(session: Session, record: ApiToken, now: datetime) -> None:
+    record.revoked_at = now

@@ -1,0 +1,88 @@
+"""Sign in and out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..db import reading
+from ..extensions import db
+from ..models import User
+from .. import queue
+from . import bp
+from .users import is_locked, note_failure, note_success, password_matches
+
+# Where each role starts after signing in (the first endpoint that exists).
+_HOME = {
+    "admin": ("admin.index",),
+    "operator": ("counter.index",),
+    "clerk": ("station.print_list",),
+    "kiosk": ("kiosk.page",),
+    "display": ("display.page",),
+}
+
+
+def home_for(user: User) -> str:
+    """The page a user starts on after signing in."""
+    for endpoint in _HOME.get(user.role, ()):
+        if endpoint in current_app.view_functions:
+            if endpoint in ("kiosk.page", "display.page"):
+                if user.office is None:
+                    continue
+                return url_for(endpoint, office=user.office.slug)
+            return url_for(endpoint)
+    return url_for("main.index")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip().lower()[:64]
+        password = request.form.get("password") or ""
+        remember = request.form.get("remember") == "on"
+        now = queue.utcnow()
+        # Look up and check the password outside any write transaction: hashing is slow and
+        # must not hold SQLite's write lock.
+        with reading():
+            user = db.session.scalar(select(User).where(User.username == username))
+            db.session.commit()
+        if not username or not password:
+            error = gettext("Enter your user name and password.")
+        elif user is None or not user.active:
+            error = gettext("Wrong user name or password.")
+        elif is_locked(user, now):
+            error = gettext("Too many wrong passwords: this account is locked for a few "
+                            "minutes. Ask an administrator if you forgot your password.")
+        elif not password_matches(user, password):
+            note_failure(user, now)
+            db.session.commit()
+            error = gettext("Wrong user name or password.")
+        else:
+            note_success(user, now)
+            db.session.commit()
+            login_user(user, remember=remember or user.role in ("kiosk", "display"))
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        return render_template("auth/login.html", error=error, username=username), 401
+    return render_template("auth/login.html", error=error, username=username)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    logout_user()
+    return redirect(url_for("auth.login"))

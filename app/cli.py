@@ -1,0 +1,159 @@
+"""``flask --app wsgi loket ...``: demo data, users, API tokens, closing the day."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from . import queue
+from .auth.tokens import issue_token
+from .auth.users import create_user, set_password
+from .demo import seed
+from .extensions import db
+from .models import ROLES, Office, User
+from .queue.errors import QueueError
+
+loket = AppGroup("loket", help="Loket administration commands.")
+user_group = AppGroup("user", help="Manage staff and device accounts.")
+loket.add_command(user_group)
+
+CREDENTIALS_FILE = "demo-credentials.txt"
+
+
+def _fail(err: QueueError) -> click.ClickException:
+    db.session.rollback()
+    return click.ClickException(err.message)
+
+
+def _credentials_path() -> Path:
+    return Path(current_app.instance_path) / CREDENTIALS_FILE
+
+
+@loket.command("demo")
+def demo() -> None:
+    """Seed the demo offices and users if the database has no office (idempotent)."""
+    created = seed(db.session, queue.utcnow())
+    if created is None:
+        db.session.rollback()
+        click.echo("Demo data: the database already has offices; nothing added.")
+        path = _credentials_path()
+        if path.exists():
+            click.echo(path.read_text().rstrip())
+        return
+    db.session.commit()
+    lines = ["Demo accounts (user name / password):"]
+    lines += [f"  {name:<9} {password}" for name, password in created.items()]
+    text = "\n".join(lines)
+    path = _credentials_path()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text + "\n")
+    click.echo("Demo data created: offices kupang, oebobo, kota-raja.")
+    click.echo(text)
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--office", "office_slug", help="office slug (required except for admins)")
+@click.option("--password", help="password (default: a generated one, printed once)")
+@click.option("--display-name", default="", help="name shown on staff screens")
+def user_add(name: str, role: str, office_slug: str | None, password: str | None,
+             display_name: str) -> None:
+    """Add a user NAME with a ROLE."""
+    try:
+        office = queue.office_by_slug(db.session, office_slug) if office_slug else None
+        generated = password is None
+        password = password or _generate_password()
+        create_user(db.session, name, role, office=office, password=password,
+                    now=queue.utcnow(), display_name=display_name)
+    except QueueError as err:
+        raise _fail(err) from None
+    db.session.commit()
+    click.echo(f"User {name.lower()} ({role}) added.")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@user_group.command("password")
+@click.argument("name")
+@click.option("--password", help="new password (default: a generated one, printed once)")
+def user_password(name: str, password: str | None) -> None:
+    """Set a new password for NAME (also unlocks the account)."""
+    user = db.session.scalar(select(User).where(User.username == name.lower()))
+    if user is None:
+        raise click.ClickException(f"There is no user {name}.")
+    generated = password is None
+    password = password or _generate_password()
+    try:
+        set_password(user, password)
+    except QueueError as err:
+        raise _fail(err) from None
+    db.session.commit()
+    click.echo(f"Password of {user.username} changed.")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@loket.command("token")
+@click.argument("name")
+@click.option("--label", default="", help="what the token is for")
+def token(name: str, label: str) -> None:
+    """Print a new API bearer token for user NAME (the token alone, one line)."""
+    user = db.session.scalar(select(User).where(User.username == name.lower()))
+    if user is None or not user.active:
+        raise click.ClickException(f"There is no active user {name}.")
+    value = issue_token(db.session, user, queue.utcnow(), label=label or "cli")
+    db.session.commit()
+    click.echo(value)
+
+
+@loket.command("close-day")
+@click.option("--today", "include_today", is_flag=True,
+              help="also cancel today's tickets still open (after the office has closed)")
+def close_day(include_today: bool) -> None:
+    """Cancel tickets left waiting, called or serving from earlier office-local days."""
+    now = queue.utcnow()
+    total = 0
+    for office in db.session.scalars(select(Office).order_by(Office.slug)).all():
+        count = queue.roll_over(db.session, office, now, include_today=include_today)
+        db.session.commit()
+        total += count
+        click.echo(f"{office.slug}: {count} ticket(s) cancelled")
+    click.echo(f"Total: {total}")
+
+
+@loket.command("urls")
+def urls() -> None:
+    """Print the addresses of the kiosk, counter, display and admin pages."""
+    host = current_app.config["HOST"]
+    port = current_app.config["PORT"]
+    shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+    base = current_app.config.get("PUBLIC_URL") or f"http://{shown}:{port}"
+    click.echo(f"Loket will serve on http://{host}:{port}")
+    click.echo(f"  start page     {base}/")
+    click.echo(f"  staff sign-in  {base}/login")
+    click.echo(f"  counter        {base}/counter")
+    click.echo(f"  admin          {base}/admin")
+    for office in db.session.scalars(select(Office).order_by(Office.slug)).all():
+        click.echo(f"  {office.slug}: kiosk {base}/kiosk/{office.slug}   "
+                   f"display {base}/display/{office.slug}")
+    path = _credentials_path()
+    if path.exists():
+        click.echo(path.read_text().rstrip())
+    db.session.rollback()
+
+
+def _generate_password() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(9)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(loket)

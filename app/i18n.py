@@ -1,0 +1,93 @@
+"""Language: Indonesian by default, English by choice (``?lang=en``, remembered in a cookie).
+
+Browsers on cheap TVs often say they prefer English, so Accept-Language is not used to leave
+Indonesian; it is honoured only by API clients that ask for English explicitly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_datetime
+from flask import Flask, Response, g, request
+from flask_babel import Babel, get_locale, gettext, lazy_gettext
+
+from .queue.clock import tz_label
+
+LANG_COOKIE = "lang"
+
+STATUS_LABELS = {
+    "waiting": lazy_gettext("waiting"),
+    "called": lazy_gettext("called"),
+    "serving": lazy_gettext("being served"),
+    "done": lazy_gettext("done"),
+    "no_show": lazy_gettext("absent"),
+    "cancelled": lazy_gettext("cancelled"),
+}
+STAGE_LABELS = {
+    "ready_to_print": lazy_gettext("ready to print"),
+    "printed": lazy_gettext("printed, ready for pickup"),
+    "handed_over": lazy_gettext("handed over"),
+    "blocked": lazy_gettext("blocked"),
+}
+BLOCK_REASON_LABELS = {
+    "not_print_ready": lazy_gettext("record not yet ready to print"),
+    "duplicate_record": lazy_gettext("duplicate record"),
+    "no_blank_cards": lazy_gettext("no blank cards"),
+    "other": lazy_gettext("other reason"),
+}
+
+
+def select_locale() -> str:
+    languages = ("id", "en")
+    asked = request.args.get("lang")
+    if asked in languages:
+        g.set_lang_cookie = asked
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    if request.path.startswith("/api/") and request.accept_languages:
+        best = request.accept_languages.best_match(languages)
+        if best == "en" and request.accept_languages.best == best:
+            return "en"
+    return "id"
+
+
+def _remember_language(response: Response) -> Response:
+    lang = g.pop("set_lang_cookie", None)
+    if lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=400 * 24 * 3600, samesite="Lax",
+                            httponly=True)
+    return response
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    app.after_request(_remember_language)
+    app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "id"))
+
+
+def format_moment(value: datetime, tz_name: str) -> str:
+    """A moment as a reader in the current language says it, e.g.
+    "Senin, 30 November 2026 pukul 08.00 WITA"."""
+    locale = str(get_locale() or "id")
+    pattern = "EEEE, d MMMM y 'pukul' HH.mm" if locale == "id" else "EEEE, d MMMM y 'at' HH:mm"
+    return f"{format_datetime(value, pattern, tzinfo=value.tzinfo, locale=locale)} " \
+           f"{tz_label(tz_name, value)}"
+
+
+def render_message(template: str, params: dict[str, Any], tz_name: str | None = None) -> str:
+    """Translate a domain error's ``template`` and fill it with readable ``params``."""
+    values: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, datetime):
+            value = format_moment(value, tz_name or str(value.tzinfo))
+        elif key == "status" and value in STATUS_LABELS:
+            value = STATUS_LABELS[value]
+        elif key in ("stage", "target") and value in STAGE_LABELS:
+            value = STAGE_LABELS[value]
+        values[key] = str(value) if value is not None else ""
+    return gettext(template, **values)

@@ -1,0 +1,42 @@
+"""SQLAlchemy 2 typed models. Import from here: ``from app.models import Ticket``."""
+
+from .base import Base, UTCDateTime
+from .office import (
+    COUNTER_CALL_ORDERS,
+    Counter,
+    CounterService,
+    Office,
+    OpeningHours,
+    Service,
+    SpecialDay,
+)
+from .ticket import (
+    ACTIVE_AT_COUNTER,
+    STAGES,
+    STATUSES,
+    DailySequence,
+    Ticket,
+    TicketEvent,
+)
+from .user import ROLES, ApiToken, User
+
+__all__ = [
+    "ACTIVE_AT_COUNTER",
+    "COUNTER_CALL_ORDERS",
+    "ROLES",
+    "STAGES",
+    "STATUSES",
+    "ApiToken",
+    "Base",
+    "Counter",
+    "CounterService",
+    "DailySequence",
+    "Office",
+    "OpeningHours",
+    "Service",
+    "SpecialDay",
+    "Ticket",
+    "TicketEvent",
+    "UTCDateTime",
+    "User",
+]

@@ -1,0 +1,150 @@
+"""Tickets, the append-only log of their moves, and the per-day numbering rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime
+from .office import Counter, Office, Service
+
+STATUSES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
+STAGES = ("ready_to_print", "printed", "handed_over", "blocked")
+ACTIVE_AT_COUNTER = ("called", "serving")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # The safety net under the numbering: one number per office, service and day.
+        UniqueConstraint("office_id", "issued_service_id", "day", "number"),
+        CheckConstraint(_in("status", STATUSES), name="status_known"),
+        CheckConstraint(f"stage IS NULL OR {_in('stage', STAGES)}", name="stage_known"),
+        # call-next reads only waiting tickets: keep that index small whatever the history.
+        Index(
+            "ix_tickets_waiting",
+            "service_id",
+            "sort_at",
+            "id",
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+        # A counter holds at most one ticket at a time.
+        Index(
+            "ix_tickets_one_per_counter",
+            "counter_id",
+            unique=True,
+            sqlite_where=text("status IN ('called', 'serving')"),
+            postgresql_where=text("status IN ('called', 'serving')"),
+        ),
+        Index(
+            "ix_tickets_open_stage",
+            "office_id",
+            "stage",
+            sqlite_where=text("stage IN ('ready_to_print', 'printed', 'blocked')"),
+            postgresql_where=text("stage IN ('ready_to_print', 'printed', 'blocked')"),
+        ),
+        Index("ix_tickets_office_day", "office_id", "day", "status"),
+        Index("ix_tickets_service_finished", "service_id", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    # The service the ticket is queued in now (changes on transfer) ...
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    # ... and the one whose numbering gave it its code (never changes).
+    issued_service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date)  # office-local day of issue
+    number: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default="waiting")
+    stage: Mapped[str | None] = mapped_column(String(16))
+    stage_note: Mapped[str | None] = mapped_column(Text)
+    block_reason: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
+    # The resident's claim check: unguessable, printed as a QR code.
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    # queued_at: when it joined its current queue; sort_at: queued_at minus any priority boost.
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sort_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    serving_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    no_show_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The operator who called the ticket last (per-operator throughput).
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    office: Mapped[Office] = relationship()
+    service: Mapped[Service] = relationship(foreign_keys=[service_id])
+    issued_service: Mapped[Service] = relationship(foreign_keys=[issued_service_id])
+    counter: Mapped[Counter | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.code} {self.day} {self.status}/{self.stage}>"
+
+
+class TicketEvent(Base):
+    """One move of one ticket. Rows are only ever added (the code has no update or delete)."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_office_at", "office_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str | None] = mapped_column(String(12))
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str | None] = mapped_column(String(16))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+
+
+class DailySequence(Base):
+    """The last number handed out per office, service and office-local day."""
+
+    __tablename__ = "daily_sequences"
+
+    office_id: Mapped[int] = mapped_column(
+        ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,61 @@
+"""The queue domain: plain functions over a SQLAlchemy Session with explicit ``now`` and actor.
+
+No Flask, no request, no socket here. Functions raise the errors in ``errors`` and record the
+events they caused on the session (``events``), which are published only after commit.
+"""
+
+from .access import Actor, require
+from .calling import call_next, current_ticket, finish, no_show, recall, set_counter_open, start
+from .clock import local_day, utcnow
+from .errors import (
+    Closed,
+    CounterBusy,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    QueueError,
+)
+from .estimate import estimate
+from .lookup import counter_by_id, office_by_slug, service_by_code, ticket_by_id, ticket_by_token
+from .rollover import roll_over
+from .schedule import open_services
+from .snapshots import board, track
+from .stages import set_stage
+from .tickets import cancel, issue, requeue, transfer
+
+__all__ = [
+    "Actor",
+    "Closed",
+    "CounterBusy",
+    "Forbidden",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotFound",
+    "QueueError",
+    "board",
+    "call_next",
+    "cancel",
+    "counter_by_id",
+    "current_ticket",
+    "estimate",
+    "finish",
+    "issue",
+    "local_day",
+    "no_show",
+    "office_by_slug",
+    "open_services",
+    "recall",
+    "require",
+    "requeue",
+    "roll_over",
+    "service_by_code",
+    "set_counter_open",
+    "set_stage",
+    "start",
+    "ticket_by_id",
+    "ticket_by_token",
+    "track",
+    "transfer",
+    "utcnow",
+]

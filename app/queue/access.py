@@ -1,0 +1,50 @@
+"""Who may do what: roles per kind of action, and the office scope of each user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import N_, Forbidden
+
+# Roles allowed per permission. "system" is the command line and background jobs.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "issue": frozenset({"kiosk", "operator", "admin", "system"}),
+    "counter": frozenset({"operator", "admin", "system"}),
+    "stage": frozenset({"clerk", "admin", "system"}),
+    "report": frozenset({"admin", "system"}),
+    "staff_view": frozenset({"operator", "clerk", "admin", "system"}),
+}
+
+_REFUSALS = {
+    "issue": N_("Only a kiosk, an operator or an administrator may issue tickets."),
+    "counter": N_("Only an operator or an administrator may work a counter."),
+    "stage": N_("Only a clerk or an administrator may change the stage of a card."),
+    "report": N_("Only an administrator may see reports."),
+    "staff_view": N_("Only staff may see this."),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person or device making a move, as far as the domain needs to know."""
+
+    user_id: int | None
+    role: str
+    office_id: int | None  # None: every office
+    remote_addr: str | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(user_id=None, role="system", office_id=None)
+
+    def covers(self, office_id: int) -> bool:
+        return self.office_id is None or self.office_id == office_id
+
+
+def require(actor: Actor, permission: str, office_id: int | None = None) -> None:
+    """Raise Forbidden unless ``actor``'s role has ``permission`` in office ``office_id``."""
+    if actor.role not in PERMISSIONS[permission]:
+        raise Forbidden(_REFUSALS[permission])
+    if office_id is not None and not actor.covers(office_id):
+        raise Forbidden(N_("Your account belongs to another office; it may not act here."),
+                        error_code="forbidden_office")

@@ -1,0 +1,97 @@
+"""People ahead and the estimated wait.
+
+The estimate is the moving average of the last 20 service times of the service (within 14 days;
+each clamped to 30 s .. 60 min so a forgotten "finish" cannot skew it), times the people ahead,
+divided by the open counters that serve the service. Before there is any history the service's
+``default_service_s`` is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from ..models import Counter, CounterService, Service, Ticket
+
+RECENT = 20
+HISTORY = timedelta(days=14)
+MIN_S, MAX_S = 30.0, 3600.0
+
+
+@dataclass(frozen=True)
+class Rate:
+    """How fast one service moves: average seconds per person and counters open for it."""
+
+    average_s: float
+    open_counters: int
+
+    def wait_s(self, ahead: int) -> int:
+        return int(round(self.average_s * ahead / max(1, self.open_counters)))
+
+
+def service_rate(session: Session, service: Service, now: datetime) -> Rate:
+    """The current Rate of ``service``."""
+    rows = session.execute(
+        select(Ticket.finished_at, Ticket.serving_at, Ticket.called_at)
+        .where(
+            Ticket.service_id == service.id,
+            Ticket.finished_at >= now - HISTORY,
+            Ticket.status == "done",
+        )
+        .order_by(Ticket.finished_at.desc())
+        .limit(RECENT)
+    ).all()
+    durations = [
+        min(MAX_S, max(MIN_S, (finished - (serving or called)).total_seconds()))
+        for finished, serving, called in rows
+        if finished is not None and (serving or called) is not None
+    ]
+    average = sum(durations) / len(durations) if durations else float(service.default_service_s)
+    counters = session.scalar(
+        select(func.count())
+        .select_from(CounterService)
+        .join(Counter, Counter.id == CounterService.counter_id)
+        .where(CounterService.service_id == service.id, Counter.is_open.is_(True))
+    )
+    return Rate(average, counters or 0)
+
+
+def ahead_of(session: Session, ticket: Ticket) -> int | None:
+    """Waiting tickets of the same service called before ``ticket``; 0 at a counter; else None."""
+    if ticket.status in ("called", "serving"):
+        return 0
+    if ticket.status != "waiting":
+        return None
+    return session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.service_id == ticket.service_id,
+            Ticket.status == "waiting",
+            Ticket.day == ticket.day,
+            tuple_(Ticket.sort_at, Ticket.id) < tuple_(ticket.sort_at, ticket.id),
+        )
+    )
+
+
+def waiting_in_order(session: Session, service_id: int, day: object) -> list[tuple[int, str]]:
+    """(id, token) of the waiting tickets of a service on ``day``, first to be called first."""
+    rows = session.execute(
+        select(Ticket.id, Ticket.token)
+        .where(Ticket.service_id == service_id, Ticket.status == "waiting", Ticket.day == day)
+        .order_by(Ticket.sort_at, Ticket.id)
+    )
+    return [(row.id, row.token) for row in rows]
+
+
+def estimate(session: Session, ticket: Ticket, now: datetime) -> tuple[int | None, int | None]:
+    """(ahead, estimated_wait_s) of ``ticket``; both None once it has left the queue."""
+    ahead = ahead_of(session, ticket)
+    if ahead is None:
+        return None, None
+    if ahead == 0:
+        return 0, 0
+    return ahead, service_rate(session, ticket.service, now).wait_s(ahead)

@@ -1,0 +1,97 @@
+"""What a domain function changed, recorded on the session and published after commit.
+
+Domain functions call ``record``; ``app.realtime`` takes the events from the session once the
+transaction has committed (and drops them on rollback), so nothing is announced that did not happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from ..models import Counter, Office, Ticket
+
+EVENTS_KEY = "loket.events"
+
+
+@dataclass(frozen=True)
+class OfficeChanged:
+    """Anything on the office's board may have changed; ``seq`` is the office's new sequence."""
+
+    office_id: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class TicketChanged:
+    """The status, stage or counter of one ticket changed."""
+
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class QueueMoved:
+    """The order of the waiting tickets of a service changed, so ``ahead`` changed for some."""
+
+    office_id: int
+    service_id: int
+
+
+@dataclass(frozen=True)
+class Announced:
+    """Something the TV says out loud: a call, a recall, or a card ready for pickup."""
+
+    office_id: int
+    kind: str  # "call" | "recall" | "pickup"
+    ticket_id: int
+    code: str
+    service: str
+    counter: int | None
+    counter_name: str | None
+    seq: int
+
+
+Event = OfficeChanged | TicketChanged | QueueMoved | Announced
+
+
+def announcement(ticket: Ticket, counter: Counter | None, kind: str, seq: int) -> Announced:
+    """The Announced event of ``kind`` for ``ticket`` (at ``counter``, if any)."""
+    return Announced(
+        office_id=ticket.office_id, kind=kind, ticket_id=ticket.id, code=ticket.code,
+        service=ticket.service.code, counter=counter.number if counter else None,
+        counter_name=counter.name if counter else None, seq=seq,
+    )
+
+
+def record(session: Session, *events: Event) -> None:
+    """Queue ``events`` for publication when ``session`` commits."""
+    session.info.setdefault(EVENTS_KEY, []).extend(events)
+
+
+def pending(session: Session) -> list[Event]:
+    """The events recorded on ``session`` and not yet published (for tests and the publisher)."""
+    return list(session.info.get(EVENTS_KEY, ()))
+
+
+def take(session: Session) -> list[Event]:
+    """Remove and return the recorded events."""
+    return session.info.pop(EVENTS_KEY, [])
+
+
+def bump_seq(session: Session, office_id: int) -> int:
+    """Increase the office's change sequence by one and return the new value.
+
+    Also records OfficeChanged. On PostgreSQL the row stays locked until commit, so every change
+    of one office gets its own sequence number in commit order.
+    """
+    seq = session.execute(
+        update(Office)
+        .where(Office.id == office_id)
+        .values(seq=Office.seq + 1)
+        .returning(Office.seq),
+        execution_options={"synchronize_session": False},
+    ).scalar_one()
+    record(session, OfficeChanged(office_id, seq))
+    return seq

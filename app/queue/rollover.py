@@ -1,0 +1,67 @@
+"""Day rollover: tickets left open from an earlier office-local day are cancelled.
+
+It runs lazily inside the first write of a new day (any issue or counter action of the office) and
+from ``flask --app wsgi loket close-day``. The office row remembers the last day closed, and a
+conditional update claims the work, so two processes never both do it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ..models import Office, Ticket
+from .access import Actor
+from .clock import local_day
+from .events import QueueMoved, TicketChanged, bump_seq, record
+from .log import log_move
+
+OPEN_STATUSES = ("waiting", "called", "serving")
+
+
+def roll_over(session: Session, office: Office, now: datetime, *, include_today: bool = False,
+              actor: Actor | None = None) -> int:
+    """Cancel the office's open tickets from days before today (and today's with
+    ``include_today``). Returns how many were cancelled; 0 when the day was already closed."""
+    today = local_day(now, office.timezone)
+    if not include_today:
+        if office.last_closed_day is not None and office.last_closed_day >= today:
+            return 0
+        claimed = session.execute(
+            update(Office)
+            .where(
+                Office.id == office.id,
+                or_(Office.last_closed_day.is_(None), Office.last_closed_day < today),
+            )
+            .values(last_closed_day=today),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        session.expire(office, ["last_closed_day"])
+        if claimed == 0:
+            return 0
+    day_filter = Ticket.day <= today if include_today else Ticket.day < today
+    stale = session.scalars(
+        select(Ticket).where(
+            Ticket.office_id == office.id, Ticket.status.in_(OPEN_STATUSES), day_filter
+        )
+    ).all()
+    if not stale:
+        return 0
+    actor = actor or Actor.system()
+    services = set()
+    for ticket in stale:
+        previous = ticket.status
+        ticket.status = "cancelled"
+        ticket.cancelled_at = now
+        ticket.updated_at = now
+        services.add(ticket.service_id)
+        log_move(session, ticket, "cancel", actor, now, previous, ticket.stage,
+                 note="day closed")
+        record(session, TicketChanged(ticket.id))
+    session.flush()
+    for service_id in sorted(services):
+        record(session, QueueMoved(office.id, service_id))
+    bump_seq(session, office.id)
+    return len(stale)

@@ -1,0 +1,176 @@
+"""Opening hours, special days, the ticket cut-off and the daily quota.
+
+Tickets are issued on an office-local day from the opening time until the earlier of the closing
+time and the cut-off. A special day replaces the weekday's hours: an extra Saturday session opens
+a day that is normally closed, a holiday closes a day that is normally open. ``always_open``
+offices (the demo) issue at any hour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import DailySequence, Office, OpeningHours, Service, SpecialDay
+from .clock import local, zone
+from .errors import N_, Closed
+
+LOOKAHEAD_DAYS = 62
+
+
+@dataclass(frozen=True)
+class Window:
+    """When tickets are issued on one office-local day (aware datetimes in the office zone)."""
+
+    day: date
+    opens: datetime
+    issue_until: datetime
+    closes: datetime
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The office's weekly hours and its special days in a date range, loaded once."""
+
+    office: Office
+    hours: dict[int, OpeningHours]
+    special: dict[date, SpecialDay]
+
+    def window(self, day: date) -> Window | None:
+        """The issuing window of ``day``, or None when the office does not open that day."""
+        special = self.special.get(day)
+        regular = self.hours.get(day.weekday())
+        if special is not None:
+            if not special.is_open:
+                return None
+            opens = special.opens or (regular.opens if regular else None)
+            closes = special.closes or (regular.closes if regular else None)
+        elif regular is not None:
+            opens, closes = regular.opens, regular.closes
+        else:
+            return None
+        if opens is None or closes is None or opens >= closes:
+            return None
+        until = closes
+        if self.office.cutoff_time is not None and self.office.cutoff_time < until:
+            until = self.office.cutoff_time
+        if until <= opens:
+            return None
+        return Window(day, self._at(day, opens), self._at(day, until), self._at(day, closes))
+
+    def next_opening(self, now: datetime, skip_today: bool = False) -> datetime | None:
+        """The next moment tickets can be issued after ``now`` (None if none is scheduled soon)."""
+        today = local(now, self.office.timezone).date()
+        for offset in range(0 if not skip_today else 1, LOOKAHEAD_DAYS):
+            window = self.window(today + timedelta(days=offset))
+            if window is None:
+                continue
+            if window.issue_until <= now:
+                continue
+            return max(window.opens, local(now, self.office.timezone))
+        return None
+
+    def _at(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=zone(self.office.timezone))
+
+
+def load_calendar(session: Session, office: Office, now: datetime) -> Calendar:
+    """Load the office's hours and the special days from yesterday to the look-ahead horizon."""
+    today = local(now, office.timezone).date()
+    hours = {h.weekday: h for h in office.hours}
+    rows = session.scalars(
+        select(SpecialDay).where(
+            SpecialDay.office_id == office.id,
+            SpecialDay.day >= today - timedelta(days=1),
+            SpecialDay.day <= today + timedelta(days=LOOKAHEAD_DAYS),
+        )
+    )
+    return Calendar(office, hours, {row.day: row for row in rows})
+
+
+def issued_today(session: Session, service: Service, day: date) -> int:
+    """How many tickets ``service`` has numbered on ``day``."""
+    value = session.scalar(
+        select(DailySequence.last_number).where(
+            DailySequence.office_id == service.office_id,
+            DailySequence.service_id == service.id,
+            DailySequence.day == day,
+        )
+    )
+    return value or 0
+
+
+def check_can_issue(
+    calendar: Calendar, service: Service, now: datetime, numbered_today: int
+) -> None:
+    """Raise Closed (with when the service opens again) unless ``service`` may issue at ``now``."""
+    office = calendar.office
+    if not service.active:
+        raise Closed(N_("Service %(service)s is not offered at the moment."),
+                     error_code="service_inactive", service=service.name)
+    quota_full = service.daily_quota is not None and numbered_today >= service.daily_quota
+    if office.always_open and not quota_full:
+        return
+    today = local(now, office.timezone).date()
+    window = None if office.always_open else calendar.window(today)
+    if quota_full:
+        _refuse(calendar, now, True, "quota_reached",
+                N_("Today's quota of %(quota)s tickets for %(service)s has been reached; "
+                   "the service opens again %(next_open)s."),
+                N_("Today's quota of %(quota)s tickets for %(service)s has been reached."),
+                service=service.name, quota=service.daily_quota)
+    if window is None:
+        special = calendar.special.get(today)
+        if special is not None and not special.is_open:
+            _refuse(calendar, now, True, "office_closed",
+                    N_("The office is closed today (%(note)s); service %(service)s opens again "
+                       "%(next_open)s."),
+                    N_("The office is closed today (%(note)s) and no opening is scheduled soon."),
+                    service=service.name, note=special.note or "-")
+        _refuse(calendar, now, True, "service_closed",
+                N_("Service %(service)s does not open today; it opens %(next_open)s."),
+                N_("Service %(service)s does not open today and no opening is scheduled soon."),
+                service=service.name)
+    if now < window.opens:
+        raise Closed(N_("Service %(service)s is not open yet; tickets are issued from "
+                        "%(next_open)s."),
+                     service=service.name, next_open=window.opens)
+    if now >= window.issue_until:
+        _refuse(calendar, now, True, "service_closed",
+                N_("No more tickets for %(service)s are issued today; the service opens again "
+                   "%(next_open)s."),
+                N_("No more tickets for %(service)s are issued today."),
+                service=service.name)
+
+
+def _refuse(calendar: Calendar, now: datetime, skip_today: bool, code: str,
+            with_next: str, without_next: str, **params: object) -> None:
+    next_open = calendar.next_opening(now, skip_today=skip_today)
+    if next_open is None:
+        raise Closed(without_next, error_code=code, **params)
+    raise Closed(with_next, error_code=code, next_open=next_open, **params)
+
+
+def open_services(session: Session, office: Office, now: datetime) -> dict[int, bool]:
+    """For each service of ``office``: can a ticket be issued at ``now``?"""
+    calendar = load_calendar(session, office, now)
+    today = local(now, office.timezone).date()
+    counts = dict(
+        session.execute(
+            select(DailySequence.service_id, DailySequence.last_number).where(
+                DailySequence.office_id == office.id, DailySequence.day == today
+            )
+        ).all()
+    )
+    result = {}
+    for service in office.services:
+        try:
+            check_can_issue(calendar, service, now, counts.get(service.id, 0))
+        except Closed:
+            result[service.id] = False
+        else:
+            result[service.id] = True
+    return result

@@ -1,0 +1,142 @@
+"""The public read models: the office Board and a ticket's Track.
+
+Both carry only ticket codes, services and counters, never anything about the person.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import ACTIVE_AT_COUNTER, Office, Service, Ticket
+from .clock import iso, local_day
+from .estimate import Rate, estimate, service_rate
+
+RECENT_CALLS = 10
+
+
+def _call_row(ticket: Ticket, office: Office, numbers: dict[int, tuple[int, str]],
+              codes: dict[int, str]) -> dict[str, Any]:
+    number, name = numbers.get(ticket.counter_id or 0, (None, None))
+    return {
+        "counter": number,
+        "counter_name": name,
+        "code": ticket.code,
+        "service": codes.get(ticket.service_id),
+        "status": ticket.status,
+        "called_at": iso(ticket.called_at, office.timezone),
+    }
+
+
+def waiting_counts(session: Session, office_id: int, day: date) -> dict[int, int]:
+    """Waiting tickets per service id of the office on ``day``."""
+    rows = session.execute(
+        select(Ticket.service_id, func.count())
+        .where(Ticket.office_id == office_id, Ticket.day == day, Ticket.status == "waiting")
+        .group_by(Ticket.service_id)
+    ).all()
+    return {service_id: count for service_id, count in rows}
+
+
+def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
+    """The Board of ``office``: now serving per counter, recent calls, waiting counts, pickup."""
+    # Read seq before the rows: the rows are then at least as new as the seq they carry.
+    seq = session.scalar(select(Office.seq).where(Office.id == office.id)) or 0
+    tz = office.timezone
+    today = local_day(now, tz)
+    services = list(office.services)
+    codes = {s.id: s.code for s in services}
+    counters = list(office.counters)
+    numbers = {c.id: (c.number, c.name) for c in counters}
+
+    current = session.scalars(
+        select(Ticket).where(
+            Ticket.office_id == office.id, Ticket.day == today,
+            Ticket.status.in_(ACTIVE_AT_COUNTER),
+        )
+    ).all()
+    by_counter = {t.counter_id: t for t in current}
+    recent = session.scalars(
+        select(Ticket)
+        .where(Ticket.office_id == office.id, Ticket.day == today, Ticket.called_at.is_not(None))
+        .order_by(Ticket.called_at.desc(), Ticket.id.desc())
+        .limit(RECENT_CALLS)
+    ).all()
+    waiting_by_id = waiting_counts(session, office.id, today)
+    pickup = session.scalars(
+        select(Ticket)
+        .where(Ticket.office_id == office.id, Ticket.stage == "printed")
+        .order_by(Ticket.printed_at, Ticket.id)
+    ).all()
+
+    now_serving = [
+        _call_row(by_counter[c.id], office, numbers, codes) for c in counters if c.id in by_counter
+    ]
+    return {
+        "office": office.slug,
+        "office_name": office.name,
+        "timezone": tz,
+        "seq": seq,
+        "day": today.isoformat(),
+        "generated_at": iso(now, tz),
+        "now_serving": now_serving,
+        "recent": [_call_row(t, office, numbers, codes) for t in recent],
+        "waiting": {s.code: waiting_by_id.get(s.id, 0) for s in services if s.active},
+        "pickup": [t.code for t in pickup],
+        "pickup_items": [
+            {"code": t.code, "service": codes.get(t.service_id), "day": t.day.isoformat(),
+             "printed_at": iso(t.printed_at, tz)}
+            for t in pickup
+        ],
+        "counters": [
+            {
+                "number": c.number,
+                "name": c.name,
+                "open": c.is_open,
+                "services": [link.service.code for link in c.links],
+                "code": by_counter[c.id].code if c.id in by_counter else None,
+                "status": by_counter[c.id].status if c.id in by_counter else None,
+            }
+            for c in counters
+        ],
+        "services": [
+            {"code": s.code, "name": s.name, "name_en": s.name_en, "colour": s.colour,
+             "produces_card": s.produces_card, "waiting": waiting_by_id.get(s.id, 0)}
+            for s in services if s.active
+        ],
+    }
+
+
+def track(session: Session, ticket: Ticket, now: datetime, *, ahead: int | None = None,
+          rate: Rate | None = None) -> dict[str, Any]:
+    """The Track of ``ticket``: where it is and how long to wait. Nothing personal.
+
+    ``ahead`` and ``rate`` may be given when known (many tickets of one service at once).
+    """
+    if ahead is None and rate is None:
+        ahead, wait = estimate(session, ticket, now)
+    else:
+        rate = rate or service_rate(session, ticket.service, now)
+        wait = rate.wait_s(ahead) if ahead is not None else None
+    counter = ticket.counter if ticket.status in ACTIVE_AT_COUNTER else None
+    service: Service = ticket.service
+    return {
+        "code": ticket.code,
+        "service": service.code,
+        "service_name": service.name,
+        "service_name_en": service.name_en,
+        "office": ticket.office.slug,
+        "day": ticket.day.isoformat(),
+        "status": ticket.status,
+        "stage": ticket.stage,
+        "block_reason": ticket.block_reason if ticket.stage == "blocked" else None,
+        "priority": ticket.priority,
+        "ahead": ahead,
+        "estimated_wait_s": wait,
+        "counter": (
+            {"id": counter.id, "number": counter.number, "name": counter.name} if counter else None
+        ),
+    }

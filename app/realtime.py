@@ -1,0 +1,282 @@
+"""Live updates over Socket.IO: the broadcaster (after commit) and the join handlers.
+
+Room and event names live here and nowhere else.
+
+Events leave only after the database commit: domain functions record them on the session
+(``app.queue.events``); a session ``after_commit`` hook hands them to the Broadcaster, and a
+rollback drops them. The Broadcaster builds payloads with its own read-only session in a
+background task, merging whatever queued up meanwhile (one board per office per batch), so a burst
+of changes costs one board and never slows the request that made it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as queue_module
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_babel import gettext
+from flask_login import current_user
+from flask_socketio import SocketIO, emit, join_room, leave_room
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import queue
+from .auth.tokens import user_for_token
+from .db import reading
+from .extensions import db
+from .models import Office, Ticket
+from .queue.estimate import service_rate
+from .queue.events import Announced, OfficeChanged, QueueMoved, TicketChanged, take
+from .queue.snapshots import board, track
+
+log = logging.getLogger(__name__)
+
+# Event names (server -> client unless noted).
+JOIN = "join"  # client -> server
+LEAVE = "leave"  # client -> server
+BOARD = "board"
+TICKET = "ticket"
+CALLED = "called"
+PICKUP = "pickup"
+ERROR = "error"
+
+MAX_KEY = 64
+EXTENSION_KEY = "loket_broadcaster"
+
+
+def office_room(slug: str) -> str:
+    return f"office:{slug}"
+
+
+def ticket_room(token: str) -> str:
+    return f"ticket:{token}"
+
+
+def staff_room(slug: str) -> str:
+    return f"staff:{slug}"
+
+
+def called_payload(item: Announced) -> dict[str, Any]:
+    """What the TV announces for a call or recall (contract: code, counter, counter_name,
+    service, seq)."""
+    return {
+        "code": item.code,
+        "counter": item.counter,
+        "counter_name": item.counter_name,
+        "service": item.service,
+        "seq": item.seq,
+        "recall": item.kind == "recall",
+    }
+
+
+class Broadcaster:
+    """Publishes committed events to the Socket.IO rooms, inline (tests) or from a worker."""
+
+    def __init__(self, app: Flask, socketio: SocketIO) -> None:
+        self.app = app
+        self.socketio = socketio
+        self.inline = bool(app.config.get("BROADCAST_INLINE"))
+        self._queue: queue_module.Queue | None = None
+        self._worker_started = False
+
+    def submit(self, events: list[Any]) -> None:
+        """Publish ``events`` (already committed)."""
+        if self.inline:
+            self.deliver(events)
+            return
+        if self._queue is None:
+            self._queue = queue_module.Queue()
+        self._queue.put(events)
+        if not self._worker_started:
+            self._worker_started = True
+            self.socketio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        assert self._queue is not None
+        while True:
+            events = list(self._queue.get())
+            while True:
+                try:
+                    events.extend(self._queue.get_nowait())
+                except queue_module.Empty:
+                    break
+            try:
+                self.deliver(events)
+            except Exception:  # noqa: BLE001 - a failed batch must not stop the worker
+                log.exception("could not publish %d events; screens resync on reconnect",
+                              len(events))
+
+    def deliver(self, events: Iterable[Any]) -> None:
+        """Build the payloads for ``events`` from the database and emit them."""
+        events = list(events)
+        if not events:
+            return
+        with self.app.app_context(), reading(), Session(db.engine) as session:
+            now = queue.utcnow()
+            office_ids = {e.office_id for e in events if isinstance(e, (OfficeChanged, Announced,
+                                                                         QueueMoved))}
+            offices = {o.id: o for o in session.scalars(
+                select(Office).where(Office.id.in_(office_ids)))} if office_ids else {}
+            for item in sorted((e for e in events if isinstance(e, Announced)),
+                               key=lambda e: e.seq):
+                room = office_room(offices[item.office_id].slug)
+                if item.kind == "pickup":
+                    self.socketio.emit(PICKUP, {"code": item.code, "service": item.service,
+                                                "seq": item.seq}, to=room)
+                else:
+                    self.socketio.emit(CALLED, called_payload(item), to=room)
+            for office_id in sorted({e.office_id for e in events
+                                     if isinstance(e, OfficeChanged)}):
+                office = offices[office_id]
+                snapshot = board(session, office, now)
+                self.socketio.emit(BOARD, snapshot, to=office_room(office.slug))
+                self.socketio.emit(BOARD, snapshot, to=staff_room(office.slug))
+            sent: set[int] = set()
+            for office_id, service_id in sorted({(e.office_id, e.service_id) for e in events
+                                                 if isinstance(e, QueueMoved)}):
+                sent |= self._queue_moved(session, offices[office_id], service_id, now)
+            for ticket_id in sorted({e.ticket_id for e in events
+                                     if isinstance(e, TicketChanged)} - sent):
+                ticket = session.get(Ticket, ticket_id)
+                if ticket is not None:
+                    self.socketio.emit(TICKET, track(session, ticket, now),
+                                       to=ticket_room(ticket.token))
+
+    def _queue_moved(self, session: Session, office: Office, service_id: int,
+                     now: Any) -> set[int]:
+        """Send every waiting ticket of a service its new place, with one query for all."""
+        tickets = session.scalars(
+            select(Ticket)
+            .where(Ticket.service_id == service_id, Ticket.status == "waiting",
+                   Ticket.day == queue.local_day(now, office.timezone))
+            .order_by(Ticket.sort_at, Ticket.id)
+        ).all()
+        if not tickets:
+            return set()
+        rate = service_rate(session, tickets[0].service, now)
+        for position, ticket in enumerate(tickets):
+            self.socketio.emit(TICKET, track(session, ticket, now, ahead=position, rate=rate),
+                               to=ticket_room(ticket.token))
+        return {t.id for t in tickets}
+
+
+def _after_commit(session: Session) -> None:
+    events = take(session)
+    if not events:
+        return
+    broadcaster = current_app.extensions.get(EXTENSION_KEY) if current_app else None
+    if broadcaster is not None:
+        broadcaster.submit(events)
+
+
+def _after_rollback(session: Session) -> None:
+    take(session)
+
+
+_hooks_installed = False
+
+
+def _install_session_hooks() -> None:
+    global _hooks_installed
+    if not _hooks_installed:
+        sa_event.listen(db.session, "after_commit", _after_commit)
+        sa_event.listen(db.session, "after_rollback", _after_rollback)
+        _hooks_installed = True
+
+
+# ---- join handlers -------------------------------------------------------------------------
+
+def _refuse(code: str, message: str) -> None:
+    emit(ERROR, {"code": code, "message": message})
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and 0 < len(value) <= MAX_KEY:
+        return value
+    return None
+
+
+def on_connect(auth: Any = None) -> None:
+    """Remember a staff identity for this connection (browser session or ``auth.token``)."""
+    identity = None
+    with reading():
+        if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+            found = user_for_token(db.session, auth["token"][:200])
+            if found is not None:
+                identity = found[0]
+        elif current_user.is_authenticated:
+            identity = current_user._get_current_object()
+        if identity is not None:
+            _staff[request.sid] = queue.Actor(identity.id, identity.role, identity.office_id)
+        db.session.rollback()
+
+
+def on_disconnect(*_args: Any) -> None:
+    _staff.pop(request.sid, None)
+
+
+# Staff identities per Socket.IO connection id (this process only; connections are sticky).
+_staff: dict[str, queue.Actor] = {}
+
+
+def on_join(data: Any = None) -> None:
+    if not isinstance(data, dict) or len(data) != 1:
+        _refuse("invalid_join", gettext('Join with {"office": "<slug>"} or {"ticket": '
+                                        '"<token>"}.'))
+        return
+    key, value = next(iter(data.items()))
+    text = _text(value)
+    with reading():
+        try:
+            if key == "office" and text is not None:
+                office = queue.office_by_slug(db.session, text)
+                join_room(office_room(office.slug))
+                emit(BOARD, board(db.session, office, queue.utcnow()))
+            elif key == "ticket" and text is not None:
+                ticket = queue.ticket_by_token(db.session, text)
+                join_room(ticket_room(ticket.token))
+                emit(TICKET, track(db.session, ticket, queue.utcnow()))
+            elif key == "staff" and text is not None:
+                _join_staff(text)
+            else:
+                _refuse("invalid_join", gettext('Join with {"office": "<slug>"} or {"ticket": '
+                                                '"<token>"}.'))
+        except queue.NotFound as err:
+            from .i18n import render_message
+
+            code = "unknown_office" if key == "office" else err.code
+            _refuse(code, render_message(err.template, err.params))
+        finally:
+            db.session.rollback()
+
+
+def _join_staff(slug: str) -> None:
+    actor = _staff.get(request.sid)
+    office = queue.office_by_slug(db.session, slug)
+    if actor is None or actor.role not in ("admin", "operator", "clerk") or \
+            not actor.covers(office.id):
+        _refuse("forbidden", gettext("Only staff of this office may join its staff room."))
+        return
+    join_room(staff_room(office.slug))
+    emit(BOARD, board(db.session, office, queue.utcnow()))
+
+
+def on_leave(data: Any = None) -> None:
+    if isinstance(data, dict):
+        if _text(data.get("office")):
+            leave_room(office_room(data["office"]))
+        if _text(data.get("ticket")):
+            leave_room(ticket_room(data["ticket"]))
+
+
+def init_app(app: Flask, socketio: SocketIO) -> None:
+    app.extensions[EXTENSION_KEY] = Broadcaster(app, socketio)
+    _install_session_hooks()
+    socketio.on_event("connect", on_connect)
+    socketio.on_event("disconnect", on_disconnect)
+    socketio.on_event(JOIN, on_join)
+    socketio.on_event(LEAVE, on_leave)

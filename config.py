@@ -1,0 +1,93 @@
+"""Configuration from environment variables.
+
+Every setting is optional: with none set, Loket runs on an embedded SQLite database under
+``instance/`` and prints tickets as previews (PNG + text) under ``instance/tickets/``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("LOKET_INSTANCE_DIR", BASE_DIR / "instance")).resolve()
+
+ASYNC_MODES = ("eventlet", "threading")
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once and kept in the instance folder."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Created with 0600 so other users of the office PC cannot read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+class Config:
+    """Settings read from the environment when the app is created."""
+
+    def __init__(self) -> None:
+        self.INSTANCE_DIR = INSTANCE_DIR
+        self.SECRET_KEY = _secret_key(INSTANCE_DIR)
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
+            f"sqlite:///{INSTANCE_DIR / 'loket.db'}"
+        )
+        self.MESSAGE_QUEUE_URL = os.environ.get("MESSAGE_QUEUE_URL") or None
+        self.PRINTER_URL = os.environ.get("PRINTER_URL") or "preview://"
+        mode = os.environ.get("ASYNC_MODE") or "eventlet"
+        if mode not in ASYNC_MODES:
+            raise ValueError(f"ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {mode!r}")
+        self.ASYNC_MODE = mode
+        self.HOST = os.environ.get("HOST") or "0.0.0.0"
+        self.PORT = int(os.environ.get("PORT") or 5000)
+        # Base of links printed in QR codes; empty means "the address the request came to".
+        # Number of reverse proxies (nginx) in front whose X-Forwarded-* headers are trusted.
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or 0)
+        self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "").rstrip("/")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_DURATION = 400 * 24 * 3600  # kiosk and TV devices stay logged in
+        self.WTF_CSRF_CHECK_DEFAULT = False  # checked in app.auth for browser requests only
+        self.WTF_CSRF_TIME_LIMIT = None  # a counter console stays open all day
+        self.BABEL_DEFAULT_LOCALE = "id"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
+        self.LANGUAGES = ("id", "en")
+        self.SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS") or 15000)
+        # Events are built and sent by a background worker; tests can ask for inline delivery.
+        self.BROADCAST_INLINE = False
+        self.TESTING = False
+
+
+class TestingConfig(Config):
+    """Settings for the test suite: a throw-away database given by the test, inline events."""
+
+    def __init__(self, database_url: str, instance_dir: Path | None = None) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        if instance_dir is not None:
+            self.INSTANCE_DIR = Path(instance_dir)
+        self.PRINTER_URL = f"preview://{self.INSTANCE_DIR / 'tickets'}"
+        self.MESSAGE_QUEUE_URL = None
+        self.ASYNC_MODE = "threading"
+        self.BROADCAST_INLINE = True
