@@ -24,7 +24,7 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 def _secret_key(instance_dir: Path) -> str:
-    """Return SECRET_KEY from the environment, or one generated once and kept in the instance folder."""
+    """SECRET_KEY from the environment, or one generated once and kept in the instance folder."""
     key = os.environ.get("SECRET_KEY")
     if key:
         return key

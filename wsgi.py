@@ -23,10 +23,9 @@ if SERVING and ASYNC_MODE == "eventlet":
 
     eventlet.monkey_patch()
 
-from config import Config  # noqa: E402
-
 from app import create_app  # noqa: E402
 from app.extensions import socketio  # noqa: E402
+from config import Config  # noqa: E402
 
 # Python's default collector thresholds cause 40-65 ms pauses with thousands of live sockets;
 # freezing start-up objects and raising the first threshold keeps pauses short.
@@ -69,8 +68,14 @@ def serve() -> None:
             # that many TVs and phones are connected.
             eventlet.wsgi.server(listener, app, max_size=10_000, log_output=False)
         else:
-            socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True,
-                         use_reloader=False, log_output=False)
+            socketio.run(
+                app,
+                host=host,
+                port=port,
+                allow_unsafe_werkzeug=True,
+                use_reloader=False,
+                log_output=False,
+            )
     except KeyboardInterrupt:
         pass
     finally:

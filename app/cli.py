@@ -63,15 +63,23 @@ def demo() -> None:
 @click.option("--office", "office_slug", help="office slug (required except for admins)")
 @click.option("--password", help="password (default: a generated one, printed once)")
 @click.option("--display-name", default="", help="name shown on staff screens")
-def user_add(name: str, role: str, office_slug: str | None, password: str | None,
-             display_name: str) -> None:
+def user_add(
+    name: str, role: str, office_slug: str | None, password: str | None, display_name: str
+) -> None:
     """Add a user NAME with a ROLE."""
     try:
         office = queue.office_by_slug(db.session, office_slug) if office_slug else None
         generated = password is None
         password = password or _generate_password()
-        create_user(db.session, name, role, office=office, password=password,
-                    now=queue.utcnow(), display_name=display_name)
+        create_user(
+            db.session,
+            name,
+            role,
+            office=office,
+            password=password,
+            now=queue.utcnow(),
+            display_name=display_name,
+        )
     except QueueError as err:
         raise _fail(err) from None
     db.session.commit()
@@ -114,8 +122,12 @@ def token(name: str, label: str) -> None:
 
 
 @loket.command("close-day")
-@click.option("--today", "include_today", is_flag=True,
-              help="also cancel today's tickets still open (after the office has closed)")
+@click.option(
+    "--today",
+    "include_today",
+    is_flag=True,
+    help="also cancel today's tickets still open (after the office has closed)",
+)
 def close_day(include_today: bool) -> None:
     """Cancel tickets left waiting, called or serving from earlier office-local days."""
     now = queue.utcnow()
@@ -141,8 +153,10 @@ def urls() -> None:
     click.echo(f"  counter        {base}/counter")
     click.echo(f"  admin          {base}/admin")
     for office in db.session.scalars(select(Office).order_by(Office.slug)).all():
-        click.echo(f"  {office.slug}: kiosk {base}/kiosk/{office.slug}   "
-                   f"display {base}/display/{office.slug}")
+        click.echo(
+            f"  {office.slug}: kiosk {base}/kiosk/{office.slug}   "
+            f"display {base}/display/{office.slug}"
+        )
     path = _credentials_path()
     if path.exists():
         click.echo(path.read_text().rstrip())

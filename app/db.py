@@ -13,9 +13,10 @@ Requests that only read (GET) and the event builder run with ``BEGIN DEFERRED`` 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url

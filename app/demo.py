@@ -33,8 +33,13 @@ KUPANG_COUNTERS = [
 DISTRICT_SERVICES = [s for s in KUPANG_SERVICES if s[0] in "ACG"]
 DISTRICT_COUNTERS = [(1, "Loket 1", "A"), (2, "Loket 2", "CG")]
 # Extra Saturday sessions announced before the 27 November 2024 regional election.
-SATURDAY_SESSIONS = [date(2024, 9, 28), date(2024, 10, 12), date(2024, 10, 26),
-                     date(2024, 11, 9), date(2024, 11, 23)]
+SATURDAY_SESSIONS = [
+    date(2024, 9, 28),
+    date(2024, 10, 12),
+    date(2024, 10, 26),
+    date(2024, 11, 9),
+    date(2024, 11, 23),
+]
 DEMO_USERS = [
     ("admin", "admin", None, "Administrator"),
     ("operator", "operator", "kupang", "Operator Loket Kupang"),
@@ -44,26 +49,49 @@ DEMO_USERS = [
 ]
 
 
-def _office(session: Session, slug: str, name: str, services: list, counters: list,
-            now: datetime) -> Office:
-    office = Office(slug=slug, name=name, timezone="Asia/Makassar", always_open=True,
-                    cutoff_time=time(15, 0), priority_boost_min=60, seq=0, created_at=now)
-    office.hours = [OpeningHours(weekday=d, opens=time(8, 0), closes=time(16, 0))
-                    for d in range(5)]
-    office.special_days = [SpecialDay(day=d, is_open=True, opens=time(8, 0), closes=time(12, 0),
-                                      note="Perekaman KTP-el hari Sabtu (Pilkada 2024)")
-                           for d in SATURDAY_SESSIONS]
+def _office(
+    session: Session, slug: str, name: str, services: list, counters: list, now: datetime
+) -> Office:
+    office = Office(
+        slug=slug,
+        name=name,
+        timezone="Asia/Makassar",
+        always_open=True,
+        cutoff_time=time(15, 0),
+        priority_boost_min=60,
+        seq=0,
+        created_at=now,
+    )
+    office.hours = [OpeningHours(weekday=d, opens=time(8, 0), closes=time(16, 0)) for d in range(5)]
+    office.special_days = [
+        SpecialDay(
+            day=d,
+            is_open=True,
+            opens=time(8, 0),
+            closes=time(12, 0),
+            note="Perekaman KTP-el hari Sabtu (Pilkada 2024)",
+        )
+        for d in SATURDAY_SESSIONS
+    ]
     by_code = {}
     for position, (code, svc_name, name_en, colour, card) in enumerate(services):
-        service = Service(code=code, name=svc_name, name_en=name_en, colour=colour,
-                          produces_card=card, active=True, position=position,
-                          default_service_s=420 if card else 600)
+        service = Service(
+            code=code,
+            name=svc_name,
+            name_en=name_en,
+            colour=colour,
+            produces_card=card,
+            active=True,
+            position=position,
+            default_service_s=420 if card else 600,
+        )
         office.services.append(service)
         by_code[code] = service
     for number, counter_name, codes in counters:
         counter = Counter(number=number, name=counter_name, is_open=True, call_order="oldest")
-        counter.links = [CounterService(service=by_code[c], position=i)
-                         for i, c in enumerate(codes)]
+        counter.links = [
+            CounterService(service=by_code[c], position=i) for i, c in enumerate(codes)
+        ]
         office.counters.append(counter)
     session.add(office)
     return office
@@ -77,18 +105,38 @@ def seed(session: Session, now: datetime) -> dict[str, str] | None:
     if session.scalar(select(func.count()).select_from(Office)):
         return None
     offices = {
-        "kupang": _office(session, "kupang", "Dukcapil Kota Kupang", KUPANG_SERVICES,
-                          KUPANG_COUNTERS, now),
-        "oebobo": _office(session, "oebobo", "Dukcapil Kecamatan Oebobo", DISTRICT_SERVICES,
-                          DISTRICT_COUNTERS, now),
-        "kota-raja": _office(session, "kota-raja", "Dukcapil Kecamatan Kota Raja",
-                             DISTRICT_SERVICES, DISTRICT_COUNTERS, now),
+        "kupang": _office(
+            session, "kupang", "Dukcapil Kota Kupang", KUPANG_SERVICES, KUPANG_COUNTERS, now
+        ),
+        "oebobo": _office(
+            session,
+            "oebobo",
+            "Dukcapil Kecamatan Oebobo",
+            DISTRICT_SERVICES,
+            DISTRICT_COUNTERS,
+            now,
+        ),
+        "kota-raja": _office(
+            session,
+            "kota-raja",
+            "Dukcapil Kecamatan Kota Raja",
+            DISTRICT_SERVICES,
+            DISTRICT_COUNTERS,
+            now,
+        ),
     }
     session.flush()
     password = secrets.token_urlsafe(9)
     created = {}
     for username, role, slug, display in DEMO_USERS:
-        create_user(session, username, role, office=offices[slug] if slug else None,
-                    password=password, now=now, display_name=display)
+        create_user(
+            session,
+            username,
+            role,
+            office=offices[slug] if slug else None,
+            password=password,
+            now=now,
+            display_name=display,
+        )
         created[username] = password
     return created

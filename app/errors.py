@@ -61,7 +61,7 @@ class ApiError(Exception):
 def _rollback() -> None:
     try:
         db.session.rollback()
-    except Exception:  # noqa: BLE001 - the connection itself may be gone
+    except Exception:
         log.exception("rollback failed")
 
 
@@ -80,9 +80,11 @@ def init_app(app: Flask) -> None:
     def _csrf(err: CSRFError) -> Response:
         _rollback()
         return error_response(
-            400, "csrf_failed",
-            gettext("The form expired or did not come from this site; reload the page and "
-                    "try again."),
+            400,
+            "csrf_failed",
+            gettext(
+                "The form expired or did not come from this site; reload the page and try again."
+            ),
         )
 
     @app.errorhandler(HTTPException)
@@ -102,9 +104,12 @@ def init_app(app: Flask) -> None:
         _rollback()
         log.warning("database unavailable: %s", err)
         return error_response(
-            503, "database_unavailable",
-            gettext("The database is not answering right now; nothing was changed. Try again "
-                    "in a moment."),
+            503,
+            "database_unavailable",
+            gettext(
+                "The database is not answering right now; nothing was changed. Try again "
+                "in a moment."
+            ),
             {"Retry-After": "5"},
         )
 
@@ -115,7 +120,9 @@ def init_app(app: Flask) -> None:
             return _db_down(err)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(
-            500, "internal_error",
-            gettext("Something went wrong on the server; nothing was changed. The error was "
-                    "logged."),
+            500,
+            "internal_error",
+            gettext(
+                "Something went wrong on the server; nothing was changed. The error was logged."
+            ),
         )

@@ -58,14 +58,16 @@ def select_locale() -> str:
 def _remember_language(response: Response) -> Response:
     lang = g.pop("set_lang_cookie", None)
     if lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=400 * 24 * 3600, samesite="Lax",
-                            httponly=True)
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=400 * 24 * 3600, samesite="Lax", httponly=True
+        )
     return response
 
 
 def init_app(app: Flask, babel: Babel) -> None:
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
     app.after_request(_remember_language)
     app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "id"))
 
@@ -75,8 +77,10 @@ def format_moment(value: datetime, tz_name: str) -> str:
     "Senin, 30 November 2026 pukul 08.00 WITA"."""
     locale = str(get_locale() or "id")
     pattern = "EEEE, d MMMM y 'pukul' HH.mm" if locale == "id" else "EEEE, d MMMM y 'at' HH:mm"
-    return f"{format_datetime(value, pattern, tzinfo=value.tzinfo, locale=locale)} " \
-           f"{tz_label(tz_name, value)}"
+    return (
+        f"{format_datetime(value, pattern, tzinfo=value.tzinfo, locale=locale)} "
+        f"{tz_label(tz_name, value)}"
+    )
 
 
 def render_message(template: str, params: dict[str, Any], tz_name: str | None = None) -> str:

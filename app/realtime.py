@@ -106,9 +106,10 @@ class Broadcaster:
                     break
             try:
                 self.deliver(events)
-            except Exception:  # noqa: BLE001 - a failed batch must not stop the worker
-                log.exception("could not publish %d events; screens resync on reconnect",
-                              len(events))
+            except Exception:
+                log.exception(
+                    "could not publish %d events; screens resync on reconnect", len(events)
+                )
 
     def deliver(self, events: Iterable[Any]) -> None:
         """Build the payloads for ``events`` from the database and emit them."""
@@ -117,50 +118,65 @@ class Broadcaster:
             return
         with self.app.app_context(), reading(), Session(db.engine) as session:
             now = queue.utcnow()
-            office_ids = {e.office_id for e in events if isinstance(e, (OfficeChanged, Announced,
-                                                                         QueueMoved))}
-            offices = {o.id: o for o in session.scalars(
-                select(Office).where(Office.id.in_(office_ids)))} if office_ids else {}
-            for item in sorted((e for e in events if isinstance(e, Announced)),
-                               key=lambda e: e.seq):
+            office_ids = {
+                e.office_id for e in events if isinstance(e, (OfficeChanged, Announced, QueueMoved))
+            }
+            offices = (
+                {o.id: o for o in session.scalars(select(Office).where(Office.id.in_(office_ids)))}
+                if office_ids
+                else {}
+            )
+            for item in sorted(
+                (e for e in events if isinstance(e, Announced)), key=lambda e: e.seq
+            ):
                 room = office_room(offices[item.office_id].slug)
                 if item.kind == "pickup":
-                    self.socketio.emit(PICKUP, {"code": item.code, "service": item.service,
-                                                "seq": item.seq}, to=room)
+                    self.socketio.emit(
+                        PICKUP,
+                        {"code": item.code, "service": item.service, "seq": item.seq},
+                        to=room,
+                    )
                 else:
                     self.socketio.emit(CALLED, called_payload(item), to=room)
-            for office_id in sorted({e.office_id for e in events
-                                     if isinstance(e, OfficeChanged)}):
+            for office_id in sorted({e.office_id for e in events if isinstance(e, OfficeChanged)}):
                 office = offices[office_id]
                 snapshot = board(session, office, now)
                 self.socketio.emit(BOARD, snapshot, to=office_room(office.slug))
                 self.socketio.emit(BOARD, snapshot, to=staff_room(office.slug))
             sent: set[int] = set()
-            for office_id, service_id in sorted({(e.office_id, e.service_id) for e in events
-                                                 if isinstance(e, QueueMoved)}):
+            for office_id, service_id in sorted(
+                {(e.office_id, e.service_id) for e in events if isinstance(e, QueueMoved)}
+            ):
                 sent |= self._queue_moved(session, offices[office_id], service_id, now)
-            for ticket_id in sorted({e.ticket_id for e in events
-                                     if isinstance(e, TicketChanged)} - sent):
+            for ticket_id in sorted(
+                {e.ticket_id for e in events if isinstance(e, TicketChanged)} - sent
+            ):
                 ticket = session.get(Ticket, ticket_id)
                 if ticket is not None:
-                    self.socketio.emit(TICKET, track(session, ticket, now),
-                                       to=ticket_room(ticket.token))
+                    self.socketio.emit(
+                        TICKET, track(session, ticket, now), to=ticket_room(ticket.token)
+                    )
 
-    def _queue_moved(self, session: Session, office: Office, service_id: int,
-                     now: Any) -> set[int]:
+    def _queue_moved(self, session: Session, office: Office, service_id: int, now: Any) -> set[int]:
         """Send every waiting ticket of a service its new place, with one query for all."""
         tickets = session.scalars(
             select(Ticket)
-            .where(Ticket.service_id == service_id, Ticket.status == "waiting",
-                   Ticket.day == queue.local_day(now, office.timezone))
+            .where(
+                Ticket.service_id == service_id,
+                Ticket.status == "waiting",
+                Ticket.day == queue.local_day(now, office.timezone),
+            )
             .order_by(Ticket.sort_at, Ticket.id)
         ).all()
         if not tickets:
             return set()
         rate = service_rate(session, tickets[0].service, now)
         for position, ticket in enumerate(tickets):
-            self.socketio.emit(TICKET, track(session, ticket, now, ahead=position, rate=rate),
-                               to=ticket_room(ticket.token))
+            self.socketio.emit(
+                TICKET,
+                track(session, ticket, now, ahead=position, rate=rate),
+                to=ticket_room(ticket.token),
+            )
         return {t.id for t in tickets}
 
 
@@ -189,6 +205,7 @@ def _install_session_hooks() -> None:
 
 
 # ---- join handlers -------------------------------------------------------------------------
+
 
 def _refuse(code: str, message: str) -> None:
     emit(ERROR, {"code": code, "message": message})
@@ -225,8 +242,7 @@ _staff: dict[str, queue.Actor] = {}
 
 def on_join(data: Any = None) -> None:
     if not isinstance(data, dict) or len(data) != 1:
-        _refuse("invalid_join", gettext('Join with {"office": "<slug>"} or {"ticket": '
-                                        '"<token>"}.'))
+        _refuse("invalid_join", gettext('Join with {"office": "<slug>"} or {"ticket": "<token>"}.'))
         return
     key, value = next(iter(data.items()))
     text = _text(value)
@@ -243,8 +259,10 @@ def on_join(data: Any = None) -> None:
             elif key == "staff" and text is not None:
                 _join_staff(text)
             else:
-                _refuse("invalid_join", gettext('Join with {"office": "<slug>"} or {"ticket": '
-                                                '"<token>"}.'))
+                _refuse(
+                    "invalid_join",
+                    gettext('Join with {"office": "<slug>"} or {"ticket": "<token>"}.'),
+                )
         except queue.NotFound as err:
             from .i18n import render_message
 
@@ -257,8 +275,11 @@ def on_join(data: Any = None) -> None:
 def _join_staff(slug: str) -> None:
     actor = _staff.get(request.sid)
     office = queue.office_by_slug(db.session, slug)
-    if actor is None or actor.role not in ("admin", "operator", "clerk") or \
-            not actor.covers(office.id):
+    if (
+        actor is None
+        or actor.role not in ("admin", "operator", "clerk")
+        or not actor.covers(office.id)
+    ):
         _refuse("forbidden", gettext("Only staff of this office may join its staff room."))
         return
     join_room(staff_room(office.slug))

@@ -57,15 +57,21 @@ def _truncate_postgres() -> None:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
+def _dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+# The app fixtures push no app context: each request then gets its own, as in production
+# (a context held by a fixture would be shared by every request of the test).
 @pytest.fixture
 def sqlite_app(tmp_path: Path, sqlite_template: Path):
     path = tmp_path / "loket.db"
     shutil.copy(sqlite_template, path)
     app = _build(f"sqlite:///{path}", tmp_path)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield app
+    _dispose(app)
 
 
 @pytest.fixture
@@ -73,9 +79,8 @@ def pg_app(tmp_path: Path, postgres_migrated: str):
     app = _build(postgres_migrated, tmp_path)
     with app.app_context():
         _truncate_postgres()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield app
+    _dispose(app)
 
 
 @pytest.fixture
@@ -91,8 +96,10 @@ def any_app(request: pytest.FixtureRequest):
 
 
 @pytest.fixture
-def session(app):
-    return db.session
+def app_context(app):
+    """An app context for tests that use ``db.session`` directly (no requests inside it)."""
+    with app.app_context():
+        yield
 
 
 class Clock:
@@ -156,7 +163,9 @@ def build_world(session) -> World:
 
 @pytest.fixture
 def world(app, clock) -> World:
-    return build_world(db.session)
+    """Built in its own app context; its objects stay readable afterwards (detached)."""
+    with app.app_context():
+        return build_world(db.session)
 
 
 class Api:
@@ -173,17 +182,21 @@ class Api:
         return headers
 
     def get(self, path: str, as_: str | None = None, **kwargs: Any):
-        return self.client.get(path, headers=self._headers(as_, kwargs.pop("headers", None)),
-                               **kwargs)
+        return self.client.get(
+            path, headers=self._headers(as_, kwargs.pop("headers", None)), **kwargs
+        )
 
     def post(self, path: str, json: Any = None, as_: str | None = None, **kwargs: Any):
-        return self.client.post(path, json=json,
-                                headers=self._headers(as_, kwargs.pop("headers", None)), **kwargs)
+        return self.client.post(
+            path, json=json, headers=self._headers(as_, kwargs.pop("headers", None)), **kwargs
+        )
 
-    def issue(self, service: str = "A", office: str = "kupang", priority: bool = False,
-              as_: str = "kiosk") -> dict:
-        response = self.post(f"/api/v1/offices/{office}/tickets",
-                             {"service": service, "priority": priority}, as_=as_)
+    def issue(
+        self, service: str = "A", office: str = "kupang", priority: bool = False, as_: str = "kiosk"
+    ) -> dict:
+        response = self.post(
+            f"/api/v1/offices/{office}/tickets", {"service": service, "priority": priority}, as_=as_
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 

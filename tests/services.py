@@ -26,14 +26,18 @@ def need(available: bool, reason: str) -> None:
 def postgres_url() -> str:
     """TEST_DATABASE_URL, checked by connecting once."""
     url = os.environ.get("TEST_DATABASE_URL", "")
-    need(bool(url), "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1/test)")
+    need(
+        bool(url),
+        "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1/test)",
+    )
     try:
         import psycopg2
 
         from app.db import normalise_url
 
-        psycopg2.connect(normalise_url(url).replace("postgresql+psycopg2", "postgresql"),
-                         connect_timeout=3).close()
+        psycopg2.connect(
+            normalise_url(url).replace("postgresql+psycopg2", "postgresql"), connect_timeout=3
+        ).close()
     except Exception as err:  # noqa: BLE001 - any failure means "not available"
         need(False, f"PostgreSQL at TEST_DATABASE_URL is not reachable: {err}")
     return url
@@ -56,6 +60,8 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def chromium_path() -> str:
-    need(shutil.which(CHROMIUM) is not None,
-         f"browser tests need Chromium at {CHROMIUM} (Debian package chromium)")
+    need(
+        shutil.which(CHROMIUM) is not None,
+        f"browser tests need Chromium at {CHROMIUM} (Debian package chromium)",
+    )
     return CHROMIUM

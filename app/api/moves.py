@@ -36,8 +36,14 @@ def issue_ticket(office: str) -> Response:
     service = field(body, "service", str, required=True, max_length=8)
     priority = field(body, "priority", bool, default=False)
     found = queue.office_by_slug(db.session, office)
-    ticket = queue.issue(db.session, found, service.strip().upper(), priority=priority,
-                         now=queue.utcnow(), actor=actor)
+    ticket = queue.issue(
+        db.session,
+        found,
+        service.strip().upper(),
+        priority=priority,
+        now=queue.utcnow(),
+        actor=actor,
+    )
     return _reply(ticket, 201, {"Location": url_for("api.get_ticket", ticket_id=ticket.id)})
 
 
@@ -104,8 +110,11 @@ def transfer(ticket_id: int) -> Response:
     actor = require_actor()
     body = json_body()
     service = field(body, "service", str, required=True, max_length=8)
-    return _reply(queue.transfer(db.session, ticket_id, service.strip().upper(),
-                                 now=queue.utcnow(), actor=actor))
+    return _reply(
+        queue.transfer(
+            db.session, ticket_id, service.strip().upper(), now=queue.utcnow(), actor=actor
+        )
+    )
 
 
 @bp.post("/tickets/<id:ticket_id>/stage")
@@ -115,17 +124,24 @@ def stage(ticket_id: int) -> Response:
     target = field(body, "stage", str, required=True, choices=STAGES)
     note = field(body, "note", str, max_length=500)
     reason = field(body, "reason", str, choices=BLOCK_REASONS)
-    return _reply(queue.set_stage(db.session, ticket_id, target, now=queue.utcnow(), actor=actor,
-                                  note=note, reason=reason))
+    return _reply(
+        queue.set_stage(
+            db.session, ticket_id, target, now=queue.utcnow(), actor=actor, note=note, reason=reason
+        )
+    )
 
 
 def _counter_state(counter_id: int, is_open: bool) -> Response:
     actor = require_actor()
-    counter = queue.set_counter_open(db.session, counter_id, is_open, now=queue.utcnow(),
-                                     actor=actor)
+    counter = queue.set_counter_open(
+        db.session, counter_id, is_open, now=queue.utcnow(), actor=actor
+    )
     payload = {
-        "id": counter.id, "number": counter.number, "name": counter.name,
-        "services": [link.service.code for link in counter.links], "open": counter.is_open,
+        "id": counter.id,
+        "number": counter.number,
+        "name": counter.name,
+        "services": [link.service.code for link in counter.links],
+        "open": counter.is_open,
         "call_order": counter.call_order,
     }
     db.session.commit()

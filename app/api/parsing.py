@@ -49,9 +49,16 @@ def json_body(required: bool = True) -> dict[str, Any]:
     return body
 
 
-def field(body: dict[str, Any], name: str, kind: type, *, required: bool = False,
-          default: Any = None, max_length: int | None = None,
-          choices: tuple[str, ...] | None = None) -> Any:
+def field(
+    body: dict[str, Any],
+    name: str,
+    kind: type,
+    *,
+    required: bool = False,
+    default: Any = None,
+    max_length: int | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
     """One field of ``body`` checked for type, length and allowed values.
 
     Raises ApiError 422 (``invalid_field``) with a sentence naming the field.
@@ -59,21 +66,40 @@ def field(body: dict[str, Any], name: str, kind: type, *, required: bool = False
     value = body.get(name, _MISSING)
     if value is _MISSING or value is None:
         if required:
-            raise ApiError(422, "invalid_field",
-                           gettext("The field %(field)s is required.", field=name))
+            raise ApiError(
+                422, "invalid_field", gettext("The field %(field)s is required.", field=name)
+            )
         return default
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if not ok:
         names = {str: gettext("text"), bool: gettext("true or false"), int: gettext("a number")}
-        raise ApiError(422, "invalid_field",
-                       gettext("The field %(field)s must be %(kind)s.", field=name,
-                               kind=names.get(kind, kind.__name__)))
+        raise ApiError(
+            422,
+            "invalid_field",
+            gettext(
+                "The field %(field)s must be %(kind)s.",
+                field=name,
+                kind=names.get(kind, kind.__name__),
+            ),
+        )
     if max_length is not None and isinstance(value, str) and len(value) > max_length:
-        raise ApiError(422, "invalid_field",
-                       gettext("The field %(field)s is too long (at most %(max)s characters).",
-                               field=name, max=max_length))
+        raise ApiError(
+            422,
+            "invalid_field",
+            gettext(
+                "The field %(field)s is too long (at most %(max)s characters).",
+                field=name,
+                max=max_length,
+            ),
+        )
     if choices is not None and value not in choices:
-        raise ApiError(422, "invalid_field",
-                       gettext("The field %(field)s must be one of: %(choices)s.", field=name,
-                               choices=", ".join(choices)))
+        raise ApiError(
+            422,
+            "invalid_field",
+            gettext(
+                "The field %(field)s must be one of: %(choices)s.",
+                field=name,
+                choices=", ".join(choices),
+            ),
+        )
     return value

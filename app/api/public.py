@@ -33,20 +33,22 @@ def services(office: str) -> Response:
     now = queue.utcnow()
     is_open = queue.open_services(db.session, found, now)
     waiting = waiting_counts(db.session, found.id, queue.local_day(now, found.timezone))
-    return jsonify([
-        {
-            "code": s.code,
-            "name": s.name,
-            "name_en": s.name_en,
-            "colour": s.colour,
-            "produces_card": s.produces_card,
-            "open": is_open[s.id],
-            "active": s.active,
-            "daily_quota": s.daily_quota,
-            "waiting": waiting.get(s.id, 0),
-        }
-        for s in found.services
-    ])
+    return jsonify(
+        [
+            {
+                "code": s.code,
+                "name": s.name,
+                "name_en": s.name_en,
+                "colour": s.colour,
+                "produces_card": s.produces_card,
+                "open": is_open[s.id],
+                "active": s.active,
+                "daily_quota": s.daily_quota,
+                "waiting": waiting.get(s.id, 0),
+            }
+            for s in found.services
+        ]
+    )
 
 
 @bp.get("/offices/<office>/counters")

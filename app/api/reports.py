@@ -16,8 +16,18 @@ from ..extensions import db
 from ..queue.reports import parse_day, report
 from . import bp
 
-CSV_COLUMNS = ("code", "name", "issued", "served", "no_show", "cancelled", "wait_avg_s",
-               "wait_median_s", "wait_p90_s", "service_avg_s")
+CSV_COLUMNS = (
+    "code",
+    "name",
+    "issued",
+    "served",
+    "no_show",
+    "cancelled",
+    "wait_avg_s",
+    "wait_median_s",
+    "wait_p90_s",
+    "service_avg_s",
+)
 
 
 @bp.get("/offices/<office>/report")
@@ -28,7 +38,9 @@ def office_report(office: str) -> Response:
     queue.require(actor, "report", found.id)
     today = queue.local_day(queue.utcnow(), found.timezone)
     day_from = parse_day(request.args.get("from"), "from", today)
-    day_to = parse_day(request.args.get("to"), "to", day_from if request.args.get("from") else today)
+    day_to = parse_day(
+        request.args.get("to"), "to", day_from if request.args.get("from") else today
+    )
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise ApiError(422, "invalid_field", gettext("The parameter format must be json or csv."))
@@ -41,5 +53,8 @@ def office_report(office: str) -> Response:
     for row in data["services"]:
         writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
     filename = f"loket-{found.slug}-{data['from']}-{data['to']}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

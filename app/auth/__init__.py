@@ -33,13 +33,18 @@ def identify() -> None:
         if header is not None:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError(401, "unauthorized",
-                               gettext('Send the API token as "Authorization: Bearer <token>".'))
+                raise ApiError(
+                    401,
+                    "unauthorized",
+                    gettext('Send the API token as "Authorization: Bearer <token>".'),
+                )
             found = user_for_token(db.session, token.strip())
             if found is None:
-                raise ApiError(401, "invalid_token",
-                               gettext("This API token is unknown or revoked, or its user is "
-                                       "disabled."))
+                raise ApiError(
+                    401,
+                    "invalid_token",
+                    gettext("This API token is unknown or revoked, or its user is disabled."),
+                )
             g.user, g.auth = found[0], "token"
         elif current_user.is_authenticated:
             g.user, g.auth = current_user._get_current_object(), "session"
@@ -48,11 +53,11 @@ def identify() -> None:
         if request.method not in SAFE_METHODS:
             # End the read transaction: the write that follows starts afresh (BEGIN IMMEDIATE).
             db.session.commit()
-    if request.method not in SAFE_METHODS and g.auth != "token":
-        # A bearer token is not sent by browsers on their own, so it needs no CSRF token.
-        # An anonymous API write gets its 401 from the view instead of a CSRF error.
-        if not (request.path.startswith("/api/") and g.auth is None):
-            csrf.protect()
+    # A bearer token is not sent by browsers on their own, so it needs no CSRF token; an
+    # anonymous API write gets its 401 from the view instead of a CSRF error.
+    anonymous_api = request.path.startswith("/api/") and g.auth is None
+    if request.method not in SAFE_METHODS and g.auth != "token" and not anonymous_api:
+        csrf.protect()
 
 
 def require_actor(*roles: str) -> Actor:

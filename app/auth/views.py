@@ -10,10 +10,10 @@ from flask_login import login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from .. import queue
 from ..db import reading
 from ..extensions import db
 from ..models import User
-from .. import queue
 from . import bp
 from .users import is_locked, note_failure, note_success, password_matches
 
@@ -67,8 +67,10 @@ def login() -> Response | str:
         elif user is None or not user.active:
             error = gettext("Wrong user name or password.")
         elif is_locked(user, now):
-            error = gettext("Too many wrong passwords: this account is locked for a few "
-                            "minutes. Ask an administrator if you forgot your password.")
+            error = gettext(
+                "Too many wrong passwords: this account is locked for a few "
+                "minutes. Ask an administrator if you forgot your password."
+            )
         elif not password_matches(user, password):
             note_failure(user, now)
             db.session.commit()

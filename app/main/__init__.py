@@ -23,8 +23,10 @@ VENDOR_FILES = {
 @bp.get("/")
 def index() -> str:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
-    pages = {name: name in current_app.blueprints for name in
-             ("kiosk", "display", "counter", "station", "admin")}
+    pages = {
+        name: name in current_app.blueprints
+        for name in ("kiosk", "display", "counter", "station", "admin")
+    }
     return render_template("index.html", offices=offices, pages=pages)
 
 

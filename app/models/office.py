@@ -48,7 +48,9 @@ class Office(Base):
         back_populates="office", cascade="all, delete-orphan", order_by="SpecialDay.day"
     )
     services: Mapped[list[Service]] = relationship(
-        back_populates="office", cascade="all, delete-orphan", order_by="Service.position, Service.code"
+        back_populates="office",
+        cascade="all, delete-orphan",
+        order_by="Service.position, Service.code",
     )
     counters: Mapped[list[Counter]] = relationship(
         back_populates="office", cascade="all, delete-orphan", order_by="Counter.number"
@@ -139,7 +141,10 @@ class Counter(Base):
 
     office: Mapped[Office] = relationship(back_populates="counters")
     links: Mapped[list[CounterService]] = relationship(
-        back_populates="counter", cascade="all, delete-orphan", order_by="CounterService.position"
+        back_populates="counter",
+        cascade="all, delete-orphan",
+        order_by="CounterService.position",
+        lazy="selectin",
     )
 
     @property
@@ -162,7 +167,7 @@ class CounterService(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     counter: Mapped[Counter] = relationship(back_populates="links")
-    service: Mapped[Service] = relationship()
+    service: Mapped[Service] = relationship(lazy="joined")
 
 
 __all__ = [

@@ -46,5 +46,7 @@ def require(actor: Actor, permission: str, office_id: int | None = None) -> None
     if actor.role not in PERMISSIONS[permission]:
         raise Forbidden(_REFUSALS[permission])
     if office_id is not None and not actor.covers(office_id):
-        raise Forbidden(N_("Your account belongs to another office; it may not act here."),
-                        error_code="forbidden_office")
+        raise Forbidden(
+            N_("Your account belongs to another office; it may not act here."),
+            error_code="forbidden_office",
+        )

@@ -8,14 +8,14 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from ..models import ACTIVE_AT_COUNTER, Counter, Ticket
-from .access import Actor, require
+from .access import Actor
 from .clock import local_day
 from .errors import N_, CounterBusy, InvalidTransition
-from .events import QueueMoved, TicketChanged, announcement, bump_seq, record
+from .events import QueueMoved, TicketChanged, announcement, record
 from .log import log_move
-from .lookup import counter_by_id, ticket_by_id
 from .rollover import roll_over
 from .states import check_status_move
+from .turn import counter_turn, ticket_turn
 
 # How often call-next tries again when another counter took its candidate in between.
 CALL_ATTEMPTS = 8
@@ -34,8 +34,9 @@ def _next_candidate(session: Session, counter: Counter, day: object) -> Ticket |
         Ticket.status == "waiting", Ticket.service_id.in_(service_ids), Ticket.day == day
     )
     if counter.call_order == "service_order":
-        rank = case({link.service_id: link.position for link in counter.links},
-                    value=Ticket.service_id)
+        rank = case(
+            {link.service_id: link.position for link in counter.links}, value=Ticket.service_id
+        )
         stmt = stmt.order_by(rank, Ticket.sort_at, Ticket.id)
     else:
         stmt = stmt.order_by(Ticket.sort_at, Ticket.id)
@@ -51,24 +52,34 @@ def call_next(session: Session, counter_id: int, *, now: datetime, actor: Actor)
     Raises Forbidden, NotFound, CounterBusy (it still holds a ticket) and InvalidTransition
     (``counter_paused``, ``no_services``).
     """
-    require(actor, "counter")
-    counter = counter_by_id(session, counter_id, lock=True)
-    require(actor, "counter", counter.office_id)
+    counter, seq = counter_turn(session, counter_id, "counter", actor)
     office = counter.office
     roll_over(session, office, now)
     if not counter.is_open:
         raise InvalidTransition(
             N_("Counter %(counter)s is paused; resume it before calling the next ticket."),
-            error_code="counter_paused", counter=counter.number)
+            error_code="counter_paused",
+            counter=counter.number,
+        )
     held = current_ticket(session, counter)
     if held is not None:
         raise CounterBusy(
-            N_("Counter %(counter)s still has ticket %(code)s (%(status)s); finish it or mark "
-               "it absent first."), counter=counter.number, code=held.code, status=held.status)
+            N_(
+                "Counter %(counter)s still has ticket %(code)s (%(status)s); finish it or mark "
+                "it absent first."
+            ),
+            counter=counter.number,
+            code=held.code,
+            status=held.status,
+        )
     if not counter.links:
         raise InvalidTransition(
-            N_("Counter %(counter)s serves no service; an administrator can assign services "
-               "to it."), error_code="no_services", counter=counter.number)
+            N_(
+                "Counter %(counter)s serves no service; an administrator can assign services to it."
+            ),
+            error_code="no_services",
+            counter=counter.number,
+        )
     day = local_day(now, office.timezone)
     for _ in range(CALL_ATTEMPTS):
         candidate = _next_candidate(session, counter, day)
@@ -77,8 +88,13 @@ def call_next(session: Session, counter_id: int, *, now: datetime, actor: Actor)
         taken = session.execute(
             update(Ticket)
             .where(Ticket.id == candidate.id, Ticket.status == "waiting")
-            .values(status="called", counter_id=counter.id, called_at=now,
-                    operator_id=actor.user_id, updated_at=now),
+            .values(
+                status="called",
+                counter_id=counter.id,
+                called_at=now,
+                operator_id=actor.user_id,
+                updated_at=now,
+            ),
             execution_options={"synchronize_session": False},
         ).rowcount
         if taken == 1:
@@ -88,43 +104,43 @@ def call_next(session: Session, counter_id: int, *, now: datetime, actor: Actor)
         return None
     ticket = candidate
     log_move(session, ticket, "call", actor, now, "waiting", ticket.stage)
-    seq = bump_seq(session, office.id)
-    record(session, TicketChanged(ticket.id), QueueMoved(office.id, ticket.service_id),
-           announcement(ticket, counter, "call", seq))
+    record(
+        session,
+        TicketChanged(ticket.id),
+        QueueMoved(office.id, ticket.service_id),
+        announcement(ticket, counter, "call", seq),
+    )
     return ticket
 
 
-def _counter_move(session: Session, ticket_id: int, action: str, now: datetime,
-                  actor: Actor) -> tuple[Ticket, str]:
-    require(actor, "counter")
-    ticket = ticket_by_id(session, ticket_id, lock=True)
-    require(actor, "counter", ticket.office_id)
+def _counter_move(
+    session: Session, ticket_id: int, action: str, now: datetime, actor: Actor
+) -> tuple[Ticket, str, int]:
+    ticket, seq = ticket_turn(session, ticket_id, "counter", actor)
     previous = ticket.status
     move = check_status_move(action, ticket.code, previous)
     ticket.status = move.target
     ticket.updated_at = now
-    return ticket, previous
+    return ticket, previous, seq
 
 
 def recall(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> Ticket:
     """Announce a called ticket again. Raises Forbidden, NotFound, InvalidTransition."""
-    ticket, previous = _counter_move(session, ticket_id, "recall", now, actor)
+    ticket, previous, seq = _counter_move(session, ticket_id, "recall", now, actor)
     ticket.recall_count = (ticket.recall_count or 0) + 1
     session.flush()
     log_move(session, ticket, "recall", actor, now, previous, ticket.stage)
-    seq = bump_seq(session, ticket.office_id)
     record(session, TicketChanged(ticket.id), announcement(ticket, ticket.counter, "recall", seq))
     return ticket
 
 
 def start(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> Ticket:
     """The resident arrived at the counter. Raises Forbidden, NotFound, InvalidTransition."""
-    ticket, previous = _counter_move(session, ticket_id, "start", now, actor)
+    ticket, previous, _ = _counter_move(session, ticket_id, "start", now, actor)
     ticket.serving_at = now
     session.flush()
     log_move(session, ticket, "start", actor, now, previous, ticket.stage)
     record(session, TicketChanged(ticket.id))
-    bump_seq(session, ticket.office_id)
     return ticket
 
 
@@ -133,7 +149,7 @@ def finish(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> 
 
     Raises Forbidden, NotFound, InvalidTransition.
     """
-    ticket, previous = _counter_move(session, ticket_id, "finish", now, actor)
+    ticket, previous, _ = _counter_move(session, ticket_id, "finish", now, actor)
     ticket.finished_at = now
     if ticket.service.produces_card:
         ticket.stage = "ready_to_print"
@@ -141,34 +157,30 @@ def finish(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> 
     session.flush()
     log_move(session, ticket, "finish", actor, now, previous, None)
     record(session, TicketChanged(ticket.id))
-    bump_seq(session, ticket.office_id)
     return ticket
 
 
 def no_show(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> Ticket:
     """The resident did not come. Raises Forbidden, NotFound, InvalidTransition."""
-    ticket, previous = _counter_move(session, ticket_id, "no_show", now, actor)
+    ticket, previous, _ = _counter_move(session, ticket_id, "no_show", now, actor)
     ticket.no_show_at = now
     session.flush()
     log_move(session, ticket, "no_show", actor, now, previous, ticket.stage)
     record(session, TicketChanged(ticket.id))
-    bump_seq(session, ticket.office_id)
     return ticket
 
 
-def set_counter_open(session: Session, counter_id: int, is_open: bool, *, now: datetime,
-                     actor: Actor) -> Counter:
+def set_counter_open(
+    session: Session, counter_id: int, is_open: bool, *, now: datetime, actor: Actor
+) -> Counter:
     """Pause or resume a counter; a paused counter calls nobody and leaves the wait estimate.
 
     Raises Forbidden and NotFound.
     """
-    require(actor, "counter")
-    counter = counter_by_id(session, counter_id, lock=True)
-    require(actor, "counter", counter.office_id)
+    counter, _ = counter_turn(session, counter_id, "counter", actor)
     if counter.is_open != is_open:
         counter.is_open = is_open
         session.flush()
         for link in counter.links:
             record(session, QueueMoved(counter.office_id, link.service_id))
-        bump_seq(session, counter.office_id)
     return counter

@@ -31,7 +31,9 @@ class QueueError(Exception):
     @property
     def message(self) -> str:
         """The sentence in English with plain values (for logs and the CLI)."""
-        values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in self.params.items()}
+        values = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in self.params.items()
+        }
         return self.template % values if values else self.template
 
 

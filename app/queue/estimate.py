@@ -29,7 +29,7 @@ class Rate:
     open_counters: int
 
     def wait_s(self, ahead: int) -> int:
-        return int(round(self.average_s * ahead / max(1, self.open_counters)))
+        return round(self.average_s * ahead / max(1, self.open_counters))
 
 
 def service_rate(session: Session, service: Service, now: datetime) -> Rate:

@@ -59,9 +59,14 @@ Event = OfficeChanged | TicketChanged | QueueMoved | Announced
 def announcement(ticket: Ticket, counter: Counter | None, kind: str, seq: int) -> Announced:
     """The Announced event of ``kind`` for ``ticket`` (at ``counter``, if any)."""
     return Announced(
-        office_id=ticket.office_id, kind=kind, ticket_id=ticket.id, code=ticket.code,
-        service=ticket.service.code, counter=counter.number if counter else None,
-        counter_name=counter.name if counter else None, seq=seq,
+        office_id=ticket.office_id,
+        kind=kind,
+        ticket_id=ticket.id,
+        code=ticket.code,
+        service=ticket.service.code,
+        counter=counter.number if counter else None,
+        counter_name=counter.name if counter else None,
+        seq=seq,
     )
 
 

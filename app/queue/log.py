@@ -10,8 +10,16 @@ from ..models import Ticket, TicketEvent
 from .access import Actor
 
 
-def log_move(session: Session, ticket: Ticket, action: str, actor: Actor, now: datetime,
-             from_status: str | None, from_stage: str | None, note: str | None = None) -> None:
+def log_move(
+    session: Session,
+    ticket: Ticket,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    from_status: str | None,
+    from_stage: str | None,
+    note: str | None = None,
+) -> None:
     """Add one row to the append-only log describing ``ticket``'s move to its current state."""
     session.add(
         TicketEvent(

@@ -23,8 +23,12 @@ def service_by_code(session: Session, office: Office, code: str) -> Service:
         select(Service).where(Service.office_id == office.id, Service.code == code)
     )
     if service is None:
-        raise InvalidInput(N_("Office %(office)s has no service %(service)s."),
-                           error_code="unknown_service", office=office.slug, service=code)
+        raise InvalidInput(
+            N_("Office %(office)s has no service %(service)s."),
+            error_code="unknown_service",
+            office=office.slug,
+            service=code,
+        )
     return service
 
 
@@ -32,7 +36,7 @@ def counter_by_id(session: Session, counter_id: int, lock: bool = False) -> Coun
     """The counter with ``counter_id``; ``lock`` holds its row until commit. Raises NotFound."""
     stmt = select(Counter).where(Counter.id == counter_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     counter = session.scalar(stmt)
     if counter is None:
         raise NotFound(N_("There is no counter with id %(id)s."), id=counter_id)
@@ -43,7 +47,7 @@ def ticket_by_id(session: Session, ticket_id: int, lock: bool = False) -> Ticket
     """The ticket with ``ticket_id``; ``lock`` holds its row until commit. Raises NotFound."""
     stmt = select(Ticket).where(Ticket.id == ticket_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     ticket = session.scalar(stmt)
     if ticket is None:
         raise NotFound(N_("There is no ticket with id %(id)s."), id=ticket_id)
@@ -56,6 +60,8 @@ def ticket_by_token(session: Session, token: str) -> Ticket:
     if 8 <= len(token) <= 64:
         ticket = session.scalar(select(Ticket).where(Ticket.token == token))
     if ticket is None:
-        raise NotFound(N_("No ticket matches this link; check that it was copied completely."),
-                       error_code="unknown_token")
+        raise NotFound(
+            N_("No ticket matches this link; check that it was copied completely."),
+            error_code="unknown_token",
+        )
     return ticket

@@ -35,11 +35,16 @@ def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement:
 def check_range(day_from: date, day_to: date) -> None:
     """Raise InvalidInput unless ``day_from`` <= ``day_to`` and the range is at most 3 years."""
     if day_from > day_to:
-        raise InvalidInput(N_("The start day %(start)s is after the end day %(end)s."),
-                           error_code="invalid_range", start=day_from, end=day_to)
+        raise InvalidInput(
+            N_("The start day %(start)s is after the end day %(end)s."),
+            error_code="invalid_range",
+            start=day_from,
+            end=day_to,
+        )
     if (day_to - day_from).days >= MAX_DAYS:
-        raise InvalidInput(N_("A report covers at most %(days)s days."),
-                           error_code="invalid_range", days=MAX_DAYS)
+        raise InvalidInput(
+            N_("A report covers at most %(days)s days."), error_code="invalid_range", days=MAX_DAYS
+        )
 
 
 def _percentile(histogram: list[tuple[int, int]], fraction: float) -> int | None:
@@ -81,47 +86,65 @@ def report(session: Session, office: Office, day_from: date, day_to: date) -> di
     in_range = (Ticket.office_id == office.id, Ticket.day >= day_from, Ticket.day <= day_to)
     services: list[Service] = list(office.services)
 
-    issued = dict(session.execute(
-        select(Ticket.issued_service_id, func.count()).where(*in_range)
-        .group_by(Ticket.issued_service_id)).all())
+    issued = dict(
+        session.execute(
+            select(Ticket.issued_service_id, func.count())
+            .where(*in_range)
+            .group_by(Ticket.issued_service_id)
+        ).all()
+    )
     by_status: dict[tuple[int, str], int] = {
-        (sid, status): n for sid, status, n in session.execute(
-            select(Ticket.service_id, Ticket.status, func.count()).where(*in_range)
-            .group_by(Ticket.service_id, Ticket.status))
+        (sid, status): n
+        for sid, status, n in session.execute(
+            select(Ticket.service_id, Ticket.status, func.count())
+            .where(*in_range)
+            .group_by(Ticket.service_id, Ticket.status)
+        )
     }
     wait = seconds_between(dialect, Ticket.queued_at, Ticket.called_at)
     wait_hist: dict[int, list[tuple[int, int]]] = {}
     wait_sum: dict[int, float] = {}
     bucket = cast(func.round(wait), Integer)
     for sid, seconds, count in session.execute(
-            select(Ticket.service_id, bucket, func.count())
-            .where(*in_range, Ticket.called_at.is_not(None))
-            .group_by(Ticket.service_id, bucket)):
+        select(Ticket.service_id, bucket, func.count())
+        .where(*in_range, Ticket.called_at.is_not(None))
+        .group_by(Ticket.service_id, bucket)
+    ):
         seconds = max(0, int(seconds or 0))
         wait_hist.setdefault(sid, []).append((seconds, count))
         wait_sum[sid] = wait_sum.get(sid, 0.0) + seconds * count
     served_from = func.coalesce(Ticket.serving_at, Ticket.called_at)
-    service_avg = dict(session.execute(
-        select(Ticket.service_id, func.avg(seconds_between(dialect, served_from, Ticket.finished_at)))
-        .where(*in_range, Ticket.status == "done", Ticket.finished_at.is_not(None))
-        .group_by(Ticket.service_id)).all())
+    service_avg = dict(
+        session.execute(
+            select(
+                Ticket.service_id,
+                func.avg(seconds_between(dialect, served_from, Ticket.finished_at)),
+            )
+            .where(*in_range, Ticket.status == "done", Ticket.finished_at.is_not(None))
+            .group_by(Ticket.service_id)
+        ).all()
+    )
 
     rows = []
     for s in services:
         hist = wait_hist.get(s.id, [])
         called = sum(n for _, n in hist)
-        rows.append({
-            "code": s.code,
-            "name": s.name,
-            "issued": issued.get(s.id, 0),
-            "served": by_status.get((s.id, "done"), 0),
-            "no_show": by_status.get((s.id, "no_show"), 0),
-            "cancelled": by_status.get((s.id, "cancelled"), 0),
-            "wait_avg_s": round(wait_sum[s.id] / called) if called else None,
-            "wait_median_s": _percentile(hist, 0.5),
-            "wait_p90_s": _percentile(hist, 0.9),
-            "service_avg_s": round(service_avg[s.id]) if service_avg.get(s.id) is not None else None,
-        })
+        rows.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                "issued": issued.get(s.id, 0),
+                "served": by_status.get((s.id, "done"), 0),
+                "no_show": by_status.get((s.id, "no_show"), 0),
+                "cancelled": by_status.get((s.id, "cancelled"), 0),
+                "wait_avg_s": round(wait_sum[s.id] / called) if called else None,
+                "wait_median_s": _percentile(hist, 0.5),
+                "wait_p90_s": _percentile(hist, 0.9),
+                "service_avg_s": round(service_avg[s.id])
+                if service_avg.get(s.id) is not None
+                else None,
+            }
+        )
 
     return {
         "office": office.slug,
@@ -132,15 +155,19 @@ def report(session: Session, office: Office, day_from: date, day_to: date) -> di
         "days": [
             {"day": d.isoformat(), "issued": n}
             for d, n in session.execute(
-                select(Ticket.day, func.count()).where(*in_range).group_by(Ticket.day)
-                .order_by(Ticket.day))
+                select(Ticket.day, func.count())
+                .where(*in_range)
+                .group_by(Ticket.day)
+                .order_by(Ticket.day)
+            )
         ],
         "cards": _cards(session, in_range),
     }
 
 
-def _hours(session: Session, office: Office, day_from: date, day_to: date,
-           in_range: tuple) -> list[dict[str, int]]:
+def _hours(
+    session: Session, office: Office, day_from: date, day_to: date, in_range: tuple
+) -> list[dict[str, int]]:
     hour = _local_hour(session, office, day_from, day_to)
     counts: dict[int, int] = {}
     if hour is not None:
@@ -156,9 +183,13 @@ def _hours(session: Session, office: Office, day_from: date, day_to: date,
 
 
 def _cards(session: Session, in_range: tuple) -> dict[str, int]:
-    counts = dict(session.execute(
-        select(Ticket.stage, func.count()).where(*in_range, Ticket.stage.is_not(None))
-        .group_by(Ticket.stage)).all())
+    counts = dict(
+        session.execute(
+            select(Ticket.stage, func.count())
+            .where(*in_range, Ticket.stage.is_not(None))
+            .group_by(Ticket.stage)
+        ).all()
+    )
     return {stage: counts.get(stage, 0) for stage in CARD_STAGES}
 
 
@@ -169,6 +200,6 @@ def parse_day(value: str | None, name: str, default: date) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(N_("%(name)s must be a date written YYYY-MM-DD."),
-                           error_code="invalid_date", name=name) from None
-
+        raise InvalidInput(
+            N_("%(name)s must be a date written YYYY-MM-DD."), error_code="invalid_date", name=name
+        ) from None

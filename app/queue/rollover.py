@@ -21,8 +21,14 @@ from .log import log_move
 OPEN_STATUSES = ("waiting", "called", "serving")
 
 
-def roll_over(session: Session, office: Office, now: datetime, *, include_today: bool = False,
-              actor: Actor | None = None) -> int:
+def roll_over(
+    session: Session,
+    office: Office,
+    now: datetime,
+    *,
+    include_today: bool = False,
+    actor: Actor | None = None,
+) -> int:
     """Cancel the office's open tickets from days before today (and today's with
     ``include_today``). Returns how many were cancelled; 0 when the day was already closed."""
     today = local_day(now, office.timezone)
@@ -57,8 +63,7 @@ def roll_over(session: Session, office: Office, now: datetime, *, include_today:
         ticket.cancelled_at = now
         ticket.updated_at = now
         services.add(ticket.service_id)
-        log_move(session, ticket, "cancel", actor, now, previous, ticket.stage,
-                 note="day closed")
+        log_move(session, ticket, "cancel", actor, now, previous, ticket.stage, note="day closed")
         record(session, TicketChanged(ticket.id))
     session.flush()
     for service_id in sorted(services):

@@ -109,45 +109,85 @@ def check_can_issue(
     """Raise Closed (with when the service opens again) unless ``service`` may issue at ``now``."""
     office = calendar.office
     if not service.active:
-        raise Closed(N_("Service %(service)s is not offered at the moment."),
-                     error_code="service_inactive", service=service.name)
+        raise Closed(
+            N_("Service %(service)s is not offered at the moment."),
+            error_code="service_inactive",
+            service=service.name,
+        )
     quota_full = service.daily_quota is not None and numbered_today >= service.daily_quota
     if office.always_open and not quota_full:
         return
     today = local(now, office.timezone).date()
     window = None if office.always_open else calendar.window(today)
     if quota_full:
-        _refuse(calendar, now, True, "quota_reached",
-                N_("Today's quota of %(quota)s tickets for %(service)s has been reached; "
-                   "the service opens again %(next_open)s."),
-                N_("Today's quota of %(quota)s tickets for %(service)s has been reached."),
-                service=service.name, quota=service.daily_quota)
+        _refuse(
+            calendar,
+            now,
+            True,
+            "quota_reached",
+            N_(
+                "Today's quota of %(quota)s tickets for %(service)s has been reached; "
+                "the service opens again %(next_open)s."
+            ),
+            N_("Today's quota of %(quota)s tickets for %(service)s has been reached."),
+            service=service.name,
+            quota=service.daily_quota,
+        )
     if window is None:
         special = calendar.special.get(today)
         if special is not None and not special.is_open:
-            _refuse(calendar, now, True, "office_closed",
-                    N_("The office is closed today (%(note)s); service %(service)s opens again "
-                       "%(next_open)s."),
-                    N_("The office is closed today (%(note)s) and no opening is scheduled soon."),
-                    service=service.name, note=special.note or "-")
-        _refuse(calendar, now, True, "service_closed",
-                N_("Service %(service)s does not open today; it opens %(next_open)s."),
-                N_("Service %(service)s does not open today and no opening is scheduled soon."),
-                service=service.name)
+            _refuse(
+                calendar,
+                now,
+                True,
+                "office_closed",
+                N_(
+                    "The office is closed today (%(note)s); service %(service)s opens again "
+                    "%(next_open)s."
+                ),
+                N_("The office is closed today (%(note)s) and no opening is scheduled soon."),
+                service=service.name,
+                note=special.note or "-",
+            )
+        _refuse(
+            calendar,
+            now,
+            True,
+            "service_closed",
+            N_("Service %(service)s does not open today; it opens %(next_open)s."),
+            N_("Service %(service)s does not open today and no opening is scheduled soon."),
+            service=service.name,
+        )
     if now < window.opens:
-        raise Closed(N_("Service %(service)s is not open yet; tickets are issued from "
-                        "%(next_open)s."),
-                     service=service.name, next_open=window.opens)
+        raise Closed(
+            N_("Service %(service)s is not open yet; tickets are issued from %(next_open)s."),
+            service=service.name,
+            next_open=window.opens,
+        )
     if now >= window.issue_until:
-        _refuse(calendar, now, True, "service_closed",
-                N_("No more tickets for %(service)s are issued today; the service opens again "
-                   "%(next_open)s."),
-                N_("No more tickets for %(service)s are issued today."),
-                service=service.name)
+        _refuse(
+            calendar,
+            now,
+            True,
+            "service_closed",
+            N_(
+                "No more tickets for %(service)s are issued today; the service opens again "
+                "%(next_open)s."
+            ),
+            N_("No more tickets for %(service)s are issued today."),
+            service=service.name,
+        )
 
 
-def _refuse(calendar: Calendar, now: datetime, skip_today: bool, code: str,
-            with_next: str, without_next: str, **params: object) -> None:
+def _refuse(
+    calendar: Calendar,
+    now: datetime,
+    skip_today: bool,
+    code: str,
+    with_next: str,
+    without_next: str,
+    **params: object,
+) -> None:
     next_open = calendar.next_opening(now, skip_today=skip_today)
     if next_open is None:
         raise Closed(without_next, error_code=code, **params)

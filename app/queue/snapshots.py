@@ -18,8 +18,9 @@ from .estimate import Rate, estimate, service_rate
 RECENT_CALLS = 10
 
 
-def _call_row(ticket: Ticket, office: Office, numbers: dict[int, tuple[int, str]],
-              codes: dict[int, str]) -> dict[str, Any]:
+def _call_row(
+    ticket: Ticket, office: Office, numbers: dict[int, tuple[int, str]], codes: dict[int, str]
+) -> dict[str, Any]:
     number, name = numbers.get(ticket.counter_id or 0, (None, None))
     return {
         "counter": number,
@@ -54,7 +55,8 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
 
     current = session.scalars(
         select(Ticket).where(
-            Ticket.office_id == office.id, Ticket.day == today,
+            Ticket.office_id == office.id,
+            Ticket.day == today,
             Ticket.status.in_(ACTIVE_AT_COUNTER),
         )
     ).all()
@@ -87,8 +89,12 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
         "waiting": {s.code: waiting_by_id.get(s.id, 0) for s in services if s.active},
         "pickup": [t.code for t in pickup],
         "pickup_items": [
-            {"code": t.code, "service": codes.get(t.service_id), "day": t.day.isoformat(),
-             "printed_at": iso(t.printed_at, tz)}
+            {
+                "code": t.code,
+                "service": codes.get(t.service_id),
+                "day": t.day.isoformat(),
+                "printed_at": iso(t.printed_at, tz),
+            }
             for t in pickup
         ],
         "counters": [
@@ -103,15 +109,28 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
             for c in counters
         ],
         "services": [
-            {"code": s.code, "name": s.name, "name_en": s.name_en, "colour": s.colour,
-             "produces_card": s.produces_card, "waiting": waiting_by_id.get(s.id, 0)}
-            for s in services if s.active
+            {
+                "code": s.code,
+                "name": s.name,
+                "name_en": s.name_en,
+                "colour": s.colour,
+                "produces_card": s.produces_card,
+                "waiting": waiting_by_id.get(s.id, 0),
+            }
+            for s in services
+            if s.active
         ],
     }
 
 
-def track(session: Session, ticket: Ticket, now: datetime, *, ahead: int | None = None,
-          rate: Rate | None = None) -> dict[str, Any]:
+def track(
+    session: Session,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    ahead: int | None = None,
+    rate: Rate | None = None,
+) -> dict[str, Any]:
     """The Track of ``ticket``: where it is and how long to wait. Nothing personal.
 
     ``ahead`` and ``rate`` may be given when known (many tickets of one service at once).

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from ..models import STAGES, Ticket
 from .access import Actor, require
 from .errors import N_, InvalidInput
-from .events import TicketChanged, announcement, bump_seq, record
+from .events import TicketChanged, announcement, record
 from .log import log_move
-from .lookup import ticket_by_id
 from .states import BLOCK_REASONS, check_stage_move
+from .turn import ticket_turn
 
 NOTE_MAX = 500
 _STAMP = {
@@ -24,8 +24,16 @@ _STAMP = {
 }
 
 
-def set_stage(session: Session, ticket_id: int, stage: str, *, now: datetime, actor: Actor,
-              note: str | None = None, reason: str | None = None) -> Ticket:
+def set_stage(
+    session: Session,
+    ticket_id: int,
+    stage: str,
+    *,
+    now: datetime,
+    actor: Actor,
+    note: str | None = None,
+    reason: str | None = None,
+) -> Ticket:
     """Move a card to ``stage``. "printed" announces pickup on the TV and the resident's phone.
 
     A block needs a ``reason`` from BLOCK_REASONS ("other" when only a note is given).
@@ -33,20 +41,24 @@ def set_stage(session: Session, ticket_id: int, stage: str, *, now: datetime, ac
     """
     require(actor, "stage")
     if stage not in STAGES:
-        raise InvalidInput(N_("Unknown stage %(stage)s; use one of %(choices)s."),
-                           stage=stage, choices=", ".join(STAGES))
+        raise InvalidInput(
+            N_("Unknown stage %(stage)s; use one of %(choices)s."),
+            stage=stage,
+            choices=", ".join(STAGES),
+        )
     if note is not None and len(note) > NOTE_MAX:
-        raise InvalidInput(N_("The note is too long (at most %(max)s characters)."),
-                           max=NOTE_MAX)
-    ticket = ticket_by_id(session, ticket_id, lock=True)
-    require(actor, "stage", ticket.office_id)
+        raise InvalidInput(N_("The note is too long (at most %(max)s characters)."), max=NOTE_MAX)
+    ticket, seq = ticket_turn(session, ticket_id, "stage", actor)
     check_stage_move(ticket.code, ticket.stage, stage)
     if stage == "blocked":
         if reason is None and note:
             reason = "other"
         if reason not in BLOCK_REASONS:
-            raise InvalidInput(N_("A blocked card needs a reason: one of %(choices)s."),
-                               error_code="reason_required", choices=", ".join(BLOCK_REASONS))
+            raise InvalidInput(
+                N_("A blocked card needs a reason: one of %(choices)s."),
+                error_code="reason_required",
+                choices=", ".join(BLOCK_REASONS),
+            )
         ticket.block_reason = reason
     elif reason is not None:
         raise InvalidInput(N_("A reason is only given when a card is blocked."))
@@ -60,7 +72,6 @@ def set_stage(session: Session, ticket_id: int, stage: str, *, now: datetime, ac
     ticket.updated_at = now
     session.flush()
     log_move(session, ticket, "stage", actor, now, ticket.status, previous, note=note or None)
-    seq = bump_seq(session, ticket.office_id)
     record(session, TicketChanged(ticket.id))
     if stage == "printed":
         record(session, announcement(ticket, None, "pickup", seq))

@@ -1,12 +1,12 @@
 """The ticket's journey: every allowed move in one table.
 
-    issued (waiting) -> called -> serving -> done
-    called/serving -> no_show -> (requeue, same day) waiting
-    waiting/called/serving -> transfer -> waiting in another service (same code)
-    waiting/called/serving -> cancelled (day rollover or staff)
-    done, for a service that produces a card:
-        ready_to_print -> printed -> handed_over
-        ready_to_print/printed -> blocked -> ready_to_print/printed
+issued (waiting) -> called -> serving -> done
+called/serving -> no_show -> (requeue, same day) waiting
+waiting/called/serving -> transfer -> waiting in another service (same code)
+waiting/called/serving -> cancelled (day rollover or staff)
+done, for a service that produces a card:
+    ready_to_print -> printed -> handed_over
+    ready_to_print/printed -> blocked -> ready_to_print/printed
 """
 
 from __future__ import annotations
@@ -31,28 +31,72 @@ def _move(action: str, sources: set[str], target: str, refusal: str) -> Move:
 STATUS_MOVES: dict[str, Move] = {
     m.action: m
     for m in (
-        _move("call", {"waiting"}, "called",
-              N_("Ticket %(code)s cannot be called: it is %(status)s, not waiting.")),
-        _move("recall", {"called"}, "called",
-              N_("Ticket %(code)s can only be called again while it is called to a counter; "
-                 "it is %(status)s.")),
-        _move("start", {"called"}, "serving",
-              N_("Ticket %(code)s can only be started after it has been called; it is %(status)s.")),
-        _move("finish", {"called", "serving"}, "done",
-              N_("Ticket %(code)s can only be finished while it is called or being served; "
-                 "it is %(status)s.")),
-        _move("no_show", {"called", "serving"}, "no_show",
-              N_("Ticket %(code)s can only be marked absent while it is called or being served; "
-                 "it is %(status)s.")),
-        _move("requeue", {"no_show"}, "waiting",
-              N_("Only a ticket marked absent can be put back in the queue; ticket %(code)s is "
-                 "%(status)s.")),
-        _move("transfer", {"waiting", "called", "serving"}, "waiting",
-              N_("Ticket %(code)s can only be transferred while it is waiting, called or being "
-                 "served; it is %(status)s.")),
-        _move("cancel", {"waiting", "called", "serving"}, "cancelled",
-              N_("Ticket %(code)s can only be cancelled while it is waiting, called or being "
-                 "served; it is %(status)s.")),
+        _move(
+            "call",
+            {"waiting"},
+            "called",
+            N_("Ticket %(code)s cannot be called: it is %(status)s, not waiting."),
+        ),
+        _move(
+            "recall",
+            {"called"},
+            "called",
+            N_(
+                "Ticket %(code)s can only be called again while it is called to a counter; "
+                "it is %(status)s."
+            ),
+        ),
+        _move(
+            "start",
+            {"called"},
+            "serving",
+            N_("Ticket %(code)s can only be started after it has been called; it is %(status)s."),
+        ),
+        _move(
+            "finish",
+            {"called", "serving"},
+            "done",
+            N_(
+                "Ticket %(code)s can only be finished while it is called or being served; "
+                "it is %(status)s."
+            ),
+        ),
+        _move(
+            "no_show",
+            {"called", "serving"},
+            "no_show",
+            N_(
+                "Ticket %(code)s can only be marked absent while it is called or being served; "
+                "it is %(status)s."
+            ),
+        ),
+        _move(
+            "requeue",
+            {"no_show"},
+            "waiting",
+            N_(
+                "Only a ticket marked absent can be put back in the queue; ticket %(code)s is "
+                "%(status)s."
+            ),
+        ),
+        _move(
+            "transfer",
+            {"waiting", "called", "serving"},
+            "waiting",
+            N_(
+                "Ticket %(code)s can only be transferred while it is waiting, called or being "
+                "served; it is %(status)s."
+            ),
+        ),
+        _move(
+            "cancel",
+            {"waiting", "called", "serving"},
+            "cancelled",
+            N_(
+                "Ticket %(code)s can only be cancelled while it is waiting, called or being "
+                "served; it is %(status)s."
+            ),
+        ),
     )
 }
 
@@ -83,12 +127,16 @@ def check_stage_move(code: str, stage: str | None, target: str) -> None:
     """Raise InvalidTransition unless a clerk may move a card from ``stage`` to ``target``."""
     if stage is None:
         raise InvalidTransition(
-            N_("Ticket %(code)s has no card in production: it has not been finished at a "
-               "counter of a service that produces a card."),
+            N_(
+                "Ticket %(code)s has no card in production: it has not been finished at a "
+                "counter of a service that produces a card."
+            ),
             code=code,
         )
     if target not in STAGE_MOVES.get(stage, frozenset()):
         raise InvalidTransition(
             N_("The card of ticket %(code)s is %(stage)s; it cannot be set to %(target)s."),
-            code=code, stage=stage, target=target,
+            code=code,
+            stage=stage,
+            target=target,
         )

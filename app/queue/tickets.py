@@ -8,30 +8,38 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ..models import Office, Ticket
-from .access import Actor, require
+from .access import Actor
 from .clock import local_day
 from .errors import N_, InvalidInput, InvalidTransition
-from .events import QueueMoved, TicketChanged, bump_seq, record
+from .events import QueueMoved, TicketChanged, record
 from .log import log_move
-from .lookup import service_by_code, ticket_by_id
+from .lookup import service_by_code
 from .numbering import format_code, next_number
 from .rollover import roll_over
 from .schedule import check_can_issue, load_calendar
 from .states import check_status_move
+from .turn import office_turn, ticket_turn
 
 
 def _boost(office: Office, priority: bool) -> timedelta:
     return timedelta(minutes=office.priority_boost_min) if priority else timedelta(0)
 
 
-def issue(session: Session, office: Office, service_code: str, *, priority: bool,
-          now: datetime, actor: Actor) -> Ticket:
+def issue(
+    session: Session,
+    office: Office,
+    service_code: str,
+    *,
+    priority: bool,
+    now: datetime,
+    actor: Actor,
+) -> Ticket:
     """Issue the next ticket of ``service_code`` at ``office``.
 
     Raises Forbidden (role or office), InvalidInput (unknown service) and Closed (inactive,
     outside opening hours, after the cut-off, a closed special day, or the daily quota reached).
     """
-    require(actor, "issue", office.id)
+    office_turn(session, office.id, "issue", actor)
     roll_over(session, office, now)
     service = service_by_code(session, office, service_code)
     calendar = load_calendar(session, office, now)
@@ -64,29 +72,34 @@ def issue(session: Session, office: Office, service_code: str, *, priority: bool
     record(session, TicketChanged(ticket.id))
     if priority:
         record(session, QueueMoved(office.id, service.id))
-    bump_seq(session, office.id)
     return ticket
 
 
-def transfer(session: Session, ticket_id: int, service_code: str, *, now: datetime,
-             actor: Actor) -> Ticket:
+def transfer(
+    session: Session, ticket_id: int, service_code: str, *, now: datetime, actor: Actor
+) -> Ticket:
     """Move a waiting, called or serving ticket to another service of its office, keeping its
     code. It queues by its original issue time, so a transfer does not send it to the back.
 
     Raises Forbidden, NotFound, InvalidInput (unknown or same service) and InvalidTransition.
     """
-    require(actor, "counter")
-    ticket = ticket_by_id(session, ticket_id, lock=True)
-    require(actor, "counter", ticket.office_id)
+    ticket, _ = ticket_turn(session, ticket_id, "counter", actor)
     roll_over(session, ticket.office, now)
     check_status_move("transfer", ticket.code, ticket.status)
     target = service_by_code(session, ticket.office, service_code)
     if target.id == ticket.service_id:
-        raise InvalidInput(N_("Ticket %(code)s is already queued for service %(service)s."),
-                           error_code="same_service", code=ticket.code, service=target.code)
+        raise InvalidInput(
+            N_("Ticket %(code)s is already queued for service %(service)s."),
+            error_code="same_service",
+            code=ticket.code,
+            service=target.code,
+        )
     if not target.active:
-        raise InvalidInput(N_("Service %(service)s is not offered at the moment."),
-                           error_code="service_inactive", service=target.name)
+        raise InvalidInput(
+            N_("Service %(service)s is not offered at the moment."),
+            error_code="service_inactive",
+            service=target.name,
+        )
     previous, old_service = ticket.status, ticket.service_id
     ticket.service_id = target.id
     ticket.service = target
@@ -98,9 +111,12 @@ def transfer(session: Session, ticket_id: int, service_code: str, *, now: dateti
     ticket.updated_at = now
     session.flush()
     log_move(session, ticket, "transfer", actor, now, previous, ticket.stage)
-    record(session, TicketChanged(ticket.id), QueueMoved(ticket.office_id, old_service),
-           QueueMoved(ticket.office_id, target.id))
-    bump_seq(session, ticket.office_id)
+    record(
+        session,
+        TicketChanged(ticket.id),
+        QueueMoved(ticket.office_id, old_service),
+        QueueMoved(ticket.office_id, target.id),
+    )
     return ticket
 
 
@@ -109,15 +125,18 @@ def requeue(session: Session, ticket_id: int, *, now: datetime, actor: Actor) ->
 
     Raises Forbidden, NotFound and InvalidTransition (not absent, or from an earlier day).
     """
-    require(actor, "counter")
-    ticket = ticket_by_id(session, ticket_id, lock=True)
-    require(actor, "counter", ticket.office_id)
+    ticket, _ = ticket_turn(session, ticket_id, "counter", actor)
     roll_over(session, ticket.office, now)
     check_status_move("requeue", ticket.code, ticket.status)
     if ticket.day != local_day(now, ticket.office.timezone):
         raise InvalidTransition(
-            N_("Ticket %(code)s is from %(day)s; an absent ticket can only go back in the queue "
-               "on the day it was issued."), code=ticket.code, day=ticket.day)
+            N_(
+                "Ticket %(code)s is from %(day)s; an absent ticket can only go back in the queue "
+                "on the day it was issued."
+            ),
+            code=ticket.code,
+            day=ticket.day,
+        )
     ticket.status = "waiting"
     ticket.counter_id = None
     ticket.queued_at = now
@@ -126,19 +145,17 @@ def requeue(session: Session, ticket_id: int, *, now: datetime, actor: Actor) ->
     session.flush()
     log_move(session, ticket, "requeue", actor, now, "no_show", ticket.stage)
     record(session, TicketChanged(ticket.id), QueueMoved(ticket.office_id, ticket.service_id))
-    bump_seq(session, ticket.office_id)
     return ticket
 
 
-def cancel(session: Session, ticket_id: int, *, now: datetime, actor: Actor,
-           note: str | None = None) -> Ticket:
+def cancel(
+    session: Session, ticket_id: int, *, now: datetime, actor: Actor, note: str | None = None
+) -> Ticket:
     """Cancel a ticket that is still waiting, called or serving (e.g. taken by mistake).
 
     Raises Forbidden, NotFound and InvalidTransition.
     """
-    require(actor, "counter")
-    ticket = ticket_by_id(session, ticket_id, lock=True)
-    require(actor, "counter", ticket.office_id)
+    ticket, _ = ticket_turn(session, ticket_id, "counter", actor)
     move = check_status_move("cancel", ticket.code, ticket.status)
     previous = ticket.status
     ticket.status = move.target
@@ -147,5 +164,4 @@ def cancel(session: Session, ticket_id: int, *, now: datetime, actor: Actor,
     session.flush()
     log_move(session, ticket, "cancel", actor, now, previous, ticket.stage, note=note)
     record(session, TicketChanged(ticket.id), QueueMoved(ticket.office_id, ticket.service_id))
-    bump_seq(session, ticket.office_id)
     return ticket

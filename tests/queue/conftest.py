@@ -28,27 +28,31 @@ class Desk:
         return next(c for c in self.office.counters if c.number == number)
 
     def issue(self, service: str = "A", priority: bool = False, actor: Actor = KIOSK):
-        ticket = queue.issue(self.session, self.office, service, priority=priority, now=self.now,
-                             actor=actor)
+        ticket = queue.issue(
+            self.session, self.office, service, priority=priority, now=self.now, actor=actor
+        )
         self.session.commit()
         return ticket
 
     def call(self, number: int):
-        ticket = queue.call_next(self.session, self.counter(number).id, now=self.now,
-                                 actor=OPERATOR)
+        ticket = queue.call_next(
+            self.session, self.counter(number).id, now=self.now, actor=OPERATOR
+        )
         self.session.commit()
         return ticket
 
     def do(self, action: str, ticket, **kwargs):
         fn = getattr(queue, action)
-        result = fn(self.session, ticket.id, now=self.now, actor=kwargs.pop("actor", OPERATOR),
-                    **kwargs)
+        result = fn(
+            self.session, ticket.id, now=self.now, actor=kwargs.pop("actor", OPERATOR), **kwargs
+        )
         self.session.commit()
         return result
 
     def stage(self, ticket, stage: str, **kwargs):
-        result = queue.set_stage(self.session, ticket.id, stage, now=self.now,
-                                 actor=kwargs.pop("actor", CLERK), **kwargs)
+        result = queue.set_stage(
+            self.session, ticket.id, stage, now=self.now, actor=kwargs.pop("actor", CLERK), **kwargs
+        )
         self.session.commit()
         return result
 
@@ -62,6 +66,7 @@ class Desk:
 
 @pytest.fixture
 def desk(any_app) -> Desk:
-    office = make_office(db.session)
-    db.session.commit()
-    return Desk(office)
+    with any_app.app_context():
+        office = make_office(db.session)
+        db.session.commit()
+        yield Desk(office)

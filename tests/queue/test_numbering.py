@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -28,10 +28,10 @@ def test_numbers_are_separate_per_office(desk):
 
 
 def test_numbering_restarts_at_midnight_wita_not_utc(desk):
-    desk.now = datetime(2026, 11, 30, 15, 59, 59, tzinfo=timezone.utc)  # 23:59:59 WITA
+    desk.now = datetime(2026, 11, 30, 15, 59, 59, tzinfo=UTC)  # 23:59:59 WITA
     assert desk.issue("A").code == "A-001"
     assert desk.issue("A").code == "A-002"
-    desk.now = datetime(2026, 11, 30, 16, 0, 0, tzinfo=timezone.utc)  # 00:00 WITA, 1 Dec
+    desk.now = datetime(2026, 11, 30, 16, 0, 0, tzinfo=UTC)  # 00:00 WITA, 1 Dec
     first = desk.issue("A")
     assert (first.code, first.day.isoformat()) == ("A-001", "2026-12-01")
 
@@ -48,8 +48,16 @@ def test_refused_ticket_leaves_no_gap(desk):
     desk.session.commit()
     desk.issue("A")
     desk.issue("A")
-    desk.refused(queue.Closed, queue.issue, desk.session, desk.office, "A", priority=False,
-                 now=desk.now, actor=KIOSK)
+    desk.refused(
+        queue.Closed,
+        queue.issue,
+        desk.session,
+        desk.office,
+        "A",
+        priority=False,
+        now=desk.now,
+        actor=KIOSK,
+    )
     desk.office.services[0].daily_quota = 3
     desk.session.commit()
     assert desk.issue("A").code == "A-003"
@@ -57,8 +65,14 @@ def test_refused_ticket_leaves_no_gap(desk):
 
 def test_database_refuses_a_duplicate_number(desk):
     ticket = desk.issue("A")
-    twin = Ticket(**{c.name: getattr(ticket, c.name) for c in Ticket.__table__.columns
-                     if c.name not in ("id", "token")}, token="another-token-1234")
+    twin = Ticket(
+        **{
+            c.name: getattr(ticket, c.name)
+            for c in Ticket.__table__.columns
+            if c.name not in ("id", "token")
+        },
+        token="another-token-1234",
+    )
     desk.session.add(twin)
     with pytest.raises(IntegrityError):
         desk.session.flush()

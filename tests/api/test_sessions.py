@@ -1,0 +1,79 @@
+"""Signing in with a browser: the form, CSRF on writes, the lock after wrong passwords."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import assert_error
+from tests.factories import PASSWORD
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF field in the page"
+    return match.group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+def test_login_form_has_the_contract_fields(client, world):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'name="username"' in html and 'name="password"' in html
+
+
+def test_sign_in_then_api_write_needs_the_csrf_header(client, world):
+    assert sign_in(client, "kiosk").status_code == 302
+    path = "/api/v1/offices/kupang/tickets"
+    assert_error(client.post(path, json={"service": "A"}), 400, "csrf_failed")
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    response = client.post(path, json={"service": "A"}, headers={"X-CSRFToken": token})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_login_form_without_csrf_token_is_refused(client, world):
+    response = client.post("/login", data={"username": "kiosk", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_wrong_password_gives_a_sentence_and_no_session(client, world):
+    response = sign_in(client, "kiosk", "salah-salah")
+    assert response.status_code == 401
+    assert "Nama pengguna atau kata sandi salah" in response.get_data(as_text=True)
+    assert_error(
+        client.post("/api/v1/offices/kupang/tickets", json={"service": "A"}), 401, "unauthorized"
+    )
+
+
+def test_ten_wrong_passwords_lock_the_account(client, world):
+    for _ in range(10):
+        assert sign_in(client, "operator", "salah-salah").status_code == 401
+    response = sign_in(client, "operator")
+    assert response.status_code == 401
+    assert "terkunci" in response.get_data(as_text=True)
+
+
+def test_next_parameter_only_goes_to_this_site(client, world):
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"username": "admin", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_logout_ends_the_session(client, world):
+    sign_in(client, "operator")
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": token})
+    assert_error(
+        client.post("/api/v1/counters/1/call-next", headers={"X-CSRFToken": token}),
+        401,
+        "unauthorized",
+    )

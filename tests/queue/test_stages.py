@@ -1,0 +1,108 @@
+"""The card's stages after recording."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import queue
+from app.queue.events import Announced, pending
+
+from .conftest import KIOSK
+
+
+@pytest.fixture
+def recorded(desk):
+    ticket = desk.issue("A")
+    desk.call(1)
+    desk.do("finish", ticket)
+    return ticket
+
+
+def test_printed_then_handed_over(desk, recorded):
+    desk.stage(recorded, "printed")
+    assert recorded.printed_at == desk.now
+    desk.stage(recorded, "handed_over")
+    assert (recorded.stage, recorded.handed_over_at) == ("handed_over", desk.now)
+
+
+def test_printed_announces_pickup(desk, recorded):
+    queue.set_stage(
+        desk.session, recorded.id, "printed", now=desk.now, actor=queue.Actor(None, "clerk", None)
+    )
+    kinds = [e.kind for e in pending(desk.session) if isinstance(e, Announced)]
+    desk.session.commit()
+    assert kinds == ["pickup"]
+
+
+def test_handing_over_an_unprinted_card_is_refused(desk, recorded):
+    err = desk.refused(
+        queue.InvalidTransition,
+        queue.set_stage,
+        desk.session,
+        recorded.id,
+        "handed_over",
+        now=desk.now,
+        actor=queue.Actor(None, "clerk", None),
+    )
+    assert recorded.code in err.message
+
+
+def test_blocked_needs_a_reason_and_can_come_back(desk, recorded):
+    clerk = queue.Actor(None, "clerk", None)
+    err = desk.refused(
+        queue.InvalidInput,
+        queue.set_stage,
+        desk.session,
+        recorded.id,
+        "blocked",
+        now=desk.now,
+        actor=clerk,
+    )
+    assert err.code == "reason_required"
+    desk.stage(recorded, "blocked", reason="no_blank_cards", note="stok blangko habis")
+    assert (recorded.stage, recorded.block_reason) == ("blocked", "no_blank_cards")
+    desk.stage(recorded, "printed")
+    assert (recorded.stage, recorded.block_reason) == ("printed", None)
+
+
+def test_note_alone_blocks_with_reason_other(desk, recorded):
+    desk.stage(recorded, "blocked", note="data ganda")
+    assert recorded.block_reason == "other"
+
+
+def test_ticket_without_a_card_has_no_stages(desk):
+    ticket = desk.issue("C")
+    desk.call(3)
+    desk.do("finish", ticket)
+    desk.refused(
+        queue.InvalidTransition,
+        queue.set_stage,
+        desk.session,
+        ticket.id,
+        "printed",
+        now=desk.now,
+        actor=queue.Actor(None, "clerk", None),
+    )
+
+
+def test_kiosk_may_not_change_stages(desk, recorded):
+    err = desk.refused(
+        queue.Forbidden,
+        queue.set_stage,
+        desk.session,
+        recorded.id,
+        "printed",
+        now=desk.now,
+        actor=KIOSK,
+    )
+    assert err.status == 403
+
+
+def test_pickup_list_keeps_uncollected_cards_on_later_days(desk, recorded):
+    from datetime import timedelta
+
+    desk.stage(recorded, "printed")
+    desk.now += timedelta(days=2)
+    board = queue.board(desk.session, desk.office, desk.now)
+    assert board["pickup"] == ["A-001"]
+    assert board["pickup_items"][0]["day"] == "2026-11-30"
