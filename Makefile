@@ -24,7 +24,7 @@ node_modules/.installed: package.json package-lock.json
 
 # Compiled message catalogues (.mo) are build output, made from the .po files in the repo.
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel compile -d app/translations 2>&1 | grep -v "^compiling" || true
 
 install: $(VENV)/.runtime node_modules/.installed translations
 

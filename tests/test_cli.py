@@ -18,7 +18,10 @@ def test_demo_seeds_once_with_the_contract_offices(app, runner):
         assert db.session.scalar(select(func.count()).select_from(Office)) == 3
         kupang = db.session.scalar(select(Office).where(Office.slug == "kupang"))
         assert (kupang.name, kupang.timezone, kupang.always_open) == (
-            "Dukcapil Kota Kupang", "Asia/Makassar", True)
+            "Dukcapil Kota Kupang",
+            "Asia/Makassar",
+            True,
+        )
         services = {s.code: s for s in kupang.services}
         assert services["A"].name == "Perekaman KTP-el" and services["A"].produces_card
         assert services["B"].name == "Cetak KTP-el" and services["B"].produces_card
@@ -38,15 +41,28 @@ def test_demo_seeds_once_with_the_contract_offices(app, runner):
 
 def test_user_add_and_token_work_against_the_api(app, runner, client):
     runner.invoke(args=["loket", "demo"])
-    added = runner.invoke(args=["loket", "user", "add", "loket9", "--role", "operator",
-                                "--office", "kupang", "--password", "rahasia-sekali"])
+    added = runner.invoke(
+        args=[
+            "loket",
+            "user",
+            "add",
+            "loket9",
+            "--role",
+            "operator",
+            "--office",
+            "kupang",
+            "--password",
+            "rahasia-sekali",
+        ]
+    )
     assert added.exit_code == 0, added.output
     result = runner.invoke(args=["loket", "token", "loket9"])
     assert result.exit_code == 0
     token = result.output.strip()
     assert token.startswith("lkt_") and "\n" not in token
-    response = client.post("/api/v1/counters/1/call-next",
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/counters/1/call-next", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 204
     with app.app_context():
         stored = db.session.scalar(select(User).where(User.username == "loket9")).tokens[0]
@@ -57,14 +73,17 @@ def test_user_add_refuses_bad_input_with_a_sentence(app, runner):
     runner.invoke(args=["loket", "demo"])
     no_office = runner.invoke(args=["loket", "user", "add", "x1", "--role", "operator"])
     assert no_office.exit_code != 0 and "office" in no_office.output
-    taken = runner.invoke(args=["loket", "user", "add", "admin", "--role", "admin",
-                                "--password", "rahasia-sekali"])
+    taken = runner.invoke(
+        args=["loket", "user", "add", "admin", "--role", "admin", "--password", "rahasia-sekali"]
+    )
     assert taken.exit_code != 0 and "taken" in taken.output
-    short = runner.invoke(args=["loket", "user", "add", "x2", "--role", "admin",
-                                "--password", "short"])
+    short = runner.invoke(
+        args=["loket", "user", "add", "x2", "--role", "admin", "--password", "short"]
+    )
     assert short.exit_code != 0 and "8" in short.output
-    unknown = runner.invoke(args=["loket", "user", "add", "x3", "--role", "operator",
-                                  "--office", "atlantis"])
+    unknown = runner.invoke(
+        args=["loket", "user", "add", "x3", "--role", "operator", "--office", "atlantis"]
+    )
     assert unknown.exit_code != 0 and "atlantis" in unknown.output
 
 

@@ -13,6 +13,7 @@ from app.queue import Actor
 def sio(app, world):
     def connect():
         return socketio.test_client(app)
+
     return connect
 
 
@@ -38,8 +39,16 @@ def test_call_goes_to_its_office_only(api, sio, world):
     api.call_next(world.counter(1).id)
     got = kupang.get_received()
     called = [m["args"][0] for m in got if m["name"] == "called"]
-    assert called == [{"code": "A-001", "counter": 1, "counter_name": "Loket 1", "service": "A",
-                       "seq": called[0]["seq"], "recall": False}]
+    assert called == [
+        {
+            "code": "A-001",
+            "counter": 1,
+            "counter_name": "Loket 1",
+            "service": "A",
+            "seq": called[0]["seq"],
+            "recall": False,
+        }
+    ]
     assert "board" in [m["name"] for m in got]
     assert oebobo.get_received() == []
 
@@ -65,24 +74,38 @@ def test_nothing_is_sent_for_a_rolled_back_change(app, sio, world, clock):
     tv.get_received()
     with app.app_context():
         office = queue.office_by_slug(db.session, "kupang")
-        queue.issue(db.session, office, "A", priority=False, now=clock(),
-                    actor=Actor(None, "kiosk", None))
+        queue.issue(
+            db.session, office, "A", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
+        )
         db.session.rollback()
     assert tv.get_received() == []
     with app.app_context():
         office = queue.office_by_slug(db.session, "kupang")
-        queue.issue(db.session, office, "A", priority=False, now=clock(),
-                    actor=Actor(None, "kiosk", None))
+        queue.issue(
+            db.session, office, "A", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
+        )
         assert tv.get_received() == []  # not yet committed
         db.session.commit()
     assert "board" in _names(tv)
 
 
-@pytest.mark.parametrize("payload", [
-    None, "kupang", 5, [], {}, {"office": 5}, {"office": "x" * 10_000}, {"office": "nowhere"},
-    {"ticket": "nope-nope-nope"}, {"office": "kupang", "ticket": "x"}, {"planet": "mars"},
-    {"staff": "kupang"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        "kupang",
+        5,
+        [],
+        {},
+        {"office": 5},
+        {"office": "x" * 10_000},
+        {"office": "nowhere"},
+        {"ticket": "nope-nope-nope"},
+        {"office": "kupang", "ticket": "x"},
+        {"planet": "mars"},
+        {"staff": "kupang"},
+    ],
+)
 def test_bad_join_gets_an_error_and_the_connection_stays(sio, payload):
     client = sio()
     client.emit("join", payload)
