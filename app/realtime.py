@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import queue as queue_module
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,7 +29,7 @@ from . import queue
 from .auth.tokens import user_for_token
 from .db import reading
 from .extensions import db
-from .models import Office, Ticket
+from .models import IS_WAITING, Office, Ticket
 from .queue.estimate import service_rate
 from .queue.events import Announced, OfficeChanged, QueueMoved, TicketChanged, take
 from .queue.snapshots import board, track
@@ -74,7 +75,14 @@ def called_payload(item: Announced) -> dict[str, Any]:
 
 
 class Broadcaster:
-    """Publishes committed events to the Socket.IO rooms, inline (tests) or from a worker."""
+    """Publishes committed events to the Socket.IO rooms, inline (tests) or from a worker.
+
+    Calls and ticket updates leave at once. Boards are built at most every BOARD_INTERVAL
+    seconds per office: changes in between are merged into the next board, so a burst of
+    tickets costs a few boards instead of one each.
+    """
+
+    BOARD_INTERVAL = 0.1
 
     def __init__(self, app: Flask, socketio: SocketIO) -> None:
         self.app = app
@@ -86,7 +94,7 @@ class Broadcaster:
     def submit(self, events: list[Any]) -> None:
         """Publish ``events`` (already committed)."""
         if self.inline:
-            self.deliver(events)
+            self.deliver(events, _office_ids(events))
             return
         if self._queue is None:
             self._queue = queue_module.Queue()
@@ -97,62 +105,79 @@ class Broadcaster:
 
     def _run(self) -> None:
         assert self._queue is not None
+        due_at: dict[int, float] = {}  # office id -> when its next board may go
+        last_sent: dict[int, float] = {}
         while True:
-            events = list(self._queue.get())
+            timeout = max(0.0, min(due_at.values()) - time.monotonic()) if due_at else None
+            try:
+                events = list(self._queue.get(timeout=timeout))
+            except queue_module.Empty:
+                events = []
             while True:
                 try:
                     events.extend(self._queue.get_nowait())
                 except queue_module.Empty:
                     break
+            now = time.monotonic()
+            for office_id in _office_ids(events):
+                due_at.setdefault(
+                    office_id, max(now, last_sent.get(office_id, 0.0) + self.BOARD_INTERVAL)
+                )
+            boards = {office_id for office_id, at in due_at.items() if at <= now}
+            for office_id in boards:
+                del due_at[office_id]
+                last_sent[office_id] = now
             try:
-                self.deliver(events)
+                self.deliver(events, boards)
             except Exception:
                 log.exception(
                     "could not publish %d events; screens resync on reconnect", len(events)
                 )
 
-    def deliver(self, events: Iterable[Any]) -> None:
-        """Build the payloads for ``events`` from the database and emit them."""
+    def _listened(self, room: str) -> bool:
+        """Whether anyone may be in ``room`` (always true across processes)."""
+        if self.app.config.get("MESSAGE_QUEUE_URL"):
+            return True
+        rooms = self.socketio.server.manager.rooms.get("/", {})
+        return bool(rooms.get(room))
+
+    def deliver(self, events: Iterable[Any], boards: set[int]) -> None:
+        """Emit ``events`` and the boards of the ``boards`` offices, built from the database."""
         events = list(events)
-        if not events:
+        if not events and not boards:
             return
         with self.app.app_context(), reading(), Session(db.engine) as session:
             now = queue.utcnow()
-            office_ids = {
-                e.office_id for e in events if isinstance(e, (OfficeChanged, Announced, QueueMoved))
+            office_ids = set(boards) | {
+                e.office_id for e in events if isinstance(e, (Announced, QueueMoved))
             }
             offices = (
                 {o.id: o for o in session.scalars(select(Office).where(Office.id.in_(office_ids)))}
                 if office_ids
                 else {}
             )
-            for item in sorted(
-                (e for e in events if isinstance(e, Announced)), key=lambda e: e.seq
-            ):
+            announced = sorted((e for e in events if isinstance(e, Announced)), key=lambda e: e.seq)
+            for item in announced:
                 room = office_room(offices[item.office_id].slug)
                 if item.kind == "pickup":
-                    self.socketio.emit(
-                        PICKUP,
-                        {"code": item.code, "service": item.service, "seq": item.seq},
-                        to=room,
-                    )
+                    payload = {"code": item.code, "service": item.service, "seq": item.seq}
+                    self.socketio.emit(PICKUP, payload, to=room)
                 else:
                     self.socketio.emit(CALLED, called_payload(item), to=room)
-            for office_id in sorted({e.office_id for e in events if isinstance(e, OfficeChanged)}):
+            for office_id in sorted(boards):
                 office = offices[office_id]
                 snapshot = board(session, office, now)
-                self.socketio.emit(BOARD, snapshot, to=office_room(office.slug))
-                self.socketio.emit(BOARD, snapshot, to=staff_room(office.slug))
+                for room in (office_room(office.slug), staff_room(office.slug)):
+                    if self._listened(room):
+                        self.socketio.emit(BOARD, snapshot, to=room)
             sent: set[int] = set()
-            for office_id, service_id in sorted(
-                {(e.office_id, e.service_id) for e in events if isinstance(e, QueueMoved)}
-            ):
+            moved = {(e.office_id, e.service_id) for e in events if isinstance(e, QueueMoved)}
+            for office_id, service_id in sorted(moved):
                 sent |= self._queue_moved(session, offices[office_id], service_id, now)
-            for ticket_id in sorted(
-                {e.ticket_id for e in events if isinstance(e, TicketChanged)} - sent
-            ):
+            changed = {e.ticket_id for e in events if isinstance(e, TicketChanged)} - sent
+            for ticket_id in sorted(changed):
                 ticket = session.get(Ticket, ticket_id)
-                if ticket is not None:
+                if ticket is not None and self._listened(ticket_room(ticket.token)):
                     self.socketio.emit(
                         TICKET, track(session, ticket, now), to=ticket_room(ticket.token)
                     )
@@ -163,21 +188,25 @@ class Broadcaster:
             select(Ticket)
             .where(
                 Ticket.service_id == service_id,
-                Ticket.status == "waiting",
+                IS_WAITING,
                 Ticket.day == queue.local_day(now, office.timezone),
             )
             .order_by(Ticket.sort_at, Ticket.id)
         ).all()
-        if not tickets:
-            return set()
-        rate = service_rate(session, tickets[0].service, now)
-        for position, ticket in enumerate(tickets):
-            self.socketio.emit(
-                TICKET,
-                track(session, ticket, now, ahead=position, rate=rate),
-                to=ticket_room(ticket.token),
-            )
+        listened = [(i, t) for i, t in enumerate(tickets) if self._listened(ticket_room(t.token))]
+        if listened:
+            rate = service_rate(session, tickets[0].service, now)
+            for position, ticket in listened:
+                self.socketio.emit(
+                    TICKET,
+                    track(session, ticket, now, ahead=position, rate=rate),
+                    to=ticket_room(ticket.token),
+                )
         return {t.id for t in tickets}
+
+
+def _office_ids(events: Iterable[Any]) -> set[int]:
+    return {e.office_id for e in events if isinstance(e, OfficeChanged)}
 
 
 def _after_commit(session: Session) -> None:

@@ -35,10 +35,9 @@ def issue_ticket(office: str) -> Response:
     body = json_body()
     service = field(body, "service", str, required=True, max_length=8)
     priority = field(body, "priority", bool, default=False)
-    found = queue.office_by_slug(db.session, office)
     ticket = queue.issue(
         db.session,
-        found,
+        office,
         service.strip().upper(),
         priority=priority,
         now=queue.utcnow(),

@@ -1,7 +1,7 @@
 """Who is asking: a bearer token (devices, scripts) or a signed-in browser session (with CSRF).
 
-``identify`` runs before every request: it resolves the user in a read-only transaction, keeps
-an ``Actor`` for the domain in ``g.actor``, and checks the CSRF token of browser writes.
+``identify`` runs before every request: it resolves the user, keeps an ``Actor`` for the domain
+in ``g.actor``, and checks the CSRF token of browser writes.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from flask import Blueprint, Flask, g, request
 from flask_babel import gettext
 from flask_login import LoginManager, current_user
 
-from ..db import reading
 from ..errors import ApiError
 from ..extensions import csrf, db
 from ..models import User
 from ..queue import Actor
 from ..security import SAFE_METHODS
-from .tokens import user_for_token
+from .tokens import actor_for_token
 
 bp = Blueprint("auth", __name__)
 
@@ -29,30 +28,27 @@ def identify() -> None:
     if request.endpoint in _ANONYMOUS_ENDPOINTS:
         return
     header = request.headers.get("Authorization")
-    with reading():
-        if header is not None:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError(
-                    401,
-                    "unauthorized",
-                    gettext('Send the API token as "Authorization: Bearer <token>".'),
-                )
-            found = user_for_token(db.session, token.strip())
-            if found is None:
-                raise ApiError(
-                    401,
-                    "invalid_token",
-                    gettext("This API token is unknown or revoked, or its user is disabled."),
-                )
-            g.user, g.auth = found[0], "token"
-        elif current_user.is_authenticated:
-            g.user, g.auth = current_user._get_current_object(), "session"
-        if g.user is not None:
-            g.actor = Actor(g.user.id, g.user.role, g.user.office_id, request.remote_addr)
-        if request.method not in SAFE_METHODS:
-            # End the read transaction: the write that follows starts afresh (BEGIN IMMEDIATE).
-            db.session.commit()
+    # GET requests read in a deferred transaction (app.security); a write request's lookup here
+    # is the start of its write transaction.
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(
+                401,
+                "unauthorized",
+                gettext('Send the API token as "Authorization: Bearer <token>".'),
+            )
+        g.actor = actor_for_token(db.session, token.strip(), request.remote_addr)
+        if g.actor is None:
+            raise ApiError(
+                401,
+                "invalid_token",
+                gettext("This API token is unknown or revoked, or its user is disabled."),
+            )
+        g.auth = "token"
+    elif current_user.is_authenticated:
+        g.user, g.auth = current_user._get_current_object(), "session"
+        g.actor = Actor(g.user.id, g.user.role, g.user.office_id, request.remote_addr)
     # A bearer token is not sent by browsers on their own, so it needs no CSRF token; an
     # anonymous API write gets its 401 from the view instead of a CSRF error.
     anonymous_api = request.path.startswith("/api/") and g.auth is None

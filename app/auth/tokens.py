@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import ApiToken, User
+from ..queue.access import Actor
 
 PREFIX = "lkt_"
 # last_used_at is refreshed at most this often, so reads do not turn into writes.
@@ -39,6 +40,24 @@ def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None
     if row is None or not row[0].active:
         return None
     return row[0], row[1]
+
+
+def actor_for_token(session: Session, token: str, remote_addr: str | None) -> Actor | None:
+    """The Actor behind ``token`` (one small query), or None (unknown, revoked, disabled)."""
+    if not token.startswith(PREFIX) or len(token) > 100:
+        return None
+    row = session.execute(
+        select(User.id, User.role, User.office_id)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == _digest(token),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+        )
+    ).first()
+    if row is None:
+        return None
+    return Actor(row.id, row.role, row.office_id, remote_addr)
 
 
 def revoke_token(session: Session, record: ApiToken, now: datetime) -> None:

@@ -12,6 +12,9 @@ from .office import (
 )
 from .ticket import (
     ACTIVE_AT_COUNTER,
+    IS_AT_COUNTER,
+    IS_PRINTED,
+    IS_WAITING,
     STAGES,
     STATUSES,
     DailySequence,
@@ -23,6 +26,9 @@ from .user import ROLES, ApiToken, User
 __all__ = [
     "ACTIVE_AT_COUNTER",
     "COUNTER_CALL_ORDERS",
+    "IS_AT_COUNTER",
+    "IS_PRINTED",
+    "IS_WAITING",
     "ROLES",
     "STAGES",
     "STATUSES",

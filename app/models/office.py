@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -115,6 +116,8 @@ class Service(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Used for the wait estimate until real service times exist.
     default_service_s: Mapped[int] = mapped_column(Integer, default=420)
+    # Moving average of recent service times, refreshed at each finish (app.queue.estimate).
+    avg_service_s: Mapped[float | None] = mapped_column(Float)
 
     office: Mapped[Office] = relationship(back_populates="services")
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -146,3 +147,16 @@ class DailySequence(Base):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+def _literal(value: str) -> literal_column:
+    # SQLite uses a partial index only when the query spells out the index's condition: a bound
+    # parameter ("status = ?") makes it fall back to scanning the ticket history.
+    assert value.isidentifier()
+    return literal_column(f"'{value}'")
+
+
+# Conditions that match the partial indexes above; use these instead of comparing to a string.
+IS_WAITING = Ticket.status == _literal("waiting")
+IS_AT_COUNTER = Ticket.status.in_([_literal(s) for s in ACTIVE_AT_COUNTER])
+IS_PRINTED = Ticket.stage == _literal("printed")

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from ..models import ACTIVE_AT_COUNTER, Counter, Ticket
+from ..models import IS_AT_COUNTER, IS_WAITING, Counter, Ticket
 from .access import Actor
 from .clock import local_day
 from .errors import N_, CounterBusy, InvalidTransition
+from .estimate import remember_service_time
 from .events import QueueMoved, TicketChanged, announcement, record
 from .log import log_move
 from .rollover import roll_over
@@ -23,16 +24,12 @@ CALL_ATTEMPTS = 8
 
 def current_ticket(session: Session, counter: Counter) -> Ticket | None:
     """The ticket the counter holds (called or serving), if any."""
-    return session.scalar(
-        select(Ticket).where(Ticket.counter_id == counter.id, Ticket.status.in_(ACTIVE_AT_COUNTER))
-    )
+    return session.scalar(select(Ticket).where(Ticket.counter_id == counter.id, IS_AT_COUNTER))
 
 
 def _next_candidate(session: Session, counter: Counter, day: object) -> Ticket | None:
     service_ids = [link.service_id for link in counter.links]
-    stmt = select(Ticket).where(
-        Ticket.status == "waiting", Ticket.service_id.in_(service_ids), Ticket.day == day
-    )
+    stmt = select(Ticket).where(IS_WAITING, Ticket.service_id.in_(service_ids), Ticket.day == day)
     if counter.call_order == "service_order":
         rank = case(
             {link.service_id: link.position for link in counter.links}, value=Ticket.service_id
@@ -85,17 +82,17 @@ def call_next(session: Session, counter_id: int, *, now: datetime, actor: Actor)
         candidate = _next_candidate(session, counter, day)
         if candidate is None:
             return None
+        tickets = Ticket.__table__
         taken = session.execute(
-            update(Ticket)
-            .where(Ticket.id == candidate.id, Ticket.status == "waiting")
+            update(tickets)
+            .where(tickets.c.id == candidate.id, tickets.c.status == "waiting")
             .values(
                 status="called",
                 counter_id=counter.id,
                 called_at=now,
                 operator_id=actor.user_id,
                 updated_at=now,
-            ),
-            execution_options={"synchronize_session": False},
+            )
         ).rowcount
         if taken == 1:
             session.refresh(candidate)
@@ -151,6 +148,7 @@ def finish(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> 
     """
     ticket, previous, _ = _counter_move(session, ticket_id, "finish", now, actor)
     ticket.finished_at = now
+    remember_service_time(session, ticket.service, now)
     if ticket.service.produces_card:
         ticket.stage = "ready_to_print"
         ticket.ready_at = now

@@ -2,19 +2,20 @@
 
 The estimate is the moving average of the last 20 service times of the service (within 14 days;
 each clamped to 30 s .. 60 min so a forgotten "finish" cannot skew it), times the people ahead,
-divided by the open counters that serve the service. Before there is any history the service's
-``default_service_s`` is used.
+divided by the open counters that serve the service. The average is refreshed whenever a ticket
+of the service finishes; before there is any history the service's ``default_service_s`` is used.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from ..models import Counter, CounterService, Service, Ticket
+from ..models import IS_WAITING, Counter, CounterService, Service, Ticket
 
 RECENT = 20
 HISTORY = timedelta(days=14)
@@ -32,12 +33,12 @@ class Rate:
         return round(self.average_s * ahead / max(1, self.open_counters))
 
 
-def service_rate(session: Session, service: Service, now: datetime) -> Rate:
-    """The current Rate of ``service``."""
+def recent_average_s(session: Session, service_id: int, now: datetime) -> float | None:
+    """Mean of the service's last RECENT service times within HISTORY, or None."""
     rows = session.execute(
         select(Ticket.finished_at, Ticket.serving_at, Ticket.called_at)
         .where(
-            Ticket.service_id == service.id,
+            Ticket.service_id == service_id,
             Ticket.finished_at >= now - HISTORY,
             Ticket.status == "done",
         )
@@ -49,14 +50,46 @@ def service_rate(session: Session, service: Service, now: datetime) -> Rate:
         for finished, serving, called in rows
         if finished is not None and (serving or called) is not None
     ]
-    average = sum(durations) / len(durations) if durations else float(service.default_service_s)
-    counters = session.scalar(
+    return sum(durations) / len(durations) if durations else None
+
+
+def remember_service_time(session: Session, service: Service, now: datetime) -> None:
+    """Refresh the service's moving average; called when a ticket of it finishes.
+
+    Kept on the service row because every issued ticket and every phone update reads it.
+    """
+    session.flush()
+    service.avg_service_s = recent_average_s(session, service.id, now)
+
+
+def _open_counters(service_id: int) -> Any:
+    return (
         select(func.count())
         .select_from(CounterService)
         .join(Counter, Counter.id == CounterService.counter_id)
-        .where(CounterService.service_id == service.id, Counter.is_open.is_(True))
+        .where(CounterService.service_id == service_id, Counter.is_open.is_(True))
+        .scalar_subquery()
     )
-    return Rate(average, counters or 0)
+
+
+def _ahead(ticket: Ticket) -> Any:
+    return (
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.service_id == ticket.service_id,
+            IS_WAITING,
+            Ticket.day == ticket.day,
+            tuple_(Ticket.sort_at, Ticket.id) < tuple_(ticket.sort_at, ticket.id),
+        )
+        .scalar_subquery()
+    )
+
+
+def service_rate(session: Session, service: Service, now: datetime) -> Rate:
+    """The current Rate of ``service``."""
+    counters = session.scalar(select(_open_counters(service.id)))
+    return Rate(service.avg_service_s or float(service.default_service_s), counters or 0)
 
 
 def ahead_of(session: Session, ticket: Ticket) -> int | None:
@@ -65,33 +98,31 @@ def ahead_of(session: Session, ticket: Ticket) -> int | None:
         return 0
     if ticket.status != "waiting":
         return None
-    return session.scalar(
-        select(func.count())
-        .select_from(Ticket)
-        .where(
-            Ticket.service_id == ticket.service_id,
-            Ticket.status == "waiting",
-            Ticket.day == ticket.day,
-            tuple_(Ticket.sort_at, Ticket.id) < tuple_(ticket.sort_at, ticket.id),
-        )
-    )
+    return session.scalar(select(_ahead(ticket)))
 
 
 def waiting_in_order(session: Session, service_id: int, day: object) -> list[tuple[int, str]]:
     """(id, token) of the waiting tickets of a service on ``day``, first to be called first."""
     rows = session.execute(
         select(Ticket.id, Ticket.token)
-        .where(Ticket.service_id == service_id, Ticket.status == "waiting", Ticket.day == day)
+        .where(Ticket.service_id == service_id, IS_WAITING, Ticket.day == day)
         .order_by(Ticket.sort_at, Ticket.id)
     )
     return [(row.id, row.token) for row in rows]
 
 
 def estimate(session: Session, ticket: Ticket, now: datetime) -> tuple[int | None, int | None]:
-    """(ahead, estimated_wait_s) of ``ticket``; both None once it has left the queue."""
-    ahead = ahead_of(session, ticket)
-    if ahead is None:
+    """(ahead, estimated_wait_s) of ``ticket``; both None once it has left the queue (one
+    query)."""
+    if ticket.status in ("called", "serving"):
+        return 0, 0
+    if ticket.status != "waiting":
         return None, None
+    ahead, counters = session.execute(
+        select(_ahead(ticket), _open_counters(ticket.service_id))
+    ).one()
     if ahead == 0:
         return 0, 0
-    return ahead, service_rate(session, ticket.service, now).wait_s(ahead)
+    service = ticket.service
+    rate = Rate(service.avg_service_s or float(service.default_service_s), counters or 0)
+    return ahead, rate.wait_s(ahead)

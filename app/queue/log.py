@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ..models import Ticket, TicketEvent
@@ -21,8 +22,9 @@ def log_move(
     note: str | None = None,
 ) -> None:
     """Add one row to the append-only log describing ``ticket``'s move to its current state."""
-    session.add(
-        TicketEvent(
+    # A plain INSERT: the log is written on every move and never read back in the same request.
+    session.execute(
+        insert(TicketEvent.__table__).values(
             ticket_id=ticket.id,
             office_id=ticket.office_id,
             at=now,

@@ -19,13 +19,12 @@ def next_number(session: Session, office_id: int, service_id: int, day: date) ->
     """Take the next number for ``service_id`` on ``day`` (1 for the day's first ticket)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(DailySequence).values(
-        office_id=office_id, service_id=service_id, day=day, last_number=1
-    )
+    table = DailySequence.__table__
+    stmt = insert(table).values(office_id=office_id, service_id=service_id, day=day, last_number=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=["office_id", "service_id", "day"],
-        set_={"last_number": DailySequence.last_number + 1},
-    ).returning(DailySequence.last_number)
+        set_={"last_number": table.c.last_number + 1},
+    ).returning(table.c.last_number)
     return session.execute(stmt).scalar_one()
 
 

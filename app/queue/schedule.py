@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,13 +32,30 @@ class Window:
     closes: datetime
 
 
-@dataclass(frozen=True)
 class Calendar:
-    """The office's weekly hours and its special days in a date range, loaded once."""
+    """The office's weekly hours and its special days around ``now``, loaded on first use (an
+    always-open office never needs them)."""
 
-    office: Office
-    hours: dict[int, OpeningHours]
-    special: dict[date, SpecialDay]
+    def __init__(self, session: Session, office: Office, now: datetime) -> None:
+        self.session = session
+        self.office = office
+        self.now = now
+
+    @cached_property
+    def hours(self) -> dict[int, OpeningHours]:
+        return {h.weekday: h for h in self.office.hours}
+
+    @cached_property
+    def special(self) -> dict[date, SpecialDay]:
+        today = local(self.now, self.office.timezone).date()
+        rows = self.session.scalars(
+            select(SpecialDay).where(
+                SpecialDay.office_id == self.office.id,
+                SpecialDay.day >= today - timedelta(days=1),
+                SpecialDay.day <= today + timedelta(days=LOOKAHEAD_DAYS),
+            )
+        )
+        return {row.day: row for row in rows}
 
     def window(self, day: date) -> Window | None:
         """The issuing window of ``day``, or None when the office does not open that day."""
@@ -78,17 +96,8 @@ class Calendar:
 
 
 def load_calendar(session: Session, office: Office, now: datetime) -> Calendar:
-    """Load the office's hours and the special days from yesterday to the look-ahead horizon."""
-    today = local(now, office.timezone).date()
-    hours = {h.weekday: h for h in office.hours}
-    rows = session.scalars(
-        select(SpecialDay).where(
-            SpecialDay.office_id == office.id,
-            SpecialDay.day >= today - timedelta(days=1),
-            SpecialDay.day <= today + timedelta(days=LOOKAHEAD_DAYS),
-        )
-    )
-    return Calendar(office, hours, {row.day: row for row in rows})
+    """The office's calendar around ``now`` (hours and special days load when first needed)."""
+    return Calendar(session, office, now)
 
 
 def issued_today(session: Session, service: Service, day: date) -> int:

@@ -11,15 +11,32 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import ACTIVE_AT_COUNTER, Office, Service, Ticket
+from ..models import (
+    ACTIVE_AT_COUNTER,
+    IS_AT_COUNTER,
+    IS_PRINTED,
+    IS_WAITING,
+    Office,
+    Service,
+    Ticket,
+)
 from .clock import iso, local_day
 from .estimate import Rate, estimate, service_rate
 
 RECENT_CALLS = 10
+# Plain columns, not ORM objects: the board is built after every change and must stay cheap.
+_CALL_COLUMNS = (
+    Ticket.id,
+    Ticket.counter_id,
+    Ticket.code,
+    Ticket.service_id,
+    Ticket.status,
+    Ticket.called_at,
+)
 
 
 def _call_row(
-    ticket: Ticket, office: Office, numbers: dict[int, tuple[int, str]], codes: dict[int, str]
+    ticket: Any, office: Office, numbers: dict[int, tuple[int, str]], codes: dict[int, str]
 ) -> dict[str, Any]:
     number, name = numbers.get(ticket.counter_id or 0, (None, None))
     return {
@@ -36,7 +53,7 @@ def waiting_counts(session: Session, office_id: int, day: date) -> dict[int, int
     """Waiting tickets per service id of the office on ``day``."""
     rows = session.execute(
         select(Ticket.service_id, func.count())
-        .where(Ticket.office_id == office_id, Ticket.day == day, Ticket.status == "waiting")
+        .where(Ticket.office_id == office_id, Ticket.day == day, IS_WAITING)
         .group_by(Ticket.service_id)
     ).all()
     return {service_id: count for service_id, count in rows}
@@ -53,24 +70,24 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
     counters = list(office.counters)
     numbers = {c.id: (c.number, c.name) for c in counters}
 
-    current = session.scalars(
-        select(Ticket).where(
+    current = session.execute(
+        select(*_CALL_COLUMNS).where(
             Ticket.office_id == office.id,
             Ticket.day == today,
-            Ticket.status.in_(ACTIVE_AT_COUNTER),
+            IS_AT_COUNTER,
         )
     ).all()
     by_counter = {t.counter_id: t for t in current}
-    recent = session.scalars(
-        select(Ticket)
+    recent = session.execute(
+        select(*_CALL_COLUMNS)
         .where(Ticket.office_id == office.id, Ticket.day == today, Ticket.called_at.is_not(None))
         .order_by(Ticket.called_at.desc(), Ticket.id.desc())
         .limit(RECENT_CALLS)
     ).all()
     waiting_by_id = waiting_counts(session, office.id, today)
-    pickup = session.scalars(
-        select(Ticket)
-        .where(Ticket.office_id == office.id, Ticket.stage == "printed")
+    pickup = session.execute(
+        select(Ticket.code, Ticket.service_id, Ticket.day, Ticket.printed_at)
+        .where(Ticket.office_id == office.id, IS_PRINTED)
         .order_by(Ticket.printed_at, Ticket.id)
     ).all()
 

@@ -27,19 +27,20 @@ def _boost(office: Office, priority: bool) -> timedelta:
 
 def issue(
     session: Session,
-    office: Office,
+    office_slug: str,
     service_code: str,
     *,
     priority: bool,
     now: datetime,
     actor: Actor,
 ) -> Ticket:
-    """Issue the next ticket of ``service_code`` at ``office``.
+    """Issue the next ticket of ``service_code`` at the office ``office_slug``.
 
-    Raises Forbidden (role or office), InvalidInput (unknown service) and Closed (inactive,
-    outside opening hours, after the cut-off, a closed special day, or the daily quota reached).
+    Raises Forbidden (role or office), NotFound (office), InvalidInput (unknown service) and
+    Closed (inactive, outside opening hours, after the cut-off, a closed special day, or the
+    daily quota reached).
     """
-    office_turn(session, office.id, "issue", actor)
+    office = office_turn(session, office_slug, "issue", actor)
     roll_over(session, office, now)
     service = service_by_code(session, office, service_code)
     calendar = load_calendar(session, office, now)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Counter, Ticket
+from ..models import Counter, Office, Ticket
 from .access import Actor, require
 from .errors import N_, NotFound
 from .events import bump_seq
-from .lookup import counter_by_id, ticket_by_id
+from .lookup import counter_by_id, office_by_slug, ticket_by_id
 
 
 def ticket_turn(
@@ -50,7 +50,13 @@ def counter_turn(
     return counter_by_id(session, counter_id, lock=True), seq
 
 
-def office_turn(session: Session, office_id: int, permission: str, actor: Actor) -> int:
-    """Check ``actor`` and take the office's turn. Returns seq. Raises Forbidden."""
-    require(actor, permission, office_id)
-    return bump_seq(session, office_id)
+def office_turn(session: Session, slug: str, permission: str, actor: Actor) -> Office:
+    """Check ``actor``, load the office ``slug`` and take its turn.
+
+    Raises Forbidden and NotFound.
+    """
+    require(actor, permission)
+    office = office_by_slug(session, slug)
+    require(actor, permission, office.id)
+    bump_seq(session, office.id)
+    return office

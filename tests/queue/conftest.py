@@ -29,7 +29,7 @@ class Desk:
 
     def issue(self, service: str = "A", priority: bool = False, actor: Actor = KIOSK):
         ticket = queue.issue(
-            self.session, self.office, service, priority=priority, now=self.now, actor=actor
+            self.session, self.office.slug, service, priority=priority, now=self.now, actor=actor
         )
         self.session.commit()
         return ticket

@@ -52,7 +52,7 @@ def test_refused_ticket_leaves_no_gap(desk):
         queue.Closed,
         queue.issue,
         desk.session,
-        desk.office,
+        desk.office.slug,
         "A",
         priority=False,
         now=desk.now,

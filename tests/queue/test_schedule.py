@@ -42,7 +42,7 @@ def refusal(desk: Desk, when: datetime, service: str = "A") -> queue.Closed:
         queue.Closed,
         queue.issue,
         desk.session,
-        desk.office,
+        desk.office.slug,
         service,
         priority=False,
         now=when,

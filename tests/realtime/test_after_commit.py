@@ -73,16 +73,14 @@ def test_nothing_is_sent_for_a_rolled_back_change(app, sio, world, clock):
     tv.emit("join", {"office": "kupang"})
     tv.get_received()
     with app.app_context():
-        office = queue.office_by_slug(db.session, "kupang")
         queue.issue(
-            db.session, office, "A", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
+            db.session, "kupang", "A", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
         )
         db.session.rollback()
     assert tv.get_received() == []
     with app.app_context():
-        office = queue.office_by_slug(db.session, "kupang")
         queue.issue(
-            db.session, office, "A", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
+            db.session, "kupang", "A", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
         )
         assert tv.get_received() == []  # not yet committed
         db.session.commit()
