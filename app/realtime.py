@@ -29,8 +29,8 @@ from . import queue
 from .auth.tokens import user_for_token
 from .db import reading
 from .extensions import db
-from .models import IS_WAITING, Office, Ticket
-from .queue.estimate import service_rate
+from .models import Office, Ticket
+from .queue.estimate import service_rate, waiting_in_order
 from .queue.events import Announced, OfficeChanged, QueueMoved, TicketChanged, take
 from .queue.snapshots import board, track
 
@@ -183,26 +183,28 @@ class Broadcaster:
                     )
 
     def _queue_moved(self, session: Session, office: Office, service_id: int, now: Any) -> set[int]:
-        """Send every waiting ticket of a service its new place, with one query for all."""
-        tickets = session.scalars(
-            select(Ticket)
-            .where(
-                Ticket.service_id == service_id,
-                IS_WAITING,
-                Ticket.day == queue.local_day(now, office.timezone),
-            )
-            .order_by(Ticket.sort_at, Ticket.id)
-        ).all()
-        listened = [(i, t) for i, t in enumerate(tickets) if self._listened(ticket_room(t.token))]
-        if listened:
-            rate = service_rate(session, tickets[0].service, now)
-            for position, ticket in listened:
+        """Send the waiting tickets of a service that someone follows their new place.
+
+        One query orders the whole queue (ids and tokens only); only followed tickets are loaded.
+        """
+        order = waiting_in_order(session, service_id, queue.local_day(now, office.timezone))
+        followed = [
+            (position, ticket_id)
+            for position, (ticket_id, token) in enumerate(order)
+            if self._listened(ticket_room(token))
+        ]
+        if followed:
+            ids = [ticket_id for _, ticket_id in followed]
+            tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
+            rate = service_rate(session, next(iter(tickets.values())).service, now)
+            for position, ticket_id in followed:
+                ticket = tickets[ticket_id]
                 self.socketio.emit(
                     TICKET,
                     track(session, ticket, now, ahead=position, rate=rate),
                     to=ticket_room(ticket.token),
                 )
-        return {t.id for t in tickets}
+        return {ticket_id for ticket_id, _ in order}
 
 
 def _office_ids(events: Iterable[Any]) -> set[int]:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import ApiToken, User
@@ -42,19 +42,22 @@ def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None
     return row[0], row[1]
 
 
+_ACTOR = (
+    select(User.id, User.role, User.office_id)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        User.active.is_(True),
+    )
+)
+
+
 def actor_for_token(session: Session, token: str, remote_addr: str | None) -> Actor | None:
     """The Actor behind ``token`` (one small query), or None (unknown, revoked, disabled)."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    row = session.execute(
-        select(User.id, User.role, User.office_id)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == _digest(token),
-            ApiToken.revoked_at.is_(None),
-            User.active.is_(True),
-        )
-    ).first()
+    row = session.execute(_ACTOR, {"digest": _digest(token)}).first()
     if row is None:
         return None
     return Actor(row.id, row.role, row.office_id, remote_addr)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Date, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
-from ..models import IS_AT_COUNTER, IS_WAITING, Counter, Ticket
+from ..models import IS_AT_COUNTER, IS_WAITING, Counter, Ticket, UTCDateTime
 from .access import Actor
 from .clock import local_day
 from .errors import N_, CounterBusy, InvalidTransition
@@ -22,23 +22,42 @@ from .turn import counter_turn, ticket_turn
 CALL_ATTEMPTS = 8
 
 
+_HELD = select(Ticket).where(Ticket.counter_id == bindparam("counter_id"), IS_AT_COUNTER)
+_WAITING_FOR = select(Ticket).where(
+    IS_WAITING,
+    Ticket.service_id.in_(bindparam("services", expanding=True)),
+    Ticket.day == bindparam("day", type_=Date()),
+)
+# PostgreSQL: skip rows another counter is taking right now instead of waiting for them.
+_OLDEST = (
+    _WAITING_FOR.order_by(Ticket.sort_at, Ticket.id).limit(1).with_for_update(skip_locked=True)
+)
+_tickets = Ticket.__table__
+_TAKE = (
+    update(_tickets)
+    .where(_tickets.c.id == bindparam("ticket_id"), _tickets.c.status == "waiting")
+    .values(
+        status="called",
+        counter_id=bindparam("counter"),
+        called_at=bindparam("now", type_=UTCDateTime()),
+        operator_id=bindparam("operator"),
+        updated_at=bindparam("now", type_=UTCDateTime()),
+    )
+)
+
+
 def current_ticket(session: Session, counter: Counter) -> Ticket | None:
     """The ticket the counter holds (called or serving), if any."""
-    return session.scalar(select(Ticket).where(Ticket.counter_id == counter.id, IS_AT_COUNTER))
+    return session.scalar(_HELD, {"counter_id": counter.id})
 
 
 def _next_candidate(session: Session, counter: Counter, day: object) -> Ticket | None:
-    service_ids = [link.service_id for link in counter.links]
-    stmt = select(Ticket).where(IS_WAITING, Ticket.service_id.in_(service_ids), Ticket.day == day)
-    if counter.call_order == "service_order":
-        rank = case(
-            {link.service_id: link.position for link in counter.links}, value=Ticket.service_id
-        )
-        stmt = stmt.order_by(rank, Ticket.sort_at, Ticket.id)
-    else:
-        stmt = stmt.order_by(Ticket.sort_at, Ticket.id)
-    # PostgreSQL: skip rows another counter is taking right now instead of waiting for them.
-    return session.scalar(stmt.limit(1).with_for_update(skip_locked=True))
+    params = {"services": [link.service_id for link in counter.links], "day": day}
+    if counter.call_order != "service_order":
+        return session.scalar(_OLDEST, params)
+    rank = case({link.service_id: link.position for link in counter.links}, value=Ticket.service_id)
+    stmt = _WAITING_FOR.order_by(rank, Ticket.sort_at, Ticket.id).limit(1)
+    return session.scalar(stmt.with_for_update(skip_locked=True), params)
 
 
 def call_next(session: Session, counter_id: int, *, now: datetime, actor: Actor) -> Ticket | None:
@@ -82,17 +101,14 @@ def call_next(session: Session, counter_id: int, *, now: datetime, actor: Actor)
         candidate = _next_candidate(session, counter, day)
         if candidate is None:
             return None
-        tickets = Ticket.__table__
         taken = session.execute(
-            update(tickets)
-            .where(tickets.c.id == candidate.id, tickets.c.status == "waiting")
-            .values(
-                status="called",
-                counter_id=counter.id,
-                called_at=now,
-                operator_id=actor.user_id,
-                updated_at=now,
-            )
+            _TAKE,
+            {
+                "ticket_id": candidate.id,
+                "counter": counter.id,
+                "now": now,
+                "operator": actor.user_id,
+            },
         ).rowcount
         if taken == 1:
             session.refresh(candidate)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Date, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from ..models import IS_WAITING, Counter, CounterService, Service, Ticket
+from ..models import IS_WAITING, Counter, CounterService, Service, Ticket, UTCDateTime
 
 RECENT = 20
 HISTORY = timedelta(days=14)
@@ -62,33 +62,43 @@ def remember_service_time(session: Session, service: Service, now: datetime) -> 
     service.avg_service_s = recent_average_s(session, service.id, now)
 
 
-def _open_counters(service_id: int) -> Any:
-    return (
-        select(func.count())
-        .select_from(CounterService)
-        .join(Counter, Counter.id == CounterService.counter_id)
-        .where(CounterService.service_id == service_id, Counter.is_open.is_(True))
-        .scalar_subquery()
+# Statements built once: constructing SQL expressions costs more than running them here.
+_OPEN_COUNTERS = (
+    select(func.count())
+    .select_from(CounterService)
+    .join(Counter, Counter.id == CounterService.counter_id)
+    .where(CounterService.service_id == bindparam("service_id"), Counter.is_open.is_(True))
+    .scalar_subquery()
+)
+_AHEAD = (
+    select(func.count())
+    .select_from(Ticket)
+    .where(
+        Ticket.service_id == bindparam("service_id"),
+        IS_WAITING,
+        Ticket.day == bindparam("day", type_=Date()),
+        tuple_(Ticket.sort_at, Ticket.id)
+        < tuple_(bindparam("sort_at", type_=UTCDateTime()), bindparam("ticket_id")),
     )
+    .scalar_subquery()
+)
+_RATE = select(_OPEN_COUNTERS)
+_AHEAD_ONLY = select(_AHEAD)
+_ESTIMATE = select(_AHEAD, _OPEN_COUNTERS)
 
 
-def _ahead(ticket: Ticket) -> Any:
-    return (
-        select(func.count())
-        .select_from(Ticket)
-        .where(
-            Ticket.service_id == ticket.service_id,
-            IS_WAITING,
-            Ticket.day == ticket.day,
-            tuple_(Ticket.sort_at, Ticket.id) < tuple_(ticket.sort_at, ticket.id),
-        )
-        .scalar_subquery()
-    )
+def _ahead_params(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "service_id": ticket.service_id,
+        "day": ticket.day,
+        "sort_at": ticket.sort_at,
+        "ticket_id": ticket.id,
+    }
 
 
 def service_rate(session: Session, service: Service, now: datetime) -> Rate:
     """The current Rate of ``service``."""
-    counters = session.scalar(select(_open_counters(service.id)))
+    counters = session.scalar(_RATE, {"service_id": service.id})
     return Rate(service.avg_service_s or float(service.default_service_s), counters or 0)
 
 
@@ -98,7 +108,7 @@ def ahead_of(session: Session, ticket: Ticket) -> int | None:
         return 0
     if ticket.status != "waiting":
         return None
-    return session.scalar(select(_ahead(ticket)))
+    return session.scalar(_AHEAD_ONLY, _ahead_params(ticket))
 
 
 def waiting_in_order(session: Session, service_id: int, day: object) -> list[tuple[int, str]]:
@@ -118,9 +128,7 @@ def estimate(session: Session, ticket: Ticket, now: datetime) -> tuple[int | Non
         return 0, 0
     if ticket.status != "waiting":
         return None, None
-    ahead, counters = session.execute(
-        select(_ahead(ticket), _open_counters(ticket.service_id))
-    ).one()
+    ahead, counters = session.execute(_ESTIMATE, _ahead_params(ticket)).one()
     if ahead == 0:
         return 0, 0
     service = ticket.service

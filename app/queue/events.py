@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from ..models import Counter, Office, Ticket
@@ -85,18 +85,22 @@ def take(session: Session) -> list[Event]:
     return session.info.pop(EVENTS_KEY, [])
 
 
+_offices = Office.__table__
+# A Core statement built once: cheaper than an ORM bulk update built each time.
+_BUMP = (
+    update(_offices)
+    .where(_offices.c.id == bindparam("office"))
+    .values(seq=_offices.c.seq + 1)
+    .returning(_offices.c.seq)
+)
+
+
 def bump_seq(session: Session, office_id: int) -> int:
     """Increase the office's change sequence by one and return the new value.
 
     Also records OfficeChanged. On PostgreSQL the row stays locked until commit, so every change
     of one office gets its own sequence number in commit order.
     """
-    offices = Office.__table__  # a Core statement: cheaper than an ORM bulk update
-    seq = session.execute(
-        update(offices)
-        .where(offices.c.id == office_id)
-        .values(seq=offices.c.seq + 1)
-        .returning(offices.c.seq)
-    ).scalar_one()
+    seq = session.execute(_BUMP, {"office": office_id}).scalar_one()
     record(session, OfficeChanged(office_id, seq))
     return seq

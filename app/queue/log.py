@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from ..models import Ticket, TicketEvent
 from .access import Actor
 
+_INSERT = insert(TicketEvent.__table__)
+
 
 def log_move(
     session: Session,
@@ -24,19 +26,20 @@ def log_move(
     """Add one row to the append-only log describing ``ticket``'s move to its current state."""
     # A plain INSERT: the log is written on every move and never read back in the same request.
     session.execute(
-        insert(TicketEvent.__table__).values(
-            ticket_id=ticket.id,
-            office_id=ticket.office_id,
-            at=now,
-            action=action,
-            from_status=from_status,
-            to_status=ticket.status,
-            from_stage=from_stage,
-            to_stage=ticket.stage,
-            counter_id=ticket.counter_id,
-            service_id=ticket.service_id,
-            user_id=actor.user_id,
-            note=note,
-            remote_addr=actor.remote_addr,
-        )
+        _INSERT,
+        {
+            "ticket_id": ticket.id,
+            "office_id": ticket.office_id,
+            "at": now,
+            "action": action,
+            "from_status": from_status,
+            "to_status": ticket.status,
+            "from_stage": from_stage,
+            "to_stage": ticket.stage,
+            "counter_id": ticket.counter_id,
+            "service_id": ticket.service_id,
+            "user_id": actor.user_id,
+            "note": note,
+            "remote_addr": actor.remote_addr,
+        },
     )

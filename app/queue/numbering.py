@@ -8,6 +8,7 @@ transaction when issuing fails, so a refused ticket leaves no gap.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -15,17 +16,27 @@ from sqlalchemy.orm import Session
 from ..models import DailySequence
 
 
+def _statement(insert: Any) -> Any:
+    table = DailySequence.__table__
+    return (
+        insert(table)
+        .values(last_number=1)
+        .on_conflict_do_update(
+            index_elements=["office_id", "service_id", "day"],
+            set_={"last_number": table.c.last_number + 1},
+        )
+        .returning(table.c.last_number)
+    )
+
+
+_NEXT = {"postgresql": _statement(postgresql.insert), "sqlite": _statement(sqlite.insert)}
+
+
 def next_number(session: Session, office_id: int, service_id: int, day: date) -> int:
     """Take the next number for ``service_id`` on ``day`` (1 for the day's first ticket)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = DailySequence.__table__
-    stmt = insert(table).values(office_id=office_id, service_id=service_id, day=day, last_number=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["office_id", "service_id", "day"],
-        set_={"last_number": table.c.last_number + 1},
-    ).returning(table.c.last_number)
-    return session.execute(stmt).scalar_one()
+    stmt = _NEXT[session.get_bind().dialect.name]
+    params = {"office_id": office_id, "service_id": service_id, "day": day}
+    return session.execute(stmt, params).scalar_one()
 
 
 def format_code(service_code: str, number: int) -> str:

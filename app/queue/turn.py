@@ -8,7 +8,7 @@ and ``seq`` follows commit order. On SQLite writes are serialised anyway.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Counter, Office, Ticket
@@ -16,6 +16,9 @@ from .access import Actor, require
 from .errors import N_, NotFound
 from .events import bump_seq
 from .lookup import counter_by_id, office_by_slug, ticket_by_id
+
+_TICKET_OFFICE = select(Ticket.office_id).where(Ticket.id == bindparam("id"))
+_COUNTER_OFFICE = select(Counter.office_id).where(Counter.id == bindparam("id"))
 
 
 def ticket_turn(
@@ -26,7 +29,7 @@ def ticket_turn(
     Returns (ticket, seq). Raises Forbidden and NotFound.
     """
     require(actor, permission)
-    office_id = session.scalar(select(Ticket.office_id).where(Ticket.id == ticket_id))
+    office_id = session.scalar(_TICKET_OFFICE, {"id": ticket_id})
     if office_id is None:
         raise NotFound(N_("There is no ticket with id %(id)s."), id=ticket_id)
     require(actor, permission, office_id)
@@ -42,7 +45,7 @@ def counter_turn(
     Returns (counter, seq). Raises Forbidden and NotFound.
     """
     require(actor, permission)
-    office_id = session.scalar(select(Counter.office_id).where(Counter.id == counter_id))
+    office_id = session.scalar(_COUNTER_OFFICE, {"id": counter_id})
     if office_id is None:
         raise NotFound(N_("There is no counter with id %(id)s."), id=counter_id)
     require(actor, permission, office_id)

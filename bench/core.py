@@ -1,0 +1,284 @@
+"""Issue and call-next through the HTTP API on one server process.
+
+    python -m bench.core [--db sqlite,postgresql] [--history 1000,1000000] [--seconds 10]
+
+For each database and history size: a fresh database with the demo offices and that many tickets
+of earlier days, the real server (``python wsgi.py``, eventlet), and a load generator in this
+process speaking HTTP/1.1 with keep-alive:
+
+* issue, closed loop: 4 kiosks issuing as fast as the server answers (the most it can do);
+* issue, open loop: tickets offered at a fixed 300/s; latency is measured from the moment each
+  request was due, so queueing shows (the goal: >= 300/s with p99 <= 50 ms);
+* call-next: 5 operators calling the next ticket and finishing it (the goal: p99 <= 20 ms).
+
+Goals on a 2-core machine: at 1,000,000 tickets of history no more than 1.2x slower than at 1,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from bench.harness import Client, Server, summary, table
+
+SERVICES = "ABCDEFGH"
+ISSUERS = 4
+OPERATORS = 5
+OFFERED_RATE = 300
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/loket_bench")
+
+
+def _history_rows(count: int, office_id: int, service_ids: dict[str, int]) -> list[tuple]:
+    """``count`` finished tickets on the days before today, 800 a day."""
+    rows = []
+    per_day = 800
+    today = date.today()
+    start = datetime.now(timezone.utc).replace(tzinfo=None)
+    numbers: dict[tuple[date, str], int] = {}
+    for i in range(count):
+        day = today - timedelta(days=1 + i // per_day)
+        code = SERVICES[i % len(SERVICES)]
+        number = numbers.get((day, code), 0) + 1
+        numbers[(day, code)] = number
+        issued = start - timedelta(days=1 + i // per_day, minutes=i % per_day)
+        called = issued + timedelta(minutes=20)
+        finished = called + timedelta(minutes=6)
+        sid = service_ids[code]
+        rows.append((office_id, sid, sid, day.isoformat(), number, f"{code}-{number:03d}", "done",
+                     None, None, None, False, None, secrets.token_urlsafe(16),
+                     issued.isoformat(" "), issued.isoformat(" "), issued.isoformat(" "),
+                     called.isoformat(" "), called.isoformat(" "), finished.isoformat(" "),
+                     0, finished.isoformat(" ")))
+    return rows
+
+
+COLUMNS = ("office_id, service_id, issued_service_id, day, number, code, status, stage, "
+           "stage_note, block_reason, priority, counter_id, token, queued_at, sort_at, issued_at, "
+           "called_at, serving_at, finished_at, recall_count, updated_at")
+
+
+def load_history(server: Server, count: int) -> None:
+    """Insert ``count`` tickets of earlier days straight into the database."""
+    if count <= 0:
+        return
+    if server.database_url:
+        import psycopg2
+
+        conn = psycopg2.connect(server.database_url)
+        cur = conn.cursor()
+        office_id, service_ids = _ids(cur, "%s")
+        rows = _history_rows(count, office_id, service_ids)
+        buf = io.StringIO()
+        for row in rows:
+            buf.write("\t".join("\\N" if v is None else ("t" if v is True else "f" if v is False
+                                                          else str(v)) for v in row) + "\n")
+        buf.seek(0)
+        cur.copy_expert(f"COPY tickets ({COLUMNS}) FROM STDIN", buf)
+        conn.commit()
+        cur.execute("ANALYZE tickets")
+        conn.commit()
+        conn.close()
+        return
+    conn = sqlite3.connect(server.instance / "loket.db")
+    cur = conn.cursor()
+    office_id, service_ids = _ids(cur, "?")
+    rows = _history_rows(count, office_id, service_ids)
+    marks = ", ".join("?" * len(COLUMNS.split(",")))
+    cur.executemany(f"INSERT INTO tickets ({COLUMNS}) VALUES ({marks})", rows)
+    conn.commit()
+    cur.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+
+
+def _ids(cur: Any, mark: str) -> tuple[int, dict[str, int]]:
+    cur.execute(f"SELECT id FROM offices WHERE slug = {mark}", ("kupang",))
+    office_id = cur.fetchone()[0]
+    cur.execute(f"SELECT code, id FROM services WHERE office_id = {mark}", (office_id,))
+    return office_id, dict(cur.fetchall())
+
+
+def reset_postgres() -> None:
+    import psycopg2
+
+    admin_url = PG_URL.rsplit("/", 1)[0] + "/postgres"
+    name = PG_URL.rsplit("/", 1)[1]
+    conn = psycopg2.connect(admin_url)
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def issue_closed(server: Server, token: str, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def kiosk(index: int) -> None:
+        client = Client(server.port, token)
+        mine = []
+        n = index
+        while time.perf_counter() < deadline:
+            status, body, elapsed = client.request(
+                "POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[n % 8]})
+            assert status == 201, body
+            mine.append(elapsed)
+            n += 1
+        with lock:
+            latencies.extend(mine)
+
+    cpu = server.cpu_seconds()
+    start = time.perf_counter()
+    threads = [threading.Thread(target=kiosk, args=(i,)) for i in range(ISSUERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    result = summary(latencies, elapsed)
+    result["cpu_ms"] = (server.cpu_seconds() - cpu) / max(1, len(latencies)) * 1000
+    return result
+
+
+def issue_open(server: Server, token: str, seconds: float, rate: int) -> dict[str, float]:
+    """Offer ``rate`` requests a second; latency counts from when each request was due."""
+    total = int(rate * seconds)
+    workers = 16
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.2
+    due = [start + i / rate for i in range(total)]
+    cursor = iter(range(total))
+    cursor_lock = threading.Lock()
+
+    def worker(_: int) -> None:
+        client = Client(server.port, token)
+        mine = []
+        while True:
+            with cursor_lock:
+                index = next(cursor, None)
+            if index is None:
+                break
+            wait = due[index] - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            status, body, _elapsed = client.request(
+                "POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[index % 8]})
+            assert status == 201, body
+            mine.append(time.perf_counter() - due[index])
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    return summary(latencies, elapsed)
+
+
+def call_next(server: Server, token: str, seconds: float) -> dict[str, float]:
+    client = Client(server.port)
+    _, counters, _ = client.request("GET", "/api/v1/offices/kupang/counters")
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def operator(index: int) -> None:
+        me = Client(server.port, token)
+        counter_id = counters[index]["id"]
+        mine = []
+        while time.perf_counter() < deadline:
+            status, body, elapsed = me.request("POST", f"/api/v1/counters/{counter_id}/call-next")
+            if status == 204:
+                break
+            assert status == 200, body
+            mine.append(elapsed)
+            me.request("POST", f"/api/v1/tickets/{body['id']}/finish")
+        with lock:
+            latencies.extend(mine)
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=operator, args=(i,)) for i in range(OPERATORS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return summary(latencies, time.perf_counter() - start)
+
+
+def run(database: str, history: int, seconds: float) -> list[dict[str, Any]]:
+    if database == "postgresql":
+        reset_postgres()
+        server = Server(database_url=PG_URL)
+    else:
+        server = Server()
+    tokens = server.prepare()
+    t0 = time.perf_counter()
+    load_history(server, history)
+    loaded = time.perf_counter() - t0
+    server.start()
+    try:
+        warm = Client(server.port, tokens["kiosk"])
+        for i in range(50):
+            warm.request("POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[i % 8]})
+        closed = issue_closed(server, tokens["kiosk"], seconds)
+        opened = issue_open(server, tokens["kiosk"], seconds, OFFERED_RATE)
+        calls = call_next(server, tokens["operator"], seconds)
+        rss = server.rss_mb()
+    finally:
+        server.stop()
+    label = f"{database}, {history:,} history"
+    return [
+        {"case": label, "measure": f"issue, {ISSUERS} kiosks flat out", **closed,
+         "rss_mb": rss, "load_s": loaded},
+        {"case": label, "measure": f"issue, {OFFERED_RATE}/s offered", **opened},
+        {"case": label, "measure": f"call-next, {OPERATORS} counters", **calls},
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--history", default="1000,1000000")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    rows = []
+    for database in args.db.split(","):
+        for history in (int(h) for h in args.history.split(",")):
+            print(f"... {database} with {history:,} tickets of history", flush=True)
+            rows.extend(run(database, history, args.seconds))
+    print()
+    print(table(rows, ["case", "measure", "n", "per_s", "p50_ms", "p99_ms", "cpu_ms", "rss_mb"]))
+    _ratios(rows)
+
+
+def _ratios(rows: list[dict[str, Any]]) -> None:
+    """Print how much slower each measure is with the largest history than with the smallest."""
+    by_case: dict[tuple[str, str], dict[str, dict]] = {}
+    for row in rows:
+        database, history = row["case"].split(", ", 1)
+        by_case.setdefault((database, row["measure"]), {})[history] = row
+    print()
+    for (database, measure), cases in by_case.items():
+        if len(cases) < 2:
+            continue
+        small, large = (cases[k] for k in sorted(cases, key=lambda h: int(h.split()[0]
+                                                                          .replace(",", ""))))
+        print(f"{database:10} {measure:28} p50 x{large['p50_ms'] / small['p50_ms']:.2f}  "
+              f"p99 x{large['p99_ms'] / small['p99_ms']:.2f}  "
+              f"throughput x{small['per_s'] / large['per_s']:.2f} (>1 means slower)")
+
+
+if __name__ == "__main__":
+    main()
