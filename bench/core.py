@@ -9,7 +9,10 @@ process speaking HTTP/1.1 with keep-alive:
 * issue, closed loop: 4 kiosks issuing as fast as the server answers (the most it can do);
 * issue, open loop: tickets offered at a fixed 300/s; latency is measured from the moment each
   request was due, so queueing shows (the goal: >= 300/s with p99 <= 50 ms);
-* call-next: 5 operators calling the next ticket and finishing it (the goal: p99 <= 20 ms).
+* call-next, flat out: 5 operators calling the next ticket and finishing it, no pause (the most
+  the server can do);
+* call-next under load: 5 counters each calling and finishing every 200 ms while kiosks issue
+  100 tickets a second (far busier than any office; the goal: call-next p99 <= 20 ms).
 
 Goals on a 2-core machine: at 1,000,000 tickets of history no more than 1.2x slower than at 1,000.
 """
@@ -23,7 +26,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bench.harness import Client, Server, summary, table
@@ -40,7 +43,7 @@ def _history_rows(count: int, office_id: int, service_ids: dict[str, int]) -> li
     rows = []
     per_day = 800
     today = date.today()
-    start = datetime.now(timezone.utc).replace(tzinfo=None)
+    start = datetime.now(UTC).replace(tzinfo=None)
     numbers: dict[tuple[date, str], int] = {}
     for i in range(count):
         day = today - timedelta(days=1 + i // per_day)
@@ -51,17 +54,39 @@ def _history_rows(count: int, office_id: int, service_ids: dict[str, int]) -> li
         called = issued + timedelta(minutes=20)
         finished = called + timedelta(minutes=6)
         sid = service_ids[code]
-        rows.append((office_id, sid, sid, day.isoformat(), number, f"{code}-{number:03d}", "done",
-                     None, None, None, False, None, secrets.token_urlsafe(16),
-                     issued.isoformat(" "), issued.isoformat(" "), issued.isoformat(" "),
-                     called.isoformat(" "), called.isoformat(" "), finished.isoformat(" "),
-                     0, finished.isoformat(" ")))
+        rows.append(
+            (
+                office_id,
+                sid,
+                sid,
+                day.isoformat(),
+                number,
+                f"{code}-{number:03d}",
+                "done",
+                None,
+                None,
+                None,
+                False,
+                None,
+                secrets.token_urlsafe(16),
+                issued.isoformat(" "),
+                issued.isoformat(" "),
+                issued.isoformat(" "),
+                called.isoformat(" "),
+                called.isoformat(" "),
+                finished.isoformat(" "),
+                0,
+                finished.isoformat(" "),
+            )
+        )
     return rows
 
 
-COLUMNS = ("office_id, service_id, issued_service_id, day, number, code, status, stage, "
-           "stage_note, block_reason, priority, counter_id, token, queued_at, sort_at, issued_at, "
-           "called_at, serving_at, finished_at, recall_count, updated_at")
+COLUMNS = (
+    "office_id, service_id, issued_service_id, day, number, code, status, stage, "
+    "stage_note, block_reason, priority, counter_id, token, queued_at, sort_at, issued_at, "
+    "called_at, serving_at, finished_at, recall_count, updated_at"
+)
 
 
 def load_history(server: Server, count: int) -> None:
@@ -77,8 +102,13 @@ def load_history(server: Server, count: int) -> None:
         rows = _history_rows(count, office_id, service_ids)
         buf = io.StringIO()
         for row in rows:
-            buf.write("\t".join("\\N" if v is None else ("t" if v is True else "f" if v is False
-                                                          else str(v)) for v in row) + "\n")
+            buf.write(
+                "\t".join(
+                    "\\N" if v is None else ("t" if v is True else "f" if v is False else str(v))
+                    for v in row
+                )
+                + "\n"
+            )
         buf.seek(0)
         cur.copy_expert(f"COPY tickets ({COLUMNS}) FROM STDIN", buf)
         conn.commit()
@@ -129,7 +159,8 @@ def issue_closed(server: Server, token: str, seconds: float) -> dict[str, float]
         n = index
         while time.perf_counter() < deadline:
             status, body, elapsed = client.request(
-                "POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[n % 8]})
+                "POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[n % 8]}
+            )
             assert status == 201, body
             mine.append(elapsed)
             n += 1
@@ -172,7 +203,8 @@ def issue_open(server: Server, token: str, seconds: float, rate: int) -> dict[st
             if wait > 0:
                 time.sleep(wait)
             status, body, _elapsed = client.request(
-                "POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[index % 8]})
+                "POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[index % 8]}
+            )
             assert status == 201, body
             mine.append(time.perf_counter() - due[index])
         with lock:
@@ -187,20 +219,32 @@ def issue_open(server: Server, token: str, seconds: float, rate: int) -> dict[st
     return summary(latencies, elapsed)
 
 
-def call_next(server: Server, token: str, seconds: float) -> dict[str, float]:
+def call_next(
+    server: Server, token: str, seconds: float, interval: float | None = None
+) -> dict[str, float]:
+    """Operators at 5 counters call and finish; with ``interval``, each once per interval."""
     client = Client(server.port)
     _, counters, _ = client.request("GET", "/api/v1/offices/kupang/counters")
     latencies: list[float] = []
     lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
+    start = time.perf_counter()
+    deadline = start + seconds
 
     def operator(index: int) -> None:
         me = Client(server.port, token)
         counter_id = counters[index]["id"]
         mine = []
+        due = start + index * (interval or 0) / OPERATORS
         while time.perf_counter() < deadline:
+            if interval:
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                due += interval
             status, body, elapsed = me.request("POST", f"/api/v1/counters/{counter_id}/call-next")
             if status == 204:
+                if interval:
+                    continue
                 break
             assert status == 200, body
             mine.append(elapsed)
@@ -208,13 +252,29 @@ def call_next(server: Server, token: str, seconds: float) -> dict[str, float]:
         with lock:
             latencies.extend(mine)
 
-    start = time.perf_counter()
+    cpu = server.cpu_seconds()
     threads = [threading.Thread(target=operator, args=(i,)) for i in range(OPERATORS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return summary(latencies, time.perf_counter() - start)
+    result = summary(latencies, time.perf_counter() - start)
+    if not interval:
+        # Each loop is a call-next and a finish.
+        result["cpu_ms"] = (server.cpu_seconds() - cpu) / max(1, len(latencies)) / 2 * 1000
+    return result
+
+
+def call_next_under_load(server: Server, tokens: dict[str, str], seconds: float) -> dict:
+    """Call-next latency at 25 calls/s while 100 tickets/s are issued."""
+    background: dict[str, Any] = {}
+    issuing = threading.Thread(
+        target=lambda: background.update(issue_open(server, tokens["kiosk"], seconds, 100))
+    )
+    issuing.start()
+    result = call_next(server, tokens["operator"], seconds, interval=0.2)
+    issuing.join()
+    return result
 
 
 def run(database: str, history: int, seconds: float) -> list[dict[str, Any]]:
@@ -235,15 +295,22 @@ def run(database: str, history: int, seconds: float) -> list[dict[str, Any]]:
         closed = issue_closed(server, tokens["kiosk"], seconds)
         opened = issue_open(server, tokens["kiosk"], seconds, OFFERED_RATE)
         calls = call_next(server, tokens["operator"], seconds)
+        loaded_calls = call_next_under_load(server, tokens, seconds)
         rss = server.rss_mb()
     finally:
         server.stop()
     label = f"{database}, {history:,} history"
     return [
-        {"case": label, "measure": f"issue, {ISSUERS} kiosks flat out", **closed,
-         "rss_mb": rss, "load_s": loaded},
+        {
+            "case": label,
+            "measure": f"issue, {ISSUERS} kiosks flat out",
+            **closed,
+            "rss_mb": rss,
+            "load_s": loaded,
+        },
         {"case": label, "measure": f"issue, {OFFERED_RATE}/s offered", **opened},
-        {"case": label, "measure": f"call-next, {OPERATORS} counters", **calls},
+        {"case": label, "measure": f"call-next, {OPERATORS} counters flat out", **calls},
+        {"case": label, "measure": "call-next, 25/s + 100 issues/s", **loaded_calls},
     ]
 
 
@@ -273,11 +340,14 @@ def _ratios(rows: list[dict[str, Any]]) -> None:
     for (database, measure), cases in by_case.items():
         if len(cases) < 2:
             continue
-        small, large = (cases[k] for k in sorted(cases, key=lambda h: int(h.split()[0]
-                                                                          .replace(",", ""))))
-        print(f"{database:10} {measure:28} p50 x{large['p50_ms'] / small['p50_ms']:.2f}  "
-              f"p99 x{large['p99_ms'] / small['p99_ms']:.2f}  "
-              f"throughput x{small['per_s'] / large['per_s']:.2f} (>1 means slower)")
+        small, large = (
+            cases[k] for k in sorted(cases, key=lambda h: int(h.split()[0].replace(",", "")))
+        )
+        print(
+            f"{database:10} {measure:28} p50 x{large['p50_ms'] / small['p50_ms']:.2f}  "
+            f"p99 x{large['p99_ms'] / small['p99_ms']:.2f}  "
+            f"throughput x{small['per_s'] / large['per_s']:.2f} (>1 means slower)"
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import signal
 import socket
@@ -29,8 +30,14 @@ def free_port() -> int:
 
 def flask(env: dict[str, str], *args: str) -> str:
     """Run ``flask --app wsgi ARGS`` with ``env`` and return its stdout."""
-    result = subprocess.run([PYTHON, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [PYTHON, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return result.stdout
 
 
@@ -48,9 +55,15 @@ class Server:
     @property
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({"LOKET_INSTANCE_DIR": str(self.instance), "ASYNC_MODE": self.async_mode,
-                    "PORT": str(self.port), "HOST": "127.0.0.1",
-                    "PRINTER_URL": f"preview://{self.instance / 'tickets'}"})
+        env.update(
+            {
+                "LOKET_INSTANCE_DIR": str(self.instance),
+                "ASYNC_MODE": self.async_mode,
+                "PORT": str(self.port),
+                "HOST": "127.0.0.1",
+                "PRINTER_URL": f"preview://{self.instance / 'tickets'}",
+            }
+        )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         env.update(self.extra_env)
@@ -64,12 +77,19 @@ class Server:
         """Migrate, seed the demo and return API tokens by role."""
         flask(self.env, "db", "upgrade")
         flask(self.env, "loket", "demo")
-        return {role: flask(self.env, "loket", "token", role).strip()
-                for role in ("kiosk", "operator", "admin")}
+        return {
+            role: flask(self.env, "loket", "token", role).strip()
+            for role in ("kiosk", "operator", "admin")
+        }
 
     def start(self) -> None:
-        self.process = subprocess.Popen([PYTHON, "wsgi.py"], cwd=ROOT, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [PYTHON, "wsgi.py"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -128,7 +148,7 @@ def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))
+    index = min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))  # nearest rank
     return ordered[index]
 
 
@@ -152,14 +172,17 @@ def run_threads(count: int, target, *args: Any) -> None:
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A plain text table."""
+
     def fmt(value: Any) -> str:
         if isinstance(value, float):
             return f"{value:,.1f}"
         return str(value)
 
     widths = {c: max(len(c), *(len(fmt(r.get(c, ""))) for r in rows)) for c in columns}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns),
-             "  ".join("-" * widths[c] for c in columns)]
+    lines = [
+        "  ".join(c.ljust(widths[c]) for c in columns),
+        "  ".join("-" * widths[c] for c in columns),
+    ]
     for row in rows:
         lines.append("  ".join(fmt(row.get(c, "")).ljust(widths[c]) for c in columns))
     return "\n".join(lines)

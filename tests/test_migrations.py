@@ -27,4 +27,4 @@ def test_partial_indexes_exist_after_migration(app, app_context):
     from sqlalchemy import inspect
 
     names = {ix["name"] for ix in inspect(db.engine).get_indexes("tickets")}
-    assert {"ix_tickets_waiting", "ix_tickets_one_per_counter", "ix_tickets_open_stage"} <= names
+    assert {"ix_tickets_waiting", "ix_tickets_one_per_counter", "ix_tickets_card_stage"} <= names

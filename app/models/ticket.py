@@ -55,12 +55,16 @@ class Ticket(Base):
             sqlite_where=text("status IN ('called', 'serving')"),
             postgresql_where=text("status IN ('called', 'serving')"),
         ),
+        # Cards by stage (print station, pickup list). "stage IS NOT NULL" because SQLite uses a
+        # partial index only when the query implies its condition, and "stage = 'printed'"
+        # implies "IS NOT NULL" but not an IN list.
         Index(
-            "ix_tickets_open_stage",
+            "ix_tickets_card_stage",
             "office_id",
             "stage",
-            sqlite_where=text("stage IN ('ready_to_print', 'printed', 'blocked')"),
-            postgresql_where=text("stage IN ('ready_to_print', 'printed', 'blocked')"),
+            "printed_at",
+            sqlite_where=text("stage IS NOT NULL"),
+            postgresql_where=text("stage IS NOT NULL"),
         ),
         Index("ix_tickets_office_day", "office_id", "day", "status"),
         Index("ix_tickets_service_finished", "service_id", "finished_at"),

@@ -12,13 +12,11 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Office, Ticket
+from ..models import IS_AT_COUNTER, IS_WAITING, Office, Ticket
 from .access import Actor
 from .clock import local_day
 from .events import QueueMoved, TicketChanged, bump_seq, record
 from .log import log_move
-
-OPEN_STATUSES = ("waiting", "called", "serving")
 
 
 def roll_over(
@@ -48,11 +46,19 @@ def roll_over(
         if claimed == 0:
             return 0
     day_filter = Ticket.day <= today if include_today else Ticket.day < today
-    stale = session.scalars(
-        select(Ticket).where(
-            Ticket.office_id == office.id, Ticket.status.in_(OPEN_STATUSES), day_filter
+    # Read through the two small partial indexes (waiting by service; at a counter by counter),
+    # never through the office's history.
+    service_ids = [service.id for service in office.services]
+    counter_ids = [counter.id for counter in office.counters]
+    stale = list(
+        session.scalars(
+            select(Ticket).where(IS_WAITING, Ticket.service_id.in_(service_ids), day_filter)
         )
-    ).all()
+    ) + list(
+        session.scalars(
+            select(Ticket).where(IS_AT_COUNTER, Ticket.counter_id.in_(counter_ids), day_filter)
+        )
+    )
     if not stale:
         return 0
     actor = actor or Actor.system()
