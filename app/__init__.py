@@ -69,11 +69,14 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
 
     app.url_map.converters["id"] = IdConverter
 
+    from display import bp as display_bp
+
     from .api import bp as api_bp
     from .main import bp as main_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(display_bp)
 
     from . import cli
 

@@ -11,6 +11,11 @@ from sqlalchemy.orm import Session
 from .auth.users import create_user
 from .models import Counter, CounterService, Office, OpeningHours, Service, SpecialDay
 
+ANNOUNCEMENT = (
+    "Selamat datang di {name}. Layanan administrasi kependudukan tidak dipungut biaya. "
+    "Siapkan fotokopi Kartu Keluarga. Nomor antrean Anda dipanggil di layar ini; pantau juga "
+    "dari ponsel dengan memindai kode QR pada karcis."
+)
 # code, name, English name, colour, produces a card
 KUPANG_SERVICES = [
     ("A", "Perekaman KTP-el", "ID card recording", "#1565c0", True),
@@ -57,6 +62,7 @@ def _office(
         name=name,
         timezone="Asia/Makassar",
         always_open=True,
+        announcement=ANNOUNCEMENT.format(name=name),
         cutoff_time=time(15, 0),
         priority_boost_min=60,
         seq=0,

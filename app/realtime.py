@@ -25,6 +25,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from display.voice import call_clips, pickup_clips
+
 from . import queue
 from .auth.tokens import user_for_token
 from .db import reading
@@ -71,6 +73,7 @@ def called_payload(item: Announced) -> dict[str, Any]:
         "service": item.service,
         "seq": item.seq,
         "recall": item.kind == "recall",
+        "clips": call_clips(item.code, item.counter or 0),
     }
 
 
@@ -160,7 +163,12 @@ class Broadcaster:
             for item in announced:
                 room = office_room(offices[item.office_id].slug)
                 if item.kind == "pickup":
-                    payload = {"code": item.code, "service": item.service, "seq": item.seq}
+                    payload = {
+                        "code": item.code,
+                        "service": item.service,
+                        "seq": item.seq,
+                        "clips": pickup_clips(item.code),
+                    }
                     self.socketio.emit(PICKUP, payload, to=room)
                 else:
                     self.socketio.emit(CALLED, called_payload(item), to=room)

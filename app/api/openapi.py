@@ -116,6 +116,7 @@ SCHEMAS: dict[str, Any] = {
         seq=INT,
         day=DAY,
         generated_at=TIME,
+        announcement=STR,
         now_serving={"type": "array", "items": REF["CallRow"]},
         recent={"type": "array", "items": REF["CallRow"]},
         waiting={"type": "object", "additionalProperties": INT},

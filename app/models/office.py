@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     Time,
     UniqueConstraint,
 )
@@ -40,6 +41,8 @@ class Office(Base):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     # The last office-local day whose leftovers were cancelled (day rollover marker).
     last_closed_day: Mapped[date | None] = mapped_column(Date)
+    # The running text on the waiting-room TV.
+    announcement: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     hours: Mapped[list[OpeningHours]] = relationship(

@@ -101,6 +101,7 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
         "seq": seq,
         "day": today.isoformat(),
         "generated_at": iso(now, tz),
+        "announcement": office.announcement or "",
         "now_serving": now_serving,
         "recent": [_call_row(t, office, numbers, codes) for t in recent],
         "waiting": {s.code: waiting_by_id.get(s.id, 0) for s in services if s.active},

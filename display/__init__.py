@@ -1,0 +1,64 @@
+"""The waiting-room TV: ``/display/{office}``.
+
+The page renders the board as it is, then follows the office's Socket.IO room: it redraws on
+every ``board``, flashes and speaks on every ``called`` and ``pickup``, reconnects by itself and
+resyncs from the snapshot it gets on joining. Voice clips are served from ``static/voice``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from babel.dates import get_day_names, get_month_names
+from flask import Blueprint, render_template, url_for
+from flask_babel import get_locale, gettext
+
+from app import queue
+from app.extensions import db
+
+from .voice import all_clip_names
+
+bp = Blueprint(
+    "display",
+    __name__,
+    url_prefix="/display",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+
+def _strings(locale: str) -> dict[str, Any]:
+    return {
+        "counter": gettext("Counter"),
+        "now_calling": gettext("Now calling"),
+        "go_to": gettext("please go to"),
+        "nobody": "—",
+        "offline": gettext("Connection lost — reconnecting…"),
+        "closed": gettext("closed"),
+        "pickup_counter": gettext("the pickup counter"),
+        "days": [get_day_names("wide", locale=locale)[i] for i in range(7)],
+        "months": [get_month_names("wide", locale=locale)[i] for i in range(1, 13)],
+    }
+
+
+@bp.get("/<office>")
+def page(office: str) -> str:
+    found = queue.office_by_slug(db.session, office)
+    now = queue.utcnow()
+    board = queue.board(db.session, found, now)
+    locale = str(get_locale() or "id")
+    config = {
+        "office": found.slug,
+        "seq": board["seq"],
+        "utc_offset_min": int(
+            queue.clock.local(now, found.timezone).utcoffset().total_seconds() // 60
+        ),
+        "server_now_ms": int(time.time() * 1000),
+        "voice_url": url_for("display.static", filename="voice/"),
+        "clips": all_clip_names(),
+        "strings": _strings(locale),
+        "lang": locale,
+    }
+    return render_template("display/tv.html", office=found, board=board, config=config)

@@ -1,0 +1,278 @@
+/* The waiting-room TV. Plain ES5 so that cheap TV browsers run it.
+ *
+ * - joins the office's room and redraws on every "board" (a board older than the one shown,
+ *   by seq, is ignored);
+ * - on "called" and "pickup" newer than anything announced, flashes the latest call and speaks
+ *   it: the chime, then the clip sequence twice; announcements queue and never overlap;
+ * - reconnects by itself (Socket.IO), shows a small badge meanwhile, and resyncs from the board
+ *   it gets when it joins again. Calls made while it was away are shown, not spoken.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("tv-config").textContent);
+  var strings = config.strings;
+  var body = document.body;
+  var $ = function (selector) { return document.querySelector(selector); };
+
+  var shownSeq = config.seq;       // seq of the board on screen
+  var announcedSeq = config.seq;   // calls up to this seq are never spoken again
+  var clockSkewMs = config.server_now_ms - Date.now();
+
+  /* ---------- drawing ---------- */
+
+  function text(el, value) {
+    if (el && el.textContent !== value) { el.textContent = value; }
+  }
+
+  function clear(el) {
+    while (el.firstChild) { el.removeChild(el.firstChild); }
+  }
+
+  function item(tag, className, value) {
+    var el = document.createElement(tag);
+    if (className) { el.className = className; }
+    if (value !== undefined) { el.textContent = value; }
+    return el;
+  }
+
+  function drawLatest(code, counterName) {
+    text($("[data-latest-code]"), code || strings.nobody);
+    text($("[data-latest-counter]"), counterName || "");
+  }
+
+  function drawCounters(board) {
+    var box = $("[data-counters]");
+    var open = board.counters.filter(function (c) { return c.open; });
+    var wanted = open.map(function (c) { return String(c.number); }).join(",");
+    var present = Array.prototype.map.call(box.querySelectorAll("[data-counter]"),
+      function (el) { return el.getAttribute("data-counter"); }).join(",");
+    if (wanted !== present) {
+      clear(box);
+      open.forEach(function (c) {
+        var tile = item("div", "tv-tile");
+        tile.setAttribute("data-counter", String(c.number));
+        tile.appendChild(item("div", "tv-tile-name", c.name));
+        var code = item("div", "tv-tile-code");
+        code.setAttribute("data-tile-code", "");
+        tile.appendChild(code);
+        box.appendChild(tile);
+      });
+    }
+    box.className = "tv-counters" + (open.length > 6 ? " many" : "");
+    open.forEach(function (c) {
+      var tile = box.querySelector('[data-counter="' + c.number + '"]');
+      text(tile.querySelector("[data-tile-code]"), c.code || strings.nobody);
+      tile.className = "tv-tile" + (c.code ? "" : " idle");
+    });
+  }
+
+  function drawRecent(board) {
+    var list = $("[data-recent]");
+    clear(list);
+    board.recent.slice(1, 5).forEach(function (call) {
+      var li = item("li");
+      li.appendChild(item("span", "code", call.code));
+      li.appendChild(item("span", "where", call.counter_name || ""));
+      list.appendChild(li);
+    });
+  }
+
+  function drawWaiting(board) {
+    var list = $("[data-waiting]");
+    clear(list);
+    board.services.forEach(function (s) {
+      var li = item("li");
+      li.setAttribute("data-service", s.code);
+      var letter = item("span", "letter", s.code);
+      letter.style.backgroundColor = s.colour;  // CSSOM, allowed by a strict CSP
+      li.appendChild(letter);
+      li.appendChild(item("span", "count", String(s.waiting)));
+      list.appendChild(li);
+    });
+  }
+
+  function drawPickup(board) {
+    var list = $("[data-pickup]");
+    clear(list);
+    (board.pickup_items || []).forEach(function (p) {
+      var li = item("li", p.day === board.day ? "" : "old", p.code);
+      li.setAttribute("data-code", p.code);
+      list.appendChild(li);
+    });
+  }
+
+  function drawTicker(board) {
+    var el = $("[data-ticker-text]");
+    var value = board.announcement || "";
+    if (el.textContent !== value) {
+      el.textContent = value;
+      // About 9 characters a second, whatever the length.
+      el.style.animationDuration = Math.max(15, Math.round(value.length / 9 + 10)) + "s";
+    }
+  }
+
+  function drawBoard(board) {
+    if (board.office !== config.office || board.seq < shownSeq) { return; }
+    shownSeq = board.seq;
+    clockSkewMs = Date.parse(board.generated_at) - Date.now() || clockSkewMs;
+    var latest = board.recent[0];
+    if (!speaking) {
+      drawLatest(latest ? latest.code : "", latest ? latest.counter_name : "");
+    }
+    drawCounters(board);
+    drawRecent(board);
+    drawWaiting(board);
+    drawPickup(board);
+    drawTicker(board);
+    body.setAttribute("data-seq", String(board.seq));
+  }
+
+  /* ---------- clock in the office's time zone ---------- */
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function tick() {
+    var office = new Date(Date.now() + clockSkewMs + config.utc_offset_min * 60000);
+    var days = strings.days;  // Monday first
+    var weekday = days[(office.getUTCDay() + 6) % 7];
+    text($("[data-clock-time]"), pad(office.getUTCHours()) + ":" + pad(office.getUTCMinutes()));
+    text($("[data-clock-date]"), weekday + ", " + office.getUTCDate() + " " +
+      strings.months[office.getUTCMonth()] + " " + office.getUTCFullYear());
+  }
+
+  /* ---------- voice ---------- */
+
+  var audio = {};
+  config.clips.forEach(function (name) {
+    var a = new Audio(config.voice_url + name + ".wav");
+    a.preload = "auto";
+    audio[name] = a;
+  });
+  var queue = [];
+  var speaking = false;
+  var soundBlocked = false;
+
+  function showSoundOverlay(show) {
+    soundBlocked = show;
+    $("[data-sound-overlay]").hidden = !show;
+  }
+
+  function play(name, done) {
+    var clip = audio[name];
+    if (!clip) { done(); return; }
+    var finished = false;
+    function next() {
+      if (finished) { return; }
+      finished = true;
+      clip.onended = clip.onerror = null;
+      done();
+    }
+    clip.onended = next;
+    clip.onerror = next;
+    try {
+      clip.currentTime = 0;
+      var promise = clip.play();
+      if (promise && promise.catch) {
+        promise.catch(function (err) {
+          if (err && err.name === "NotAllowedError") { showSoundOverlay(true); }
+          next();
+        });
+      }
+    } catch (err) {
+      next();
+    }
+    // Never hang on a clip that neither ends nor fails.
+    setTimeout(next, 6000);
+  }
+
+  function playAll(names, done) {
+    var i = 0;
+    (function step() {
+      if (i >= names.length) { done(); return; }
+      play(names[i++], step);
+    })();
+  }
+
+  function announce(item) {
+    queue.push(item);
+    if (!speaking) { nextAnnouncement(); }
+  }
+
+  function nextAnnouncement() {
+    var current = queue.shift();
+    if (!current) {
+      speaking = false;
+      return;
+    }
+    speaking = true;
+    drawLatest(current.code, current.counterName);
+    var panel = $("[data-latest-call]");
+    panel.className = "tv-latest";
+    void panel.offsetWidth;  // restart the animation
+    panel.className = "tv-latest flash";
+    body.setAttribute("data-spoken", current.code + " " + current.clips.join(" "));
+    var sequence = ["chime"].concat(current.clips, current.clips);
+    playAll(sequence, function () { setTimeout(nextAnnouncement, 700); });
+  }
+
+  function unlockSound() {
+    var clip = audio.chime;
+    clip.volume = 0;
+    var promise = clip.play();
+    var restore = function () { clip.pause(); clip.volume = 1; clip.currentTime = 0; };
+    if (promise && promise.then) {
+      promise.then(function () { restore(); showSoundOverlay(false); },
+                   function () { restore(); showSoundOverlay(true); });
+    } else {
+      restore();
+    }
+  }
+
+  $("[data-sound-overlay]").addEventListener("click", unlockSound);
+  document.addEventListener("keydown", function () { if (soundBlocked) { unlockSound(); } });
+
+  /* ---------- connection ---------- */
+
+  var offlineTimer = null;
+  function offline(isOffline) {
+    var badge = $("[data-offline]");
+    if (isOffline) {
+      body.setAttribute("data-connected", "false");
+      if (!offlineTimer) {
+        offlineTimer = setTimeout(function () { badge.hidden = false; }, 2000);
+      }
+    } else {
+      body.setAttribute("data-connected", "true");
+      clearTimeout(offlineTimer);
+      offlineTimer = null;
+      badge.hidden = true;
+    }
+  }
+
+  var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+  socket.on("connect", function () {
+    offline(false);
+    socket.emit("join", { office: config.office });
+  });
+  socket.on("disconnect", function () { offline(true); });
+  socket.on("connect_error", function () { offline(true); });
+  socket.on("board", drawBoard);
+  socket.on("called", function (call) {
+    if (call.seq <= announcedSeq) { return; }
+    announcedSeq = call.seq;
+    announce({ code: call.code, counterName: call.counter_name, clips: call.clips || [] });
+  });
+  socket.on("pickup", function (card) {
+    if (card.seq <= announcedSeq) { return; }
+    announcedSeq = card.seq;
+    var li = document.querySelector('[data-pickup] [data-code="' + card.code + '"]');
+    if (li) { li.className = "fresh"; }
+    announce({ code: card.code, counterName: strings.pickup_counter || "", clips: card.clips || [] });
+  });
+
+  tick();
+  setInterval(tick, 1000);
+  unlockSound();
+  offline(!socket.connected);
+}());
