@@ -140,6 +140,25 @@ def close_day(include_today: bool) -> None:
     click.echo(f"Total: {total}")
 
 
+@loket.command("voice")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="folder for the clips (default: display/static/voice)",
+)
+def voice(target: str | None) -> None:
+    """Generate the TV's voice clips with espeak-ng and sox (offline)."""
+    from display.voice import VOICE_DIR, generate
+
+    try:
+        made = generate(Path(target) if target else VOICE_DIR)
+    except RuntimeError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"{len(made)} clips written to {made[0].parent}")
+
+
 @loket.command("urls")
 def urls() -> None:
     """Print the addresses of the kiosk, counter, display and admin pages."""

@@ -8,15 +8,14 @@ matches the sound to the paper without arithmetic; counter numbers are read as n
     "Nomor antrean" "a" "nol" "nol" "tujuh" "KTP-el Anda sudah siap, silakan ke loket pengambilan".
 
 The clips are WAV files in display/static/voice/, generated offline with espeak-ng by
-``python -m display.voice generate``; an office can replace any of them with its own recorded
-voice under the same name (see the README for the list).
+``flask --app wsgi loket voice``; an office can replace any of them with its own recorded voice
+under the same name (see the README for the list).
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -215,10 +214,3 @@ def generate(target: Path = VOICE_DIR) -> list[Path]:
 
 def all_clip_names() -> list[str]:
     return [CHIME, *sorted(PHRASES)]
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["generate"]:
-        sys.exit("usage: python -m display.voice generate")
-    for path in generate():
-        print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event, text
 
@@ -36,18 +36,37 @@ def _history(app, world, count: int = 20_000) -> None:
     for i in range(count):
         day = date(2026, 11, 29) - timedelta(days=1 + i // 400)
         code = "AC"[i % 2]
-        rows.append({
-            "office_id": office.id, "service_id": codes[code], "issued_service_id": codes[code],
-            "day": day, "number": i // 2 + 1, "code": f"{code}-{i:03d}", "status": "done",
-            "stage": "handed_over" if code == "A" else None, "priority": False,
-            "token": secrets.token_urlsafe(16), "recall_count": 0,
-        })
+        rows.append(
+            {
+                "office_id": office.id,
+                "service_id": codes[code],
+                "issued_service_id": codes[code],
+                "day": day,
+                "number": i // 2 + 1,
+                "code": f"{code}-{i:03d}",
+                "status": "done",
+                "stage": "handed_over" if code == "A" else None,
+                "priority": False,
+                "token": secrets.token_urlsafe(16),
+                "recall_count": 0,
+            }
+        )
     with app.app_context():
-        stamp = datetime(2026, 1, 1, 8, tzinfo=timezone.utc)
+        stamp = datetime(2026, 1, 1, 8, tzinfo=UTC)
         db.session.execute(
             Ticket.__table__.insert(),
-            [{**r, "queued_at": stamp, "sort_at": stamp, "issued_at": stamp, "updated_at": stamp,
-              "finished_at": stamp} for r in rows])
+            [
+                {
+                    **r,
+                    "queued_at": stamp,
+                    "sort_at": stamp,
+                    "issued_at": stamp,
+                    "updated_at": stamp,
+                    "finished_at": stamp,
+                }
+                for r in rows
+            ],
+        )
         db.session.commit()
         db.session.execute(text("ANALYZE"))
         db.session.commit()
@@ -94,6 +113,7 @@ def test_everyday_statements_use_bounded_indexes(app, api, world, clock):
             for row in plan:
                 detail = row[-1]
                 if re.search(r"\btickets\b", detail) and not any(
-                        re.search(p, detail) for p in ALLOWED):
+                    re.search(p, detail) for p in ALLOWED
+                ):
                     bad.append(f"{detail}\n    in: {statement[:200]}")
     assert bad == [], "\n".join(bad)

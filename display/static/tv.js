@@ -15,6 +15,7 @@
   var body = document.body;
   var $ = function (selector) { return document.querySelector(selector); };
 
+  var speaking = false;            // an announcement is playing
   var shownSeq = config.seq;       // seq of the board on screen
   var announcedSeq = config.seq;   // calls up to this seq are never spoken again
   var clockSkewMs = config.server_now_ms - Date.now();
@@ -150,7 +151,6 @@
     audio[name] = a;
   });
   var queue = [];
-  var speaking = false;
   var soundBlocked = false;
 
   function showSoundOverlay(show) {
@@ -182,8 +182,8 @@
     } catch (err) {
       next();
     }
-    // Never hang on a clip that neither ends nor fails.
-    setTimeout(next, 6000);
+    // Never hang on a clip that neither ends nor fails (no sound card, a broken file).
+    setTimeout(next, ((clip.duration || 2) + 1) * 1000);
   }
 
   function playAll(names, done) {
@@ -203,16 +203,20 @@
     var current = queue.shift();
     if (!current) {
       speaking = false;
+      body.setAttribute("data-speaking", "false");
       return;
     }
     speaking = true;
+    body.setAttribute("data-speaking", "true");
     drawLatest(current.code, current.counterName);
     var panel = $("[data-latest-call]");
     panel.className = "tv-latest";
     void panel.offsetWidth;  // restart the animation
     panel.className = "tv-latest flash";
     body.setAttribute("data-spoken", current.code + " " + current.clips.join(" "));
-    var sequence = ["chime"].concat(current.clips, current.clips);
+    // Twice, unless more calls wait: then once each, so nobody waits long to hear theirs.
+    var sequence = queue.length ? ["chime"].concat(current.clips)
+      : ["chime"].concat(current.clips, current.clips);
     playAll(sequence, function () { setTimeout(nextAnnouncement, 700); });
   }
 

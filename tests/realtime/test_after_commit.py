@@ -47,8 +47,15 @@ def test_call_goes_to_its_office_only(api, sio, world):
             "service": "A",
             "seq": called[0]["seq"],
             "recall": False,
-            "clips": ["nomor_antrean", "huruf_a", "angka_0", "angka_0", "angka_1",
-                      "silakan_menuju_loket", "angka_1"],
+            "clips": [
+                "nomor_antrean",
+                "huruf_a",
+                "angka_0",
+                "angka_0",
+                "angka_1",
+                "silakan_menuju_loket",
+                "angka_1",
+            ],
         }
     ]
     assert "board" in [m["name"] for m in got]

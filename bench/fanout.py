@@ -1,0 +1,295 @@
+"""Fan-out: N screens joined to one office, a call every 100 ms.
+
+    python -m bench.fanout [--clients 100,500,2000] [--modes eventlet,threading,redis]
+
+For each async mode and N: the real server (``python wsgi.py``), N lean Socket.IO clients (raw
+WebSocket with wsproto on one asyncio loop, so the load generator itself stays cheap) joined to
+``kupang``, and a driver that sends call-next over HTTP every 100 ms (finishing the counter's
+previous ticket first). Latency is from sending the call-next request to each client receiving
+the ``called`` event. "redis" runs two eventlet processes on PostgreSQL with Redis, the clients
+split between them and the calls made on the first.
+
+Goals on one process of this 2-core machine: p99 <= 50 ms at 500 clients, <= 250 ms at 2,000,
+server RSS <= 300 MB at 2,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import resource
+import threading
+import time
+from typing import Any
+
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    RejectConnection,
+    Request,
+    TextMessage,
+)
+
+from bench.harness import Server, percentile, table
+
+OFFICE = "kupang"
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/loket_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class LeanScreen:
+    """One Socket.IO client speaking Engine.IO v4 over a raw WebSocket."""
+
+    def __init__(
+        self,
+        port: int,
+        arrivals: dict[str, list[float]],
+        joined: asyncio.Event,
+        counter: list[int],
+        total: int,
+    ) -> None:
+        self.port = port
+        self.arrivals = arrivals
+        self.joined = joined
+        self.counter = counter
+        self.total = total
+        self.ws = WSConnection(ConnectionType.CLIENT)
+        self.buffer: list[str] = []
+        self.has_joined = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        writer.write(
+            self.ws.send(
+                Request(
+                    host=f"127.0.0.1:{self.port}", target="/socket.io/?EIO=4&transport=websocket"
+                )
+            )
+        )
+        try:
+            while not stop.is_set():
+                data = await reader.read(65536)
+                if not data:
+                    return
+                self.ws.receive_data(data)
+                for event in self.ws.events():
+                    out = self._handle(event)
+                    if out:
+                        writer.write(out)
+        finally:
+            writer.close()
+
+    def _send(self, text: str) -> bytes:
+        return self.ws.send(TextMessage(data=text))
+
+    def _handle(self, event: Any) -> bytes | None:
+        if isinstance(event, Ping):
+            return self.ws.send(event.response())
+        if isinstance(event, (CloseConnection, RejectConnection)):
+            return None
+        if isinstance(event, AcceptConnection):
+            return None
+        if isinstance(event, BytesMessage):
+            return None
+        if not isinstance(event, TextMessage):
+            return None
+        self.buffer.append(event.data)
+        if not event.message_finished:
+            return None
+        text = "".join(self.buffer)
+        self.buffer = []
+        if text.startswith("42"):
+            if text.startswith('42["called"'):
+                payload = json.loads(text[2:])[1]
+                self.arrivals.setdefault(payload["code"], []).append(time.perf_counter())
+            elif not self.has_joined and text.startswith('42["board"'):
+                self.has_joined = True
+                self.counter[0] += 1
+                if self.counter[0] >= self.total:
+                    self.joined.set()
+            return None
+        if text == "2":  # Engine.IO ping
+            return self._send("3")
+        if text.startswith("0"):  # Engine.IO open: connect to the default namespace
+            return self._send("40")
+        if text.startswith("40"):  # namespace connected
+            return self._send("42" + json.dumps(["join", {"office": OFFICE}]))
+        return None
+
+
+class Driver(threading.Thread):
+    """Calls next every ``interval`` seconds over HTTP, alternating counters 1 and 2."""
+
+    def __init__(self, port: int, token: str, seconds: float, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.port, self.token, self.seconds, self.interval = port, token, seconds, interval
+        self.sent: dict[str, float] = {}
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        conn.request("GET", f"/api/v1/offices/{OFFICE}/counters")
+        counters = [c["id"] for c in json.loads(conn.getresponse().read()) if "A" in c["services"]]
+        held: dict[int, int] = {}
+        start = time.perf_counter()
+        n = 0
+        while time.perf_counter() - start < self.seconds:
+            due = start + n * self.interval
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            counter = counters[n % len(counters)]
+            n += 1
+            if counter in held:
+                conn.request("POST", f"/api/v1/tickets/{held.pop(counter)}/finish", headers=headers)
+                conn.getresponse().read()
+            sent = time.perf_counter()
+            conn.request("POST", f"/api/v1/counters/{counter}/call-next", headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                self.errors.append(f"{response.status} {body[:200]!r}")
+                continue
+            ticket = json.loads(body)
+            self.sent[ticket["code"]] = sent
+            held[counter] = ticket["id"]
+
+
+async def _connect_all(
+    ports: list[int], count: int, stop: asyncio.Event, arrivals: dict[str, list[float]]
+) -> tuple[list[asyncio.Task], float]:
+    joined = asyncio.Event()
+    counter = [0]
+    tasks = []
+    started = time.perf_counter()
+    for i in range(count):
+        screen = LeanScreen(ports[i % len(ports)], arrivals, joined, counter, count)
+        tasks.append(asyncio.create_task(screen.run(stop)))
+        if i % 100 == 99:
+            await asyncio.sleep(0.05)  # connect in bursts, as TVs and phones do
+    await asyncio.wait_for(joined.wait(), timeout=120)
+    return tasks, time.perf_counter() - started
+
+
+async def _measure(servers: list[Server], token: str, count: int, seconds: float) -> dict:
+    stop = asyncio.Event()
+    arrivals: dict[str, list[float]] = {}
+    tasks, join_s = await _connect_all([s.port for s in servers], count, stop, arrivals)
+    cpu_server = sum(s.cpu_seconds() for s in servers)
+    cpu_self = resource.getrusage(resource.RUSAGE_SELF)
+    driver = Driver(servers[0].port, token, seconds)
+    driver.start()
+    while driver.is_alive():
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)  # let the last calls arrive
+    used_self = resource.getrusage(resource.RUSAGE_SELF)
+    server_cpu = sum(s.cpu_seconds() for s in servers) - cpu_server
+    rss = sum(s.rss_mb() for s in servers)
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    latencies = []
+    missing = 0
+    for code, sent in driver.sent.items():
+        got = arrivals.get(code, [])
+        missing += count - len(got)
+        latencies += [t - sent for t in got]
+    load_cpu = (used_self.ru_utime + used_self.ru_stime) - (cpu_self.ru_utime + cpu_self.ru_stime)
+    return {
+        "calls": len(driver.sent),
+        "deliveries": len(latencies),
+        "missing": missing,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "max_ms": max(latencies) * 1000 if latencies else float("nan"),
+        "server_cpu_pct": server_cpu / seconds * 100,
+        "rss_mb": rss,
+        "loadgen_cpu_pct": load_cpu / seconds * 100,
+        "join_s": join_s,
+        "errors": len(driver.errors),
+    }
+
+
+def _servers(mode: str) -> list[Server]:
+    if mode == "redis":
+        from bench.core import reset_postgres
+
+        reset_postgres()
+        env = {"MESSAGE_QUEUE_URL": REDIS_URL}
+        return [
+            Server(database_url=PG_URL, extra_env=env),
+            Server(database_url=PG_URL, extra_env=env),
+        ]
+    return [Server(async_mode=mode)]
+
+
+def run(mode: str, count: int, seconds: float) -> dict[str, Any]:
+    servers = _servers(mode)
+    tokens = servers[0].prepare()
+    for server in servers:
+        server.start()
+    try:
+        # Enough waiting tickets for a call every 100 ms.
+        conn = http.client.HTTPConnection("127.0.0.1", servers[0].port, timeout=30)
+        headers = {"Authorization": f"Bearer {tokens['kiosk']}", "Content-Type": "application/json"}
+        for _ in range(int(seconds * 10) + 20):
+            conn.request(
+                "POST",
+                f"/api/v1/offices/{OFFICE}/tickets",
+                body='{"service": "A"}',
+                headers=headers,
+            )
+            conn.getresponse().read()
+        result = asyncio.run(_measure(servers, tokens["operator"], count, seconds))
+    finally:
+        for server in servers:
+            server.stop()
+    label = "2 x eventlet + Redis" if mode == "redis" else mode
+    return {"mode": label, "clients": count, **result}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", default="100,500,2000")
+    parser.add_argument("--modes", default="eventlet,threading,redis")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    rows = []
+    for mode in args.modes.split(","):
+        for count in (int(c) for c in args.clients.split(",")):
+            print(f"... {mode}, {count} clients", flush=True)
+            rows.append(run(mode, count, args.seconds))
+    print()
+    print(
+        table(
+            rows,
+            [
+                "mode",
+                "clients",
+                "calls",
+                "deliveries",
+                "missing",
+                "p50_ms",
+                "p99_ms",
+                "max_ms",
+                "server_cpu_pct",
+                "rss_mb",
+                "loadgen_cpu_pct",
+                "join_s",
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The TV page as HTML: the contract hooks, the initial board, and nothing inline."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+
+class _Scan(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline_scripts: list[str] = []
+        self.style_attrs: list[str] = []
+        self.handlers: list[str] = []
+        self.config = None
+        self._in_config = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            if attrs.get("type") == "application/json":
+                self._in_config = attrs.get("id") == "tv-config"
+            elif "src" not in attrs:
+                self.inline_scripts.append(str(attrs))
+        if "style" in attrs:
+            self.style_attrs.append(tag)
+        self.handlers += [k for k in attrs if k.startswith("on")]
+
+    def handle_data(self, data):
+        if self._in_config:
+            self.config = json.loads(data)
+            self._in_config = False
+
+
+def scan(html: str) -> _Scan:
+    parser = _Scan()
+    parser.feed(html)
+    return parser
+
+
+def test_tv_page_has_the_contract_hooks_and_the_current_board(api, world, client):
+    api.issue("A")
+    api.call_next(world.counter(1).id)
+    response = client.get("/display/kupang")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "data-latest-call" in html and "data-pickup" in html
+    for number in (1, 2, 3):
+        assert f'data-counter="{number}"' in html
+    assert re.search(r"data-latest-code>A-001<", html)
+    page = scan(html)
+    assert page.config["office"] == "kupang" and page.config["seq"] >= 2
+    assert page.config["utc_offset_min"] == 480
+    assert "chime" in page.config["clips"]
+
+
+def test_tv_page_has_no_inline_script_style_or_handler(client, world):
+    response = client.get("/display/kupang")
+    page = scan(response.get_data(as_text=True))
+    assert page.inline_scripts == [] and page.style_attrs == [] and page.handlers == []
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_paused_counter_has_no_tile(api, world, client):
+    api.post(f"/api/v1/counters/{world.counter(2).id}/pause", as_="operator")
+    html = client.get("/display/kupang").get_data(as_text=True)
+    assert 'data-counter="1"' in html and 'data-counter="2"' not in html
+
+
+def test_unknown_office_is_a_404_page(client, world):
+    response = client.get("/display/atlantis")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_tv_page_is_indonesian_by_default(client, world):
+    html = client.get("/display/kupang").get_data(as_text=True)
+    assert "Siap diambil" in html and "Menunggu" in html
+
+
+def test_socket_io_client_is_served_locally(client):
+    with client.get("/vendor/socket.io.min.js") as response:
+        assert response.status_code == 200
+        assert response.mimetype in ("text/javascript", "application/javascript")
+        assert b"io" in response.data[:2000]
+    with client.get("/vendor/../package.json") as response:
+        assert response.status_code == 404

@@ -1,0 +1,134 @@
+"""A real Loket server in a subprocess (``python wsgi.py``), for end-to-end tests and benchmarks.
+
+It gets its own instance folder (SQLite file, secret key, ticket previews) unless a
+``database_url`` is given, is migrated and seeded with the demo offices through the real CLI,
+and can be killed and restarted on the same port and database.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """``python wsgi.py`` with its own instance folder and port."""
+
+    async_mode: str = "eventlet"
+    database_url: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    instance: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="loket-live-")))
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "LOKET_INSTANCE_DIR": str(self.instance),
+                "ASYNC_MODE": self.async_mode,
+                "PORT": str(self.port),
+                "HOST": "127.0.0.1",
+                "PRINTER_URL": f"preview://{self.instance / 'tickets'}",
+            }
+        )
+        env.pop("DATABASE_URL", None)
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
+        return env
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def flask(self, *args: str) -> str:
+        """Run ``flask --app wsgi ARGS`` against this server's database; return stdout."""
+        result = subprocess.run(
+            [PYTHON, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stderr}")
+        return result.stdout
+
+    def prepare(self, roles: tuple[str, ...] = ("kiosk", "operator", "clerk", "admin")) -> dict:
+        """Migrate, seed the demo offices and return a new API token per role."""
+        self.flask("db", "upgrade")
+        self.flask("loket", "demo")
+        return {role: self.flask("loket", "token", role).strip() for role in roles}
+
+    def start(self, timeout: float = 30) -> LiveServer:
+        self.log_path = self.instance / f"server-{self.port}.log"
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [PYTHON, "wsgi.py"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not listen within {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut would."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        """Ctrl-C, as an operator would."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used."""
+        with open(f"/proc/{self.pid()}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        with open(f"/proc/{self.pid()}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0

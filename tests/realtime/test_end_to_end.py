@@ -1,0 +1,188 @@
+"""The real server (``python wsgi.py``) in each async mode, driven over real sockets: HTTP for
+the moves, a python-socketio client for the screens."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+import pytest
+import requests
+import socketio
+
+from tests.live import LiveServer
+
+MODES = ["eventlet", "threading"]
+
+
+class Screen:
+    """A Socket.IO client that joins a room on every (re)connect and records what it gets."""
+
+    def __init__(self, url: str, join: dict) -> None:
+        self.events: queue.Queue = queue.Queue()
+        self.connects = 0
+        self.client = socketio.Client(reconnection=True, reconnection_delay=0.2,
+                                      reconnection_delay_max=1)
+
+        @self.client.event
+        def connect():
+            self.connects += 1
+            self.client.emit("join", join)
+
+        for name in ("board", "called", "ticket", "pickup", "error"):
+            self.client.on(name, self._recorder(name))
+        self.client.connect(url, transports=["websocket"], wait_timeout=10)
+
+    def _recorder(self, name: str):
+        def record(payload):
+            self.events.put((name, payload, time.monotonic()))
+        return record
+
+    def wait_for(self, name: str, check=lambda payload: True, timeout: float = 5.0):
+        """The first ``name`` event (from now on) whose payload passes ``check``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no {name} event within {timeout}s")
+            try:
+                got, payload, _ = self.events.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if got == name and check(payload):
+                return payload
+
+    def drain(self) -> list[tuple[str, dict]]:
+        items = []
+        while True:
+            try:
+                name, payload, _ = self.events.get_nowait()
+            except queue.Empty:
+                return items
+            items.append((name, payload))
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+class Desk:
+    """HTTP moves with bearer tokens."""
+
+    def __init__(self, server: LiveServer, tokens: dict[str, str]) -> None:
+        self.server = server
+        self.tokens = tokens
+        self.http = requests.Session()
+
+    def post(self, path: str, as_: str, json=None) -> requests.Response:
+        return self.http.post(self.server.url + path, json=json, timeout=10,
+                              headers={"Authorization": f"Bearer {self.tokens[as_]}"})
+
+    def issue(self, service: str = "A", office: str = "kupang") -> dict:
+        response = self.post(f"/api/v1/offices/{office}/tickets", "kiosk", {"service": service})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def counter_id(self, number: int, office: str = "kupang") -> int:
+        counters = self.http.get(f"{self.server.url}/api/v1/offices/{office}/counters").json()
+        return next(c["id"] for c in counters if c["number"] == number)
+
+    def call(self, number: int) -> dict:
+        response = self.post(f"/api/v1/counters/{self.counter_id(number)}/call-next", "operator")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(params=MODES)
+def live(request):
+    server = LiveServer(async_mode=request.param)
+    tokens = server.prepare()
+    server.start()
+    yield server, Desk(server, tokens)
+    server.stop()
+
+
+@pytest.mark.slow
+def test_tv_and_phone_get_exactly_their_events(live):
+    server, desk = live
+    first, second = desk.issue("A"), desk.issue("A")
+    tv = Screen(server.url, {"office": "kupang"})
+    other_tv = Screen(server.url, {"office": "oebobo"})
+    phone = Screen(server.url, {"ticket": second["token"]})
+    try:
+        assert tv.wait_for("board")["waiting"]["A"] == 2
+        other_tv.wait_for("board")
+        assert phone.wait_for("ticket")["ahead"] == 1
+        desk.call(1)
+        called = tv.wait_for("called")
+        assert (called["code"], called["counter"], called["counter_name"]) == (
+            first["code"], 1, "Loket 1")
+        assert called["clips"][-2:] == ["silakan_menuju_loket", "angka_1"]
+        assert tv.wait_for("board", lambda b: b["seq"] >= called["seq"])["waiting"]["A"] == 1
+        assert phone.wait_for("ticket")["ahead"] == 0
+        time.sleep(0.3)
+        assert other_tv.drain() == []
+        assert all(name != "called" for name, _ in phone.drain())
+    finally:
+        for screen in (tv, other_tv, phone):
+            screen.close()
+
+
+@pytest.mark.slow
+def test_bad_join_gets_an_error_and_stays_connected(live):
+    server, _ = live
+    screen = Screen(server.url, {"office": "nowhere"})
+    try:
+        error = screen.wait_for("error")
+        assert error["code"] == "unknown_office"
+        screen.client.emit("join", {"office": "kupang"})
+        assert screen.wait_for("board")["office"] == "kupang"
+    finally:
+        screen.close()
+
+
+@pytest.mark.slow
+def test_screen_resyncs_after_the_server_is_killed_and_restarted(live):
+    server, desk = live
+    desk.issue("A")
+    tv = Screen(server.url, {"office": "kupang"})
+    try:
+        tv.wait_for("board")
+        server.kill()
+        server.start()
+        ticket = desk.issue("A")
+        called = desk.call(1)
+        assert called["id"] != ticket["id"] or called["code"] == ticket["code"]
+        board = tv.wait_for("board", lambda b: b["now_serving"], timeout=15)
+        assert tv.connects >= 2
+        assert board["now_serving"][0]["code"] == called["code"]
+    finally:
+        tv.close()
+
+
+@pytest.mark.slow
+def test_many_screens_each_get_the_call(live):
+    server, desk = live
+    screens = [Screen(server.url, {"office": "kupang"}) for _ in range(20)]
+    try:
+        for screen in screens:
+            screen.wait_for("board")
+        desk.issue("C")
+        start = time.monotonic()
+        desk.call(4)
+        arrivals = []
+        threads = []
+
+        def wait(screen):
+            screen.wait_for("called")
+            arrivals.append(time.monotonic() - start)
+
+        for screen in screens:
+            threads.append(threading.Thread(target=wait, args=(screen,)))
+            threads[-1].start()
+        for thread in threads:
+            thread.join()
+        assert len(arrivals) == 20
+    finally:
+        for screen in screens:
+            screen.close()
