@@ -38,8 +38,13 @@ class PageErrors:
     def __init__(self, page) -> None:
         self.errors: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("console", lambda msg: msg.type == "error" and self.errors.append(
-            f"console: {msg.text} at {msg.location.get('url')}"))
+        page.on(
+            "console",
+            lambda msg: (
+                msg.type == "error"
+                and self.errors.append(f"console: {msg.text} at {msg.location.get('url')}")
+            ),
+        )
 
 
 def shot(page, name: str) -> Path:

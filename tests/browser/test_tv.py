@@ -38,9 +38,11 @@ def test_tv_shows_calls_within_a_second_and_recovers_after_a_restart(browser, li
     desk.call(1)
     page.wait_for_function(
         "code => document.querySelector('[data-latest-code]').textContent.trim() === code",
-        arg=ticket["code"], timeout=1000)
+        arg=ticket["code"],
+        timeout=1000,
+    )
     assert time.monotonic() - started < 1.0
-    page.wait_for_selector('[data-counter="1"] [data-tile-code]:has-text("%s")' % ticket["code"])
+    page.wait_for_selector(f'[data-counter="1"] [data-tile-code]:has-text("{ticket["code"]}")')
     assert ticket["code"] in page.get_attribute("body", "data-spoken")
     shot(page, "tv-1920x1080")
     assert errors.errors == []
@@ -57,11 +59,14 @@ def test_tv_shows_calls_within_a_second_and_recovers_after_a_restart(browser, li
     after = desk.issue("C")
     desk.call(4)
     # The counter's tile shows it at once; the big panel when the voice reaches this call.
-    page.wait_for_selector('[data-counter="4"] [data-tile-code]:has-text("%s")' % after["code"],
-                           timeout=3000)
+    page.wait_for_selector(
+        f'[data-counter="4"] [data-tile-code]:has-text("{after["code"]}")', timeout=3000
+    )
     page.wait_for_function(
         "code => document.querySelector('[data-latest-code]').textContent.trim() === code",
-        arg=after["code"], timeout=30_000)
+        arg=after["code"],
+        timeout=30_000,
+    )
     assert page.is_hidden("[data-offline]")
     assert errors.errors == []
 

@@ -22,8 +22,9 @@ class Screen:
     def __init__(self, url: str, join: dict) -> None:
         self.events: queue.Queue = queue.Queue()
         self.connects = 0
-        self.client = socketio.Client(reconnection=True, reconnection_delay=0.2,
-                                      reconnection_delay_max=1)
+        self.client = socketio.Client(
+            reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1
+        )
 
         @self.client.event
         def connect():
@@ -37,6 +38,7 @@ class Screen:
     def _recorder(self, name: str):
         def record(payload):
             self.events.put((name, payload, time.monotonic()))
+
         return record
 
     def wait_for(self, name: str, check=lambda payload: True, timeout: float = 5.0):
@@ -75,8 +77,12 @@ class Desk:
         self.http = requests.Session()
 
     def post(self, path: str, as_: str, json=None) -> requests.Response:
-        return self.http.post(self.server.url + path, json=json, timeout=10,
-                              headers={"Authorization": f"Bearer {self.tokens[as_]}"})
+        return self.http.post(
+            self.server.url + path,
+            json=json,
+            timeout=10,
+            headers={"Authorization": f"Bearer {self.tokens[as_]}"},
+        )
 
     def issue(self, service: str = "A", office: str = "kupang") -> dict:
         response = self.post(f"/api/v1/offices/{office}/tickets", "kiosk", {"service": service})
@@ -116,7 +122,10 @@ def test_tv_and_phone_get_exactly_their_events(live):
         desk.call(1)
         called = tv.wait_for("called")
         assert (called["code"], called["counter"], called["counter_name"]) == (
-            first["code"], 1, "Loket 1")
+            first["code"],
+            1,
+            "Loket 1",
+        )
         assert called["clips"][-2:] == ["silakan_menuju_loket", "angka_1"]
         assert tv.wait_for("board", lambda b: b["seq"] >= called["seq"])["waiting"]["A"] == 1
         assert phone.wait_for("ticket")["ahead"] == 0

@@ -54,9 +54,12 @@ def test_both_processes_issue_without_duplicates(pair):
     def issue(server: LiveServer) -> None:
         http = requests.Session()
         for i in range(60):
-            response = http.post(f"{server.url}/api/v1/offices/kupang/tickets",
-                                 json={"service": "AC"[i % 2]}, timeout=10,
-                                 headers={"Authorization": f"Bearer {tokens['kiosk']}"})
+            response = http.post(
+                f"{server.url}/api/v1/offices/kupang/tickets",
+                json={"service": "AC"[i % 2]},
+                timeout=10,
+                headers={"Authorization": f"Bearer {tokens['kiosk']}"},
+            )
             assert response.status_code == 201, response.text
             with lock:
                 codes.append(response.json()["code"])
