@@ -64,6 +64,12 @@ class LeanScreen:
         self.has_joined = False
 
     async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await self._run(stop)
+        except (OSError, asyncio.IncompleteReadError):
+            self.counter[1] += 1  # refused or reset by the server
+
+    async def _run(self, stop: asyncio.Event) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         writer.write(
             self.ws.send(
@@ -123,6 +129,10 @@ class LeanScreen:
         return None
 
 
+class JoinFailed(Exception):
+    """Not every client could connect and join."""
+
+
 class Driver(threading.Thread):
     """Calls next every ``interval`` seconds over HTTP, alternating counters 1 and 2."""
 
@@ -166,7 +176,7 @@ async def _connect_all(
     ports: list[int], count: int, stop: asyncio.Event, arrivals: dict[str, list[float]]
 ) -> tuple[list[asyncio.Task], float]:
     joined = asyncio.Event()
-    counter = [0]
+    counter = [0, 0]  # joined, failed
     tasks = []
     started = time.perf_counter()
     for i in range(count):
@@ -174,7 +184,16 @@ async def _connect_all(
         tasks.append(asyncio.create_task(screen.run(stop)))
         if i % 100 == 99:
             await asyncio.sleep(0.05)  # connect in bursts, as TVs and phones do
-    await asyncio.wait_for(joined.wait(), timeout=120)
+    try:
+        await asyncio.wait_for(joined.wait(), timeout=120)
+    except TimeoutError:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise JoinFailed(
+            f"{counter[0]} of {count} joined in 120 s, {counter[1]} refused or reset"
+        ) from None
     return tasks, time.perf_counter() - started
 
 
@@ -249,6 +268,8 @@ def run(mode: str, count: int, seconds: float) -> dict[str, Any]:
             )
             conn.getresponse().read()
         result = asyncio.run(_measure(servers, tokens["operator"], count, seconds))
+    except JoinFailed as err:
+        result = {"note": str(err), "rss_mb": sum(s.rss_mb() for s in servers)}
     finally:
         for server in servers:
             server.stop()

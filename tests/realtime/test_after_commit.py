@@ -123,3 +123,26 @@ def test_bad_join_gets_an_error_and_the_connection_stays(sio, payload):
     assert client.is_connected()
     client.emit("join", {"office": "kupang"})
     assert _names(client) == ["board"]
+
+
+def test_staff_room_needs_staff_of_that_office(app, world):
+    operator = socketio.test_client(app, auth={"token": world.tokens["operator"]})
+    operator.emit("join", {"staff": "kupang"})
+    assert [m["name"] for m in operator.get_received()] == ["board"]
+    operator.emit("join", {"staff": "oebobo"})
+    assert operator.get_received()[0]["args"][0]["code"] == "forbidden"
+    kiosk = socketio.test_client(app, auth={"token": world.tokens["kiosk"]})
+    kiosk.emit("join", {"staff": "kupang"})
+    assert kiosk.get_received()[0]["args"][0]["code"] == "forbidden"
+    stranger = socketio.test_client(app, auth={"token": "lkt_forged"})
+    stranger.emit("join", {"staff": "kupang"})
+    assert stranger.get_received()[0]["name"] == "error"
+
+
+def test_staff_room_accepts_a_signed_in_browser(app, world, client):
+    from tests.api.test_sessions import sign_in
+
+    assert sign_in(client, "clerk").status_code == 302
+    browser = socketio.test_client(app, flask_test_client=client)
+    browser.emit("join", {"staff": "kupang"})
+    assert [m["name"] for m in browser.get_received()] == ["board"]

@@ -1,0 +1,19 @@
+"""`make bench`: every benchmark in turn (each prints its own table)."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import core, fanout
+
+
+def main() -> None:
+    for module in (core, fanout):
+        print(f"==== {module.__name__} ====", flush=True)
+        sys.argv = [module.__name__]
+        module.main()
+        print()
+
+
+if __name__ == "__main__":
+    main()
