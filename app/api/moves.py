@@ -14,7 +14,7 @@ from ..models import STAGES, Ticket
 from ..queue.states import BLOCK_REASONS
 from . import bp
 from .parsing import field, json_body
-from .serialize import ticket_json
+from .serialize import counter_json, ticket_json
 
 
 def _reply(ticket: Ticket, status: int = 200, headers: dict | None = None) -> Response:
@@ -135,14 +135,7 @@ def _counter_state(counter_id: int, is_open: bool) -> Response:
     counter = queue.set_counter_open(
         db.session, counter_id, is_open, now=queue.utcnow(), actor=actor
     )
-    payload = {
-        "id": counter.id,
-        "number": counter.number,
-        "name": counter.name,
-        "services": [link.service.code for link in counter.links],
-        "open": counter.is_open,
-        "call_order": counter.call_order,
-    }
+    payload = counter_json(counter)
     db.session.commit()
     return jsonify(payload)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import jsonify
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -14,6 +12,7 @@ from ..models import Office
 from ..queue.snapshots import waiting_counts
 from . import bp
 from .openapi import spec
+from .serialize import counter_json
 
 
 @bp.get("/openapi.json")
@@ -54,18 +53,7 @@ def services(office: str) -> Response:
 @bp.get("/offices/<office>/counters")
 def counters(office: str) -> Response:
     found = queue.office_by_slug(db.session, office)
-    return jsonify([_counter(c) for c in found.counters])
-
-
-def _counter(counter: Any) -> dict[str, Any]:
-    return {
-        "id": counter.id,
-        "number": counter.number,
-        "name": counter.name,
-        "services": [link.service.code for link in counter.links],
-        "open": counter.is_open,
-        "call_order": counter.call_order,
-    }
+    return jsonify([counter_json(c) for c in found.counters])
 
 
 @bp.get("/offices/<office>/board")

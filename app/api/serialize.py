@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, request
 
-from ..models import Ticket
+from ..models import Counter, Ticket
 from ..queue.clock import iso
 
 
@@ -14,6 +14,17 @@ def track_url(token: str) -> str:
     """The resident's status page: PUBLIC_URL when set, else the address the request came to."""
     base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
     return f"{base}/t/{token}"
+
+
+def counter_json(counter: Counter) -> dict[str, Any]:
+    return {
+        "id": counter.id,
+        "number": counter.number,
+        "name": counter.name,
+        "services": [link.service.code for link in counter.links],
+        "open": counter.is_open,
+        "call_order": counter.call_order,
+    }
 
 
 def ticket_json(ticket: Ticket, ahead: int | None, wait_s: int | None) -> dict[str, Any]:

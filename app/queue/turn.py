@@ -8,6 +8,8 @@ and ``seq`` follows commit order. On SQLite writes are serialised anyway.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,17 @@ _TICKET_OFFICE = select(Ticket.office_id).where(Ticket.id == bindparam("id"))
 _COUNTER_OFFICE = select(Counter.office_id).where(Counter.id == bindparam("id"))
 
 
+def _turn_of(
+    session: Session, office_of: Any, row_id: int, permission: str, actor: Actor, missing: str
+) -> int:
+    require(actor, permission)
+    office_id = session.scalar(office_of, {"id": row_id})
+    if office_id is None:
+        raise NotFound(missing, id=row_id)
+    require(actor, permission, office_id)
+    return bump_seq(session, office_id)
+
+
 def ticket_turn(
     session: Session, ticket_id: int, permission: str, actor: Actor
 ) -> tuple[Ticket, int]:
@@ -28,12 +41,14 @@ def ticket_turn(
 
     Returns (ticket, seq). Raises Forbidden and NotFound.
     """
-    require(actor, permission)
-    office_id = session.scalar(_TICKET_OFFICE, {"id": ticket_id})
-    if office_id is None:
-        raise NotFound(N_("There is no ticket with id %(id)s."), id=ticket_id)
-    require(actor, permission, office_id)
-    seq = bump_seq(session, office_id)
+    seq = _turn_of(
+        session,
+        _TICKET_OFFICE,
+        ticket_id,
+        permission,
+        actor,
+        N_("There is no ticket with id %(id)s."),
+    )
     return ticket_by_id(session, ticket_id, lock=True), seq
 
 
@@ -44,12 +59,14 @@ def counter_turn(
 
     Returns (counter, seq). Raises Forbidden and NotFound.
     """
-    require(actor, permission)
-    office_id = session.scalar(_COUNTER_OFFICE, {"id": counter_id})
-    if office_id is None:
-        raise NotFound(N_("There is no counter with id %(id)s."), id=counter_id)
-    require(actor, permission, office_id)
-    seq = bump_seq(session, office_id)
+    seq = _turn_of(
+        session,
+        _COUNTER_OFFICE,
+        counter_id,
+        permission,
+        actor,
+        N_("There is no counter with id %(id)s."),
+    )
     return counter_by_id(session, counter_id, lock=True), seq
 
 
