@@ -10,6 +10,7 @@ sockets or threads; the rest of the code runs unchanged in either mode.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 SERVING = __name__ == "__main__"
@@ -55,7 +56,15 @@ def _blocking_executor():
 app.config["BLOCKING_EXECUTOR"] = _blocking_executor() if SERVING else None
 
 
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve() -> None:
+    # Ctrl-C and `systemctl stop` both stop cleanly, also when SIGINT was inherited as ignored
+    # (a process started in the background by a non-interactive shell).
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"Loket serving on http://{host}:{port} ({ASYNC_MODE} mode). Ctrl-C stops.", flush=True)
     try:

@@ -161,24 +161,23 @@ def voice(target: str | None) -> None:
 
 @loket.command("urls")
 def urls() -> None:
-    """Print the addresses of the kiosk, counter, display and admin pages."""
+    """Print the addresses of the pages (kiosk, counter, display, admin) that this build has."""
     host = current_app.config["HOST"]
     port = current_app.config["PORT"]
     shown = "localhost" if host in ("0.0.0.0", "::", "") else host
     base = current_app.config.get("PUBLIC_URL") or f"http://{shown}:{port}"
+    has = current_app.blueprints
     click.echo(f"Loket will serve on http://{host}:{port}")
-    click.echo(f"  start page     {base}/")
-    click.echo(f"  staff sign-in  {base}/login")
-    click.echo(f"  counter        {base}/counter")
-    click.echo(f"  admin          {base}/admin")
+    click.echo(f"  start page      {base}/")
+    click.echo(f"  staff sign-in   {base}/login")
+    for name, path in (("counter", "/counter"), ("admin", "/admin")):
+        if name in has:
+            click.echo(f"  {name:<15} {base}{path}")
     for office in db.session.scalars(select(Office).order_by(Office.slug)).all():
-        click.echo(
-            f"  {office.slug}: kiosk {base}/kiosk/{office.slug}   "
-            f"display {base}/display/{office.slug}"
-        )
-    path = _credentials_path()
-    if path.exists():
-        click.echo(path.read_text().rstrip())
+        pages = [
+            f"{name} {base}/{name}/{office.slug}" for name in ("kiosk", "display") if name in has
+        ]
+        click.echo(f"  {office.slug:<15} " + "   ".join(pages))
     db.session.rollback()
 
 

@@ -8,6 +8,7 @@ and can be killed and restarted on the same port and database.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+ROLES = ("kiosk", "operator", "clerk", "admin")
+# (instance folder, tokens) of a migrated, seeded SQLite database, made once per process.
+_template: tuple[Path, dict] | None = None
 
 
 def free_port() -> int:
@@ -74,8 +78,24 @@ class LiveServer:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stderr}")
         return result.stdout
 
-    def prepare(self, roles: tuple[str, ...] = ("kiosk", "operator", "clerk", "admin")) -> dict:
-        """Migrate, seed the demo offices and return a new API token per role."""
+    def prepare(self, roles: tuple[str, ...] = ROLES) -> dict:
+        """Migrate, seed the demo offices and return an API token per role.
+
+        On SQLite this is done once per test run through the real CLI; later servers start from
+        a copy of that database (the tokens stay valid).
+        """
+        if self.database_url:
+            return self._prepare_with_cli(roles)
+        global _template
+        if _template is None:
+            model = LiveServer(instance=Path(tempfile.mkdtemp(prefix="loket-template-")))
+            _template = (model.instance, model._prepare_with_cli(ROLES))
+        folder, tokens = _template
+        for name in ("loket.db", "secret_key", "demo-credentials.txt"):
+            shutil.copy(folder / name, self.instance / name)
+        return {role: tokens[role] for role in roles}
+
+    def _prepare_with_cli(self, roles: tuple[str, ...]) -> dict:
         self.flask("db", "upgrade")
         self.flask("loket", "demo")
         return {role: self.flask("loket", "token", role).strip() for role in roles}

@@ -95,8 +95,10 @@ def test_token_for_unknown_user_fails(runner):
 def test_urls_lists_each_page(app, runner):
     runner.invoke(args=["loket", "demo"])
     output = runner.invoke(args=["loket", "urls"]).output
-    for part in ("/kiosk/kupang", "/display/kupang", "/counter", "/admin"):
+    for part in ("/display/kupang", "/login"):
         assert part in output
+    for name, part in (("kiosk", "/kiosk/kupang"), ("counter", "/counter"), ("admin", "/admin")):
+        assert (part in output) == (name in app.blueprints)
 
 
 def test_user_password_resets_and_unlocks(app, runner):

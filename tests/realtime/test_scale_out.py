@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.live import LiveServer
-from tests.realtime.test_end_to_end import Desk, Screen
+from tests.realtime.test_end_to_end import Desk, Screen, close_all
 from tests.services import redis_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -42,8 +42,7 @@ def test_display_on_b_sees_a_call_made_on_a(pair):
         assert called["code"] == ticket["code"] and called["counter"] == 1
         assert phone.wait_for("ticket", lambda t: t["status"] == "called")["counter"]["number"] == 1
     finally:
-        tv.close()
-        phone.close()
+        close_all(tv, phone)
 
 
 def test_both_processes_issue_without_duplicates(pair):
