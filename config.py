@@ -51,6 +51,10 @@ class Config:
         )
         self.MESSAGE_QUEUE_URL = os.environ.get("MESSAGE_QUEUE_URL") or None
         self.PRINTER_URL = os.environ.get("PRINTER_URL") or "preview://"
+        # Paper width in mm: 80 (48 columns, TM-T20II profile) or 58 (32 columns, POS-5890).
+        self.PRINTER_PAPER = os.environ.get("PRINTER_PAPER") or "80"
+        # Whether this process prints the server's jobs; with several processes, only one should.
+        self.PRINT_SPOOLER = _env_bool("PRINT_SPOOLER", True)
         mode = os.environ.get("ASYNC_MODE") or "eventlet"
         if mode not in ASYNC_MODES:
             raise ValueError(f"ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {mode!r}")
@@ -88,6 +92,7 @@ class TestingConfig(Config):
         if instance_dir is not None:
             self.INSTANCE_DIR = Path(instance_dir)
         self.PRINTER_URL = f"preview://{self.INSTANCE_DIR / 'tickets'}"
+        self.PRINT_SPOOLER = False  # tests start a spooler when they want one
         self.MESSAGE_QUEUE_URL = None
         self.ASYNC_MODE = "threading"
         self.BROADCAST_INLINE = True

@@ -66,6 +66,8 @@ def serve() -> None:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     host, port = app.config["HOST"], app.config["PORT"]
+    printing = app.extensions["loket_printing"]
+    printing.start()
     print(f"Loket serving on http://{host}:{port} ({ASYNC_MODE} mode). Ctrl-C stops.", flush=True)
     try:
         if ASYNC_MODE == "eventlet":
@@ -88,9 +90,7 @@ def serve() -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        shutdown = app.extensions.get("loket_shutdown")
-        if shutdown:
-            shutdown()
+        printing.stop()
         print("Loket stopped.", flush=True)
 
 

@@ -65,6 +65,10 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     errors.init_app(app)
     realtime.init_app(app, socketio)
 
+    from . import printing
+
+    printing.init_app(app, socketio)
+
     from .api.parsing import IdConverter
 
     app.url_map.converters["id"] = IdConverter

@@ -31,9 +31,9 @@ from . import queue
 from .auth.tokens import user_for_token
 from .db import reading
 from .extensions import db
-from .models import Office, Ticket
+from .models import SERVER_PRINTER, Office, Ticket
 from .queue.estimate import service_rate, waiting_in_order
-from .queue.events import Announced, OfficeChanged, QueueMoved, TicketChanged, take
+from .queue.events import Announced, OfficeChanged, PrintQueued, QueueMoved, TicketChanged, take
 from .queue.snapshots import board, track
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,7 @@ class Broadcaster:
             moved = {(e.office_id, e.service_id) for e in events if isinstance(e, QueueMoved)}
             for office_id, service_id in sorted(moved):
                 sent |= self._queue_moved(session, offices[office_id], service_id, now)
+            self._print_jobs(session, [e for e in events if isinstance(e, PrintQueued)])
             changed = {e.ticket_id for e in events if isinstance(e, TicketChanged)} - sent
             for ticket_id in sorted(changed):
                 ticket = session.get(Ticket, ticket_id)
@@ -189,6 +190,16 @@ class Broadcaster:
                     self.socketio.emit(
                         TICKET, track(session, ticket, now), to=ticket_room(ticket.token)
                     )
+
+    def _print_jobs(self, session: Session, queued: list[PrintQueued]) -> None:
+        printing = self.app.extensions.get("loket_printing")
+        if printing is None or not queued:
+            return
+        for item in queued:
+            if item.target == SERVER_PRINTER:
+                printing.wake()
+            else:
+                printing.push_to_agent(session, item.job_id, item.target)
 
     def _queue_moved(self, session: Session, office: Office, service_id: int, now: Any) -> set[int]:
         """Send the waiting tickets of a service that someone follows their new place.
@@ -273,6 +284,14 @@ def on_connect(auth: Any = None) -> None:
 
 def on_disconnect(*_args: Any) -> None:
     _staff.pop(request.sid, None)
+    from .printing import on_disconnect_agent
+
+    on_disconnect_agent()
+
+
+def identity(sid: str) -> queue.Actor | None:
+    """The signed-in user behind the Socket.IO connection ``sid`` (None when anonymous)."""
+    return _staff.get(sid)
 
 
 # Staff identities per Socket.IO connection id (this process only; connections are sticky).

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import g, jsonify, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from .. import queue
 from ..auth import require_actor
+from ..errors import ApiError
 from ..extensions import db
 from ..models import STAGES, Ticket
+from ..printing import enqueue, job_json, latest_job, ticket_data
 from ..queue.states import BLOCK_REASONS
 from . import bp
 from .parsing import field, json_body
-from .serialize import counter_json, ticket_json
+from .serialize import counter_json, ticket_json, track_url
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def _reply(ticket: Ticket, status: int = 200, headers: dict | None = None) -> Response:
+def _reply(
+    ticket: Ticket, status: int = 200, headers: dict | None = None, job: Any = None
+) -> Response:
     """Serialise inside the transaction, then commit; events go out after the commit."""
     now = queue.utcnow()
     payload = ticket_json(ticket, *queue.estimate(db.session, ticket, now))
+    payload["print"] = job_json(job if job is not None else latest_job(db.session, ticket.id))
     db.session.commit()
     response = jsonify(payload)
     response.status_code = status
@@ -35,24 +44,66 @@ def issue_ticket(office: str) -> Response:
     body = json_body()
     service = field(body, "service", str, required=True, max_length=8)
     priority = field(body, "priority", bool, default=False)
-    ticket = queue.issue(
+    paper = field(body, "print", bool, default=True)
+    key = request.headers.get("Idempotency-Key") or field(body, "idempotency_key", str)
+    if key is not None and not IDEMPOTENCY_KEY.match(key):
+        raise ApiError(
+            422,
+            "invalid_field",
+            gettext("An idempotency key is 8 to 64 letters, digits, hyphens or underscores."),
+        )
+    now = queue.utcnow()
+    ticket, repeated = queue.issue_once(
         db.session,
         office,
         service.strip().upper(),
         priority=priority,
-        now=queue.utcnow(),
+        now=now,
         actor=actor,
+        idempotency_key=key,
     )
-    return _reply(ticket, 201, {"Location": url_for("api.get_ticket", ticket_id=ticket.id)})
+    job = None
+    if paper and not repeated:
+        ahead, wait = queue.estimate(db.session, ticket, now)
+        data = ticket_data(ticket, track_url(ticket.token), ahead, wait)
+        job = enqueue(
+            db.session, ticket, data, target=g.print_target, now=now, requested_by=actor.user_id
+        )
+    return _reply(
+        ticket, 201, {"Location": url_for("api.get_ticket", ticket_id=ticket.id)}, job=job
+    )
+
+
+@bp.post("/tickets/<id:ticket_id>/reprint")
+def reprint(ticket_id: int) -> Response:
+    actor = require_actor()
+    queue.require(actor, "reprint")
+    ticket = queue.ticket_by_id(db.session, ticket_id)
+    queue.require(actor, "reprint", ticket.office_id)
+    now = queue.utcnow()
+    ahead, wait = queue.estimate(db.session, ticket, now)
+    data = ticket_data(ticket, track_url(ticket.token), ahead, wait)
+    job = enqueue(
+        db.session,
+        ticket,
+        data,
+        target=g.print_target,
+        now=now,
+        requested_by=actor.user_id,
+        kind="reprint",
+    )
+    return _reply(ticket, 201, job=job)
 
 
 @bp.get("/tickets/<id:ticket_id>")
 def get_ticket(ticket_id: int) -> Response:
     actor = require_actor()
-    queue.require(actor, "staff_view")
+    queue.require(actor, "ticket_view")
     ticket = queue.ticket_by_id(db.session, ticket_id)
-    queue.require(actor, "staff_view", ticket.office_id)
-    return jsonify(ticket_json(ticket, *queue.estimate(db.session, ticket, queue.utcnow())))
+    queue.require(actor, "ticket_view", ticket.office_id)
+    payload = ticket_json(ticket, *queue.estimate(db.session, ticket, queue.utcnow()))
+    payload["print"] = job_json(latest_job(db.session, ticket.id))
+    return jsonify(payload)
 
 
 @bp.post("/counters/<id:counter_id>/call-next")

@@ -34,6 +34,8 @@ REF = {
         "Counter",
         "CallRow",
         "CounterRef",
+        "PrintStatus",
+        "Printer",
     )
 }
 
@@ -98,6 +100,24 @@ SCHEMAS: dict[str, Any] = {
         ahead=_nullable(INT),
         estimated_wait_s=_nullable(INT),
         track_url=STR,
+        print=_nullable(REF["PrintStatus"]),
+    ),
+    "PrintStatus": _obj(
+        ["job", "status"],
+        job=INT,
+        status={"enum": ["pending", "printing", "printed", "failed"]},
+        attempts=INT,
+        error=_nullable(STR),
+        target=STR,
+    ),
+    "Printer": _obj(
+        ["target", "online", "queue"],
+        target=STR,
+        online=BOOL,
+        last_error=_nullable(STR),
+        last_ok_at=_nullable(TIME),
+        last_attempt_at=_nullable(TIME),
+        queue=INT,
     ),
     "CallRow": _obj(
         ["counter", "counter_name", "code", "service", "called_at"],
@@ -369,11 +389,45 @@ def spec() -> dict[str, Any]:
                 "post": {
                     "summary": "Issue a ticket (kiosk, operator, admin).",
                     "security": AUTH,
-                    "parameters": [PATH_OFFICE],
+                    "parameters": [
+                        PATH_OFFICE,
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                            "description": "a repeated request with the same key returns the "
+                            "first request's ticket instead of a new one",
+                        },
+                    ],
                     "requestBody": _body(
-                        _obj(["service"], service={"type": "string", "maxLength": 8}, priority=BOOL)
+                        _obj(
+                            ["service"],
+                            service={"type": "string", "maxLength": 8},
+                            priority=BOOL,
+                            print={"type": "boolean", "description": "print a paper ticket"},
+                            idempotency_key={"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                        )
                     ),
                     "responses": {"201": _json(REF["Ticket"], "issued"), **COMMON_ERRORS},
+                }
+            },
+            "/api/v1/tickets/{ticket_id}/reprint": {
+                "post": {
+                    "summary": "Print the ticket again (kiosk, staff of its office).",
+                    "security": AUTH,
+                    "parameters": [PATH_TICKET],
+                    "responses": {"201": _json(REF["Ticket"], "queued"), **COMMON_ERRORS},
+                }
+            },
+            "/api/v1/offices/{office}/printers": {
+                "get": {
+                    "summary": "The office's printers: online, last error, queue (staff).",
+                    "security": AUTH,
+                    "parameters": [PATH_OFFICE],
+                    "responses": {
+                        "200": _json({"type": "array", "items": REF["Printer"]}),
+                        **{c: COMMON_ERRORS[c] for c in ("401", "403", "404")},
+                    },
                 }
             },
             "/api/v1/tickets/{ticket_id}": {

@@ -7,8 +7,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import queue
+from ..auth import require_actor
 from ..extensions import db
 from ..models import Office
+from ..printing import printer_states
 from ..queue.snapshots import waiting_counts
 from . import bp
 from .openapi import spec
@@ -54,6 +56,15 @@ def services(office: str) -> Response:
 def counters(office: str) -> Response:
     found = queue.office_by_slug(db.session, office)
     return jsonify([counter_json(c) for c in found.counters])
+
+
+@bp.get("/offices/<office>/printers")
+def printers(office: str) -> Response:
+    actor = require_actor()
+    queue.require(actor, "staff_view")
+    found = queue.office_by_slug(db.session, office)
+    queue.require(actor, "staff_view", found.id)
+    return jsonify(printer_states(db.session, found.id))
 
 
 @bp.get("/offices/<office>/board")

@@ -12,7 +12,7 @@ from flask_login import LoginManager, current_user
 
 from ..errors import ApiError
 from ..extensions import csrf, db
-from ..models import User
+from ..models import SERVER_PRINTER, User, agent_target
 from ..queue import Actor
 from ..security import SAFE_METHODS
 from .tokens import actor_for_token
@@ -24,7 +24,7 @@ _ANONYMOUS_ENDPOINTS = {"static", "main.vendor"}
 
 
 def identify() -> None:
-    g.user, g.auth, g.actor = None, None, None
+    g.user, g.auth, g.actor, g.print_target = None, None, None, SERVER_PRINTER
     if request.endpoint in _ANONYMOUS_ENDPOINTS:
         return
     header = request.headers.get("Authorization")
@@ -38,17 +38,23 @@ def identify() -> None:
                 "unauthorized",
                 gettext('Send the API token as "Authorization: Bearer <token>".'),
             )
-        g.actor = actor_for_token(db.session, token.strip(), request.remote_addr)
-        if g.actor is None:
+        found = actor_for_token(db.session, token.strip(), request.remote_addr)
+        if found is None:
             raise ApiError(
                 401,
                 "invalid_token",
                 gettext("This API token is unknown or revoked, or its user is disabled."),
             )
+        g.actor, via_agent = found
         g.auth = "token"
     elif current_user.is_authenticated:
         g.user, g.auth = current_user._get_current_object(), "session"
         g.actor = Actor(g.user.id, g.user.role, g.user.office_id, request.remote_addr)
+        via_agent = g.user.prints_via_agent
+    else:
+        via_agent = False
+    # Where this device's tickets print: the server's printer, or its own agent's.
+    g.print_target = agent_target(g.actor.user_id) if via_agent and g.actor else SERVER_PRINTER
     # A bearer token is not sent by browsers on their own, so it needs no CSRF token; an
     # anonymous API write gets its 401 from the view instead of a CSRF error.
     anonymous_api = request.path.startswith("/api/") and g.auth is None

@@ -43,7 +43,7 @@ def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None
 
 
 _ACTOR = (
-    select(User.id, User.role, User.office_id)
+    select(User.id, User.role, User.office_id, User.prints_via_agent)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(
         ApiToken.token_hash == bindparam("digest"),
@@ -53,14 +53,17 @@ _ACTOR = (
 )
 
 
-def actor_for_token(session: Session, token: str, remote_addr: str | None) -> Actor | None:
-    """The Actor behind ``token`` (one small query), or None (unknown, revoked, disabled)."""
+def actor_for_token(
+    session: Session, token: str, remote_addr: str | None
+) -> tuple[Actor, bool] | None:
+    """The Actor behind ``token`` and whether that user prints through a remote agent (one
+    small query), or None (unknown, revoked, disabled)."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
     row = session.execute(_ACTOR, {"digest": _digest(token)}).first()
     if row is None:
         return None
-    return Actor(row.id, row.role, row.office_id, remote_addr)
+    return Actor(row.id, row.role, row.office_id, remote_addr), bool(row.prints_via_agent)
 
 
 def revoke_token(session: Session, record: ApiToken, now: datetime) -> None:

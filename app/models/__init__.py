@@ -10,6 +10,7 @@ from .office import (
     Service,
     SpecialDay,
 )
+from .printing import JOB_STATUSES, SERVER_PRINTER, PrinterState, PrintJob, agent_target
 from .ticket import (
     ACTIVE_AT_COUNTER,
     IS_AT_COUNTER,
@@ -29,7 +30,9 @@ __all__ = [
     "IS_AT_COUNTER",
     "IS_PRINTED",
     "IS_WAITING",
+    "JOB_STATUSES",
     "ROLES",
+    "SERVER_PRINTER",
     "STAGES",
     "STATUSES",
     "ApiToken",
@@ -39,10 +42,13 @@ __all__ = [
     "DailySequence",
     "Office",
     "OpeningHours",
+    "PrintJob",
+    "PrinterState",
     "Service",
     "SpecialDay",
     "Ticket",
     "TicketEvent",
     "UTCDateTime",
     "User",
+    "agent_target",
 ]

@@ -41,6 +41,8 @@ class Office(Base):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     # The last office-local day whose leftovers were cancelled (day rollover marker).
     last_closed_day: Mapped[date | None] = mapped_column(Date)
+    # Printed at the foot of every ticket of the office (e.g. "Bawa fotokopi KK").
+    ticket_footer: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The running text on the waiting-room TV.
     announcement: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -117,6 +119,8 @@ class Service(Base):
     daily_quota: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Printed under the office's footer on this service's tickets.
+    ticket_footer: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Used for the wait estimate until real service times exist.
     default_service_s: Mapped[int] = mapped_column(Integer, default=420)
     # Moving average of recent service times, refreshed at each finish (app.queue.estimate).

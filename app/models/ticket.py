@@ -36,6 +36,7 @@ class Ticket(Base):
     __table_args__ = (
         # The safety net under the numbering: one number per office, service and day.
         UniqueConstraint("office_id", "issued_service_id", "day", "number"),
+        UniqueConstraint("office_id", "idempotency_key"),
         CheckConstraint(_in("status", STATUSES), name="status_known"),
         CheckConstraint(f"stage IS NULL OR {_in('stage', STAGES)}", name="stage_known"),
         # call-next reads only waiting tickets: keep that index small whatever the history.
@@ -103,6 +104,8 @@ class Ticket(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recall_count: Mapped[int] = mapped_column(Integer, default=0)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The key a kiosk sends with a tap, so a double tap or a retried request gives one ticket.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
     # The operator who called the ticket last (per-operator throughput).
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -22,7 +22,7 @@ from .rollover import roll_over
 from .schedule import open_services
 from .snapshots import board, track
 from .stages import set_stage
-from .tickets import cancel, issue, requeue, transfer
+from .tickets import cancel, issue, issue_once, requeue, transfer
 
 __all__ = [
     "Actor",
@@ -41,6 +41,7 @@ __all__ = [
     "estimate",
     "finish",
     "issue",
+    "issue_once",
     "local_day",
     "no_show",
     "office_by_slug",

@@ -13,6 +13,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stage": frozenset({"clerk", "admin", "system"}),
     "report": frozenset({"admin", "system"}),
     "staff_view": frozenset({"operator", "clerk", "admin", "system"}),
+    # A kiosk sees the tickets of its office (to show whether the paper printed) and reprints.
+    "ticket_view": frozenset({"kiosk", "operator", "clerk", "admin", "system"}),
+    "reprint": frozenset({"kiosk", "operator", "clerk", "admin", "system"}),
 }
 
 _REFUSALS = {
@@ -21,6 +24,8 @@ _REFUSALS = {
     "stage": N_("Only a clerk or an administrator may change the stage of a card."),
     "report": N_("Only an administrator may see reports."),
     "staff_view": N_("Only staff may see this."),
+    "ticket_view": N_("Only staff or a kiosk of the office may see this ticket."),
+    "reprint": N_("Only staff or a kiosk of the office may reprint a ticket."),
 }
 
 

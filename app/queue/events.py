@@ -53,7 +53,16 @@ class Announced:
     seq: int
 
 
-Event = OfficeChanged | TicketChanged | QueueMoved | Announced
+@dataclass(frozen=True)
+class PrintQueued:
+    """A print job is waiting for its printer ("server" or a kiosk's agent)."""
+
+    office_id: int
+    job_id: int
+    target: str
+
+
+Event = OfficeChanged | TicketChanged | QueueMoved | Announced | PrintQueued
 
 
 def announcement(ticket: Ticket, counter: Counter | None, kind: str, seq: int) -> Announced:

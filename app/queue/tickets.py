@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Office, Ticket
@@ -40,7 +41,37 @@ def issue(
     Closed (inactive, outside opening hours, after the cut-off, a closed special day, or the
     daily quota reached).
     """
+    return issue_once(session, office_slug, service_code, priority=priority, now=now, actor=actor)[
+        0
+    ]
+
+
+_BY_KEY = select(Ticket).where(
+    Ticket.office_id == bindparam("office_id"), Ticket.idempotency_key == bindparam("key")
+)
+
+
+def issue_once(
+    session: Session,
+    office_slug: str,
+    service_code: str,
+    *,
+    priority: bool,
+    now: datetime,
+    actor: Actor,
+    idempotency_key: str | None = None,
+) -> tuple[Ticket, bool]:
+    """Like ``issue``; with ``idempotency_key``, a repeated request (a double tap, a retry after
+    a lost answer) gets the ticket the first one made. Returns (ticket, True when repeated).
+
+    Raises what ``issue`` raises.
+    """
     office = office_turn(session, office_slug, "issue", actor)
+    if idempotency_key is not None:
+        # Looked up after taking the office's turn: a twin request waits and then finds it.
+        earlier = session.scalar(_BY_KEY, {"office_id": office.id, "key": idempotency_key})
+        if earlier is not None:
+            return earlier, True
     roll_over(session, office, now)
     service = service_by_code(session, office, service_code)
     calendar = load_calendar(session, office, now)
@@ -65,6 +96,7 @@ def issue(
         issued_by_id=actor.user_id,
         recall_count=0,
         updated_at=now,
+        idempotency_key=idempotency_key,
     )
     ticket.service = service
     session.add(ticket)
@@ -73,7 +105,7 @@ def issue(
     record(session, TicketChanged(ticket.id))
     if priority:
         record(session, QueueMoved(office.id, service.id))
-    return ticket
+    return ticket, False
 
 
 def transfer(

@@ -107,7 +107,7 @@ def test_server_error_is_json_and_rolls_back(api, world, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(queue, "issue", broken)
+    monkeypatch.setattr(queue, "issue_once", broken)
     response = api.post(ISSUE, {"service": "A"}, as_="kiosk")
     error = assert_error(response, 500, "internal_error")
     assert "boom" not in error["message"] and "Traceback" not in response.get_data(as_text=True)

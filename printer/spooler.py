@@ -1,0 +1,134 @@
+"""The spooler: prints queued jobs in order, one at a time per printer, and keeps trying.
+
+It knows nothing of the app: jobs come from a ``JobStore`` (the app keeps them in its database,
+so they survive a restart) and blocking sends go through ``run_blocking`` (the app's choice, so
+a USB write never stalls an event loop). A failed attempt leaves the job at the head of the
+queue and waits 1, 2, 4 ... up to 30 seconds before the next one; a job that could not be printed
+for ``expire_after`` gives up and stays visible as failed (staff can reprint).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from .layout import TicketData, ticket_bytes
+from .transports import PrinterError, Transport
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 30.0
+
+
+@dataclass
+class Job:
+    id: int
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    name: str = ""
+
+
+class JobStore(Protocol):
+    """Where the jobs of one printer live."""
+
+    def head(self, target: str) -> Job | None:
+        """The oldest job still to print, or None."""
+
+    def claim(self, job: Job, now: datetime) -> bool:
+        """Mark ``job`` as being printed; False when someone else took it."""
+
+    def done(self, job: Job, now: datetime) -> None:
+        """The job printed."""
+
+    def failed(self, job: Job, error: str, retry_at: datetime | None, now: datetime) -> None:
+        """The attempt failed; try again at ``retry_at`` (None: give up)."""
+
+    def state(self, target: str, online: bool, error: str | None, now: datetime) -> None:
+        """Record how the printer is doing."""
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait after the ``attempts``-th failure: 1, 2, 4 ... at most 30."""
+    return min(MAX_BACKOFF, 2.0 ** max(0, attempts - 1))
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Spooler:
+    """Prints the jobs of one ``target`` through one Transport."""
+
+    def __init__(self, store: JobStore, transport: Transport, target: str = "server", *,
+                 run_blocking: Callable[..., Any] | None = None,
+                 sleep: Callable[[float], None] | None = None,
+                 wait: Callable[[float], bool] | None = None,
+                 expire_after: timedelta = timedelta(minutes=30),
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.transport = transport
+        self.target = target
+        self.run_blocking = run_blocking
+        self.expire_after = expire_after
+        self.clock = clock
+        self._wake = threading.Event()
+        self._wait = wait or self._wake.wait
+        self._sleep = sleep
+        self.stopped = False
+
+    def wake(self) -> None:
+        """A job was queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self.stopped = True
+        self._wake.set()
+
+    def run_forever(self, poll: float = 2.0) -> None:
+        """The background loop (until ``stop``)."""
+        while not self.stopped:
+            try:
+                delay = self.step()
+            except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
+                log.exception("print spooler step failed")
+                delay = poll
+            if self.stopped:
+                break
+            self._wake.clear()
+            self._wait(poll if delay is None else min(poll, delay))
+
+    def step(self) -> float | None:
+        """Try the head job once. Returns seconds until it is worth trying again (None: idle)."""
+        job = self.store.head(self.target)
+        if job is None:
+            return None
+        now = self.clock()
+        if job.next_attempt_at is not None and job.next_attempt_at > now:
+            return (job.next_attempt_at - now).total_seconds()
+        if not self.store.claim(job, now):
+            return 0.0
+        try:
+            data = ticket_bytes(TicketData.from_dict(job.payload), self.transport.paper)
+            if self.transport.blocking and self.run_blocking is not None:
+                self.run_blocking(self.transport.send, data, job.name or f"job-{job.id}")
+            else:
+                self.transport.send(data, job.name or f"job-{job.id}")
+        except PrinterError as err:
+            now = self.clock()
+            expired = now - job.created_at >= self.expire_after
+            retry_at = None if expired else now + timedelta(seconds=backoff(job.attempts + 1))
+            self.store.failed(job, str(err), retry_at, now)
+            self.store.state(self.target, False, str(err), now)
+            log.warning("print job %s failed (%s)%s", job.id, err,
+                        "; giving up" if expired else "")
+            return 0.0 if expired else backoff(job.attempts + 1)
+        now = self.clock()
+        self.store.done(job, now)
+        self.store.state(self.target, True, None, now)
+        return 0.0
