@@ -256,18 +256,22 @@ class PrintService:
         )
         self.spooler: Spooler | None = None
 
-    def start(self) -> None:
-        """Start printing (the server does this; jobs left from before a restart print too)."""
-        if self.spooler is not None or not self.app.config.get("PRINT_SPOOLER", True):
-            return
-        self.spooler = Spooler(
+    def build_spooler(self) -> Spooler:
+        """The spooler of the server's printer, configured from the app's settings."""
+        return Spooler(
             DatabaseJobs(self.app),
             self.transport,
             SERVER_PRINTER,
             run_blocking=self.app.config.get("BLOCKING_EXECUTOR"),
             expire_after=self.app.config.get("PRINT_EXPIRE", EXPIRE_AFTER),
-            clock=queue.utcnow,
+            clock=lambda: queue.utcnow(),  # looked up at each call (tests freeze it)
         )
+
+    def start(self) -> None:
+        """Start printing (the server does this; jobs left from before a restart print too)."""
+        if self.spooler is not None or not self.app.config.get("PRINT_SPOOLER", True):
+            return
+        self.spooler = self.build_spooler()
         self.socketio.start_background_task(self.spooler.run_forever)
 
     def wake(self) -> None:

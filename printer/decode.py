@@ -104,7 +104,7 @@ def decode(data: bytes) -> Decoded:
             i += 1
             continue
         flush_text()
-        two = data[i:i + 2]
+        two = data[i : i + 2]
         if two == b"\x1b@":
             out.initialised, style, i = True, Style(), i + 2
         elif two == b"\x1b!":
@@ -133,9 +133,9 @@ def decode(data: bytes) -> Decoded:
             mode = data[i + 2]
             out.elements.append(Cut(partial=mode in (1, 49, 66)))
             i += 4 if mode in (65, 66) else 3
-        elif two == b"\x1d(" and data[i + 2:i + 3] == b"k":
+        elif two == b"\x1d(" and data[i + 2 : i + 3] == b"k":
             length = data[i + 3] | data[i + 4] << 8
-            body = data[i + 5:i + 5 + length]
+            body = data[i + 5 : i + 5 + length]
             if body[:2] == b"1P":
                 qr_data = body[3:].decode("utf-8")
             elif body[:2] == b"1C":
@@ -147,11 +147,12 @@ def decode(data: bytes) -> Decoded:
             width_bytes = data[i + 4] | data[i + 5] << 8
             height = data[i + 6] | data[i + 7] << 8
             start = i + 8
-            rows = [data[start + r * width_bytes:start + (r + 1) * width_bytes]
-                    for r in range(height)]
+            rows = [
+                data[start + r * width_bytes : start + (r + 1) * width_bytes] for r in range(height)
+            ]
             out.elements.append(Raster(width_bytes * 8, height, rows))
             i = start + width_bytes * height
         else:
-            raise UnknownCommand(f"unknown ESC/POS bytes at {i}: {data[i:i + 8]!r}")
+            raise UnknownCommand(f"unknown ESC/POS bytes at {i}: {data[i : i + 8]!r}")
     flush_text()
     return out

@@ -38,8 +38,7 @@ def _text_image(item: Text, width: int) -> Image.Image:
     if style.invert:
         line = Image.eval(line, lambda v: 255 - v)
     row = Image.new("L", (width, cell_h), 255)
-    offset = {"center": (width - line.width) // 2, "right": width - line.width}.get(
-        style.align, 0)
+    offset = {"center": (width - line.width) // 2, "right": width - line.width}.get(style.align, 0)
     row.paste(line, (max(0, offset), 0))
     return row
 

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from .layout import TicketData, ticket_bytes
@@ -59,18 +59,24 @@ def backoff(attempts: int) -> float:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Spooler:
     """Prints the jobs of one ``target`` through one Transport."""
 
-    def __init__(self, store: JobStore, transport: Transport, target: str = "server", *,
-                 run_blocking: Callable[..., Any] | None = None,
-                 sleep: Callable[[float], None] | None = None,
-                 wait: Callable[[float], bool] | None = None,
-                 expire_after: timedelta = timedelta(minutes=30),
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        transport: Transport,
+        target: str = "server",
+        *,
+        run_blocking: Callable[..., Any] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        wait: Callable[[float], bool] | None = None,
+        expire_after: timedelta = timedelta(minutes=30),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.store = store
         self.transport = transport
         self.target = target
@@ -95,7 +101,7 @@ class Spooler:
         while not self.stopped:
             try:
                 delay = self.step()
-            except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
+            except Exception:  # the loop must outlive a database hiccup
                 log.exception("print spooler step failed")
                 delay = poll
             if self.stopped:
@@ -125,8 +131,7 @@ class Spooler:
             retry_at = None if expired else now + timedelta(seconds=backoff(job.attempts + 1))
             self.store.failed(job, str(err), retry_at, now)
             self.store.state(self.target, False, str(err), now)
-            log.warning("print job %s failed (%s)%s", job.id, err,
-                        "; giving up" if expired else "")
+            log.warning("print job %s failed (%s)%s", job.id, err, "; giving up" if expired else "")
             return 0.0 if expired else backoff(job.attempts + 1)
         now = self.clock()
         self.store.done(job, now)

@@ -16,6 +16,7 @@ out of paper, fails the attempt without swallowing the ticket, and the spooler t
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,13 +64,13 @@ class Transport:
         try:
             try:
                 device.open()
-            except Exception as err:  # noqa: BLE001 - every driver raises its own kinds
+            except Exception as err:  # every driver raises its own kinds
                 raise PrinterError(f"cannot reach the printer: {err}") from err
             if self.check_status:
                 self._check_paper(device)
             try:
                 device._raw(data)
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 raise PrinterError(f"sending failed: {err}") from err
         finally:
             try:
@@ -83,7 +84,7 @@ class Transport:
             status = device._read()
         except TimeoutError as err:
             raise PrinterTimeout("the printer did not answer") from err
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise PrinterError(f"the printer did not answer: {err}") from err
         if not status:
             raise PrinterTimeout("the printer did not answer")
@@ -104,13 +105,14 @@ class NetworkTransport(Transport):
         from escpos.printer import Network
 
         device = Network(self.host, self.port, timeout=CONNECT_TIMEOUT, profile=self.profile)
-        original_open = device.open
 
-        def open_with_io_timeout(raise_not_found: bool = True) -> None:
-            original_open(raise_not_found)
-            device.device.settimeout(IO_TIMEOUT)
+        def open_with_timeouts(raise_not_found: bool = True) -> None:
+            # create_connection closes its socket when connecting fails (no leaked descriptor).
+            sock = socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT)
+            sock.settimeout(IO_TIMEOUT)
+            device.device = sock
 
-        device.open = open_with_io_timeout
+        device.open = open_with_timeouts
         return device
 
 
@@ -122,8 +124,7 @@ class UsbTransport(Transport):
     def _device(self) -> Any:
         from escpos.printer import Usb
 
-        return Usb(self.vendor, self.product, timeout=int(IO_TIMEOUT * 1000),
-                   profile=self.profile)
+        return Usb(self.vendor, self.product, timeout=int(IO_TIMEOUT * 1000), profile=self.profile)
 
 
 @dataclass
@@ -134,8 +135,9 @@ class SerialTransport(Transport):
     def _device(self) -> Any:
         from escpos.printer import Serial
 
-        return Serial(self.device_file, baudrate=self.baudrate, timeout=IO_TIMEOUT,
-                      profile=self.profile)
+        return Serial(
+            self.device_file, baudrate=self.baudrate, timeout=IO_TIMEOUT, profile=self.profile
+        )
 
 
 @dataclass
@@ -167,8 +169,12 @@ class CupsTransport(Transport):
             pass
         if shutil.which("lp") is None:
             raise PrinterError("CUPS printing needs pycups or the lp command")
-        result = subprocess.run(["lp", "-d", self.queue, "-o", "raw", "-t", name], input=data,
-                                capture_output=True, timeout=IO_TIMEOUT)
+        result = subprocess.run(
+            ["lp", "-d", self.queue, "-o", "raw", "-t", name],
+            input=data,
+            capture_output=True,
+            timeout=IO_TIMEOUT,
+        )
         if result.returncode != 0:
             raise PrinterError(f"lp failed: {result.stderr.decode(errors='replace').strip()}")
 
@@ -234,8 +240,9 @@ def open_transport(url: str, paper: str = "80", default_folder: Path | None = No
             baudrate = int(query.get("baudrate", ["9600"])[-1])
         except ValueError:
             raise ValueError("baudrate must be a number") from None
-        return SerialTransport(url, paper, status, device_file=unquote(parts.path),
-                               baudrate=baudrate)
+        return SerialTransport(
+            url, paper, status, device_file=unquote(parts.path), baudrate=baudrate
+        )
     if scheme == "file":
         if not parts.path:
             raise ValueError("file:// needs a path, e.g. file:///dev/usb/lp0")
@@ -245,5 +252,7 @@ def open_transport(url: str, paper: str = "80", default_folder: Path | None = No
         if not queue:
             raise ValueError("cups:// needs a queue name, e.g. cups://TM-T20")
         return CupsTransport(url, paper, queue=queue)
-    raise ValueError(f"unknown printer address {url!r}; use preview://, tcp://, usb://, "
-                     "serial://, file:// or cups://")
+    raise ValueError(
+        f"unknown printer address {url!r}; use preview://, tcp://, usb://, "
+        "serial://, file:// or cups://"
+    )

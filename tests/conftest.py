@@ -20,8 +20,11 @@ from tests.factories import T0, make_office, make_token, make_user
 from tests.services import postgres_url
 
 
-def _build(url: str, instance: Path):
-    return create_app(TestingConfig(url, instance))
+def _build(url: str, instance: Path, **overrides: Any):
+    config = TestingConfig(url, instance)
+    for name, value in overrides.items():
+        setattr(config, name, value)
+    return create_app(config)
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +84,24 @@ def pg_app(tmp_path: Path, postgres_migrated: str):
         _truncate_postgres()
     yield app
     _dispose(app)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, sqlite_template: Path):
+    """Build apps on one copy of the SQLite database with settings overridden
+    (``make_app(PRINTER_URL=...)``); several calls share the database, like restarts."""
+    path = tmp_path / "loket.db"
+    shutil.copy(sqlite_template, path)
+    built = []
+
+    def build(**overrides: Any):
+        app = _build(f"sqlite:///{path}", tmp_path, **overrides)
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        _dispose(app)
 
 
 @pytest.fixture

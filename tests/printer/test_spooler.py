@@ -1,0 +1,128 @@
+"""The spooler on its own: order, retries with backoff, giving up, blocking sends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from printer.spooler import Job, Spooler, backoff
+from printer.transports import PrinterError, Transport
+from tests.printer.test_layout import TICKET
+
+T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+class MemoryJobs:
+    def __init__(self, count: int = 3) -> None:
+        self.rows = [
+            {
+                "id": i + 1,
+                "status": "pending",
+                "attempts": 0,
+                "next": None,
+                "error": None,
+                "created": T0,
+            }
+            for i in range(count)
+        ]
+        self.states: list[tuple[bool, str | None]] = []
+
+    def head(self, target):
+        for row in self.rows:
+            if row["status"] in ("pending", "printing"):
+                return Job(
+                    row["id"], TICKET.to_dict(), row["attempts"], row["created"], row["next"]
+                )
+        return None
+
+    def _row(self, job):
+        return next(r for r in self.rows if r["id"] == job.id)
+
+    def claim(self, job, now):
+        row = self._row(job)
+        row["status"], row["attempts"] = "printing", row["attempts"] + 1
+        return True
+
+    def done(self, job, now):
+        self._row(job)["status"] = "printed"
+
+    def failed(self, job, error, retry_at, now):
+        row = self._row(job)
+        row["status"] = "pending" if retry_at else "failed"
+        row["next"], row["error"] = retry_at, error
+
+    def state(self, target, online, error, now):
+        self.states.append((online, error))
+
+
+class Recorder(Transport):
+    """A transport that records (or fails) instead of printing."""
+
+    def __init__(self, fail: int = 0, blocking: bool = False) -> None:
+        super().__init__("fake://", "80", False, blocking)
+        self.sent: list[str] = []
+        self.fail = fail
+
+    def send(self, data: bytes, name: str) -> None:
+        if self.fail:
+            self.fail -= 1
+            raise PrinterError("printer unplugged")
+        self.sent.append(name)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_jobs_print_in_order_one_at_a_time():
+    store, transport = MemoryJobs(3), Recorder()
+    spooler = Spooler(store, transport, clock=Clock())
+    while spooler.step() is not None:
+        pass
+    assert transport.sent == ["job-1", "job-2", "job-3"]
+    assert [r["status"] for r in store.rows] == ["printed"] * 3
+
+
+def test_failure_keeps_the_job_first_and_backs_off():
+    store, transport, clock = MemoryJobs(2), Recorder(fail=3), Clock()
+    spooler = Spooler(store, transport, clock=clock)
+    delays = []
+    for _ in range(3):
+        delays.append(spooler.step())  # an attempt that fails
+        assert 0 < spooler.step() <= delays[-1]  # nothing is tried before the retry time
+        clock.now += timedelta(seconds=delays[-1])
+    assert delays == [1.0, 2.0, 4.0]
+    assert store.rows[0]["status"] == "pending" and store.rows[0]["error"] == "printer unplugged"
+    assert store.rows[1]["status"] == "pending"  # waits behind the first: order is kept
+    spooler.step()
+    assert transport.sent == ["job-1"]
+    assert store.states[0] == (False, "printer unplugged") and store.states[-1] == (True, None)
+
+
+def test_backoff_grows_to_thirty_seconds():
+    assert [backoff(n) for n in (1, 2, 3, 4, 5, 6, 9)] == [1, 2, 4, 8, 16, 30, 30]
+
+
+def test_a_job_that_cannot_print_for_long_gives_up_and_the_next_one_prints():
+    store, transport, clock = MemoryJobs(2), Recorder(fail=1), Clock()
+    spooler = Spooler(store, transport, clock=clock, expire_after=timedelta(minutes=30))
+    clock.now += timedelta(minutes=31)
+    spooler.step()
+    assert store.rows[0]["status"] == "failed"
+    spooler.step()
+    assert transport.sent == ["job-2"]
+
+
+def test_blocking_transport_goes_through_the_executor():
+    calls = []
+
+    def executor(fn, *args):
+        calls.append(fn)
+        return fn(*args)
+
+    store, transport = MemoryJobs(1), Recorder(blocking=True)
+    Spooler(store, transport, run_blocking=executor, clock=Clock()).step()
+    assert calls == [transport.send] and transport.sent == ["job-1"]

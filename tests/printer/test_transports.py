@@ -1,0 +1,129 @@
+"""PRINTER_URL to transports, and tickets over TCP to a fake printer that misbehaves."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from printer import transports
+from printer.decode import decode
+from printer.layout import ticket_bytes
+from printer.transports import (
+    CupsTransport,
+    FileTransport,
+    NetworkTransport,
+    PaperOut,
+    PreviewTransport,
+    PrinterError,
+    PrinterTimeout,
+    SerialTransport,
+    UsbTransport,
+    open_transport,
+)
+from tests.printer.fakes import FakePrinter
+from tests.printer.test_layout import TICKET
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    monkeypatch.setattr(transports, "IO_TIMEOUT", 0.5)
+    monkeypatch.setattr(transports, "CONNECT_TIMEOUT", 0.5)
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "attrs"),
+    [
+        ("preview://", PreviewTransport, {}),
+        (
+            "preview:///srv/tickets",
+            PreviewTransport,
+            {"folder": __import__("pathlib").Path("/srv/tickets")},
+        ),
+        (
+            "tcp://192.168.1.50:9100",
+            NetworkTransport,
+            {"host": "192.168.1.50", "port": 9100, "check_status": True},
+        ),
+        ("tcp://printer.local?status=0", NetworkTransport, {"port": 9100, "check_status": False}),
+        ("usb://0416:5011", UsbTransport, {"vendor": 0x0416, "product": 0x5011, "blocking": True}),
+        (
+            "serial:///dev/ttyUSB0?baudrate=19200",
+            SerialTransport,
+            {"device_file": "/dev/ttyUSB0", "baudrate": 19200},
+        ),
+        (
+            "file:///dev/usb/lp0",
+            FileTransport,
+            {"device_file": "/dev/usb/lp0", "check_status": False},
+        ),
+        ("cups://TM-T20", CupsTransport, {"queue": "TM-T20"}),
+    ],
+)
+def test_printer_url_picks_the_transport(url, kind, attrs):
+    transport = open_transport(url)
+    assert type(transport) is kind
+    for name, value in attrs.items():
+        assert getattr(transport, name) == value
+
+
+@pytest.mark.parametrize(
+    "url", ["lpt://1", "tcp://", "usb://nothex:12", "usb://0416", "serial://", "cups://", "file://"]
+)
+def test_bad_printer_url_is_refused_with_a_sentence(url):
+    with pytest.raises(ValueError, match=r"\w+ \w+"):
+        open_transport(url)
+
+
+def test_paper_width_must_be_58_or_80():
+    with pytest.raises(ValueError):
+        open_transport("preview://", paper="76")
+
+
+def test_network_printer_receives_the_ticket_after_answering_the_paper_query(quick):
+    printer = FakePrinter()
+    try:
+        data = ticket_bytes(TICKET, "80")
+        open_transport(printer.url).send(data, "t1")
+        (received,) = printer.wait_for_jobs(1)
+        assert received == data  # the status query was answered and is not part of the job
+        assert "A-007" in decode(received).texts
+    finally:
+        printer.stop()
+
+
+def test_refused_connection_is_a_printer_error(quick):
+    printer = FakePrinter()
+    printer.stop()
+    with pytest.raises(PrinterError, match="cannot reach"):
+        open_transport(printer.url).send(b"\x1b@", "t")
+
+
+def test_printer_that_never_answers_times_out_without_taking_the_ticket(quick):
+    printer = FakePrinter("hung")
+    try:
+        started = time.monotonic()
+        with pytest.raises(PrinterTimeout):
+            open_transport(printer.url).send(ticket_bytes(TICKET, "80"), "t")
+        assert time.monotonic() - started < 2
+    finally:
+        printer.stop()
+
+
+def test_paper_out_is_reported_and_nothing_is_sent(quick):
+    printer = FakePrinter("paper_out")
+    try:
+        with pytest.raises(PaperOut):
+            open_transport(printer.url).send(ticket_bytes(TICKET, "80"), "t")
+        time.sleep(0.3)
+        assert printer.jobs == []
+    finally:
+        printer.stop()
+
+
+def test_preview_writes_png_and_text(tmp_path):
+    transport = open_transport(f"preview://{tmp_path}", paper="58")
+    transport.send(ticket_bytes(TICKET, "58"), "A-007")
+    assert (tmp_path / "A-007.png").stat().st_size > 1000
+    text = (tmp_path / "A-007.txt").read_text()
+    assert "A - 0 0 7" in text and "(cut)" in text
