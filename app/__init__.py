@@ -76,11 +76,12 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     from display import bp as display_bp
 
     from .api import bp as api_bp
+    from .kiosk import bp as kiosk_bp
     from .main import bp as main_bp
+    from .track import bp as track_bp
 
-    app.register_blueprint(api_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(display_bp)
+    for blueprint in (api_bp, main_bp, display_bp, kiosk_bp, track_bp):
+        app.register_blueprint(blueprint)
 
     from . import cli
 

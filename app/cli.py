@@ -63,15 +63,25 @@ def demo() -> None:
 @click.option("--office", "office_slug", help="office slug (required except for admins)")
 @click.option("--password", help="password (default: a generated one, printed once)")
 @click.option("--display-name", default="", help="name shown on staff screens")
+@click.option(
+    "--prints-via-agent",
+    is_flag=True,
+    help="a kiosk whose printer is driven by a remote print agent",
+)
 def user_add(
-    name: str, role: str, office_slug: str | None, password: str | None, display_name: str
+    name: str,
+    role: str,
+    office_slug: str | None,
+    password: str | None,
+    display_name: str,
+    prints_via_agent: bool,
 ) -> None:
     """Add a user NAME with a ROLE."""
     try:
         office = queue.office_by_slug(db.session, office_slug) if office_slug else None
         generated = password is None
         password = password or _generate_password()
-        create_user(
+        user = create_user(
             db.session,
             name,
             role,
@@ -80,6 +90,7 @@ def user_add(
             now=queue.utcnow(),
             display_name=display_name,
         )
+        user.prints_via_agent = prints_via_agent
     except QueueError as err:
         raise _fail(err) from None
     db.session.commit()

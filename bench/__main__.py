@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import core, fanout
+from bench import core, fanout, printing
 
 
 def main() -> None:
-    for module in (core, fanout):
+    for module in (core, fanout, printing):
         print(f"==== {module.__name__} ====", flush=True)
         sys.argv = [module.__name__]
         module.main()

@@ -100,6 +100,14 @@ class LiveServer:
         self.flask("loket", "demo")
         return {role: self.flask("loket", "token", role).strip() for role in roles}
 
+    def password(self, username: str) -> str:
+        """The demo password of ``username`` (``loket demo`` prints and keeps it)."""
+        for line in (self.instance / "demo-credentials.txt").read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == username:
+                return parts[1]
+        raise KeyError(username)
+
     def start(self, timeout: float = 30) -> LiveServer:
         self.log_path = self.instance / f"server-{self.port}.log"
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor

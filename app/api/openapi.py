@@ -50,6 +50,7 @@ SCHEMAS: dict[str, Any] = {
         colour=STR,
         produces_card=BOOL,
         open=BOOL,
+        closed_reason=_nullable(STR),
         active=BOOL,
         daily_quota=_nullable(INT),
         waiting=INT,

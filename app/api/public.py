@@ -11,10 +11,9 @@ from ..auth import require_actor
 from ..extensions import db
 from ..models import Office
 from ..printing import printer_states
-from ..queue.snapshots import waiting_counts
 from . import bp
 from .openapi import spec
-from .serialize import counter_json
+from .serialize import counter_json, services_json
 
 
 @bp.get("/openapi.json")
@@ -31,25 +30,7 @@ def offices() -> Response:
 @bp.get("/offices/<office>/services")
 def services(office: str) -> Response:
     found = queue.office_by_slug(db.session, office)
-    now = queue.utcnow()
-    is_open = queue.open_services(db.session, found, now)
-    waiting = waiting_counts(db.session, found.id, queue.local_day(now, found.timezone))
-    return jsonify(
-        [
-            {
-                "code": s.code,
-                "name": s.name,
-                "name_en": s.name_en,
-                "colour": s.colour,
-                "produces_card": s.produces_card,
-                "open": is_open[s.id],
-                "active": s.active,
-                "daily_quota": s.daily_quota,
-                "waiting": waiting.get(s.id, 0),
-            }
-            for s in found.services
-        ]
-    )
+    return jsonify(services_json(db.session, found, queue.utcnow()))
 
 
 @bp.get("/offices/<office>/counters")

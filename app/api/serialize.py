@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
+from sqlalchemy.orm import Session
 
-from ..models import Counter, Ticket
+from .. import queue
+from ..i18n import render_message
+from ..models import Counter, Office, Ticket
 from ..queue.clock import iso
+from ..queue.snapshots import waiting_counts
 
 
 def track_url(token: str) -> str:
     """The resident's status page: PUBLIC_URL when set, else the address the request came to."""
     base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
     return f"{base}/t/{token}"
+
+
+def services_json(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
+    """The office's services, whether tickets are issued now (and if not, why and until when),
+    and how many wait."""
+    refusals = queue.open_services(session, office, now)
+    waiting = waiting_counts(session, office.id, queue.local_day(now, office.timezone))
+    rows = []
+    for s in office.services:
+        refusal = refusals[s.id]
+        rows.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                "name_en": s.name_en,
+                "colour": s.colour,
+                "produces_card": s.produces_card,
+                "open": refusal is None,
+                "closed_reason": render_message(refusal.template, refusal.params)
+                if refusal
+                else None,
+                "active": s.active,
+                "daily_quota": s.daily_quota,
+                "waiting": waiting.get(s.id, 0),
+            }
+        )
+    return rows
 
 
 def counter_json(counter: Counter) -> dict[str, Any]:

@@ -203,8 +203,9 @@ def _refuse(
     raise Closed(with_next, error_code=code, next_open=next_open, **params)
 
 
-def open_services(session: Session, office: Office, now: datetime) -> dict[int, bool]:
-    """For each service of ``office``: can a ticket be issued at ``now``?"""
+def open_services(session: Session, office: Office, now: datetime) -> dict[int, Closed | None]:
+    """For each service of ``office``: None when a ticket can be issued at ``now``, else the
+    refusal (with when it opens again)."""
     calendar = load_calendar(session, office, now)
     today = local(now, office.timezone).date()
     counts = dict(
@@ -218,8 +219,8 @@ def open_services(session: Session, office: Office, now: datetime) -> dict[int, 
     for service in office.services:
         try:
             check_can_issue(calendar, service, now, counts.get(service.id, 0))
-        except Closed:
-            result[service.id] = False
+        except Closed as refusal:
+            result[service.id] = refusal
         else:
-            result[service.id] = True
+            result[service.id] = None
     return result

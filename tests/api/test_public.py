@@ -23,6 +23,7 @@ def test_services_tell_whether_they_are_open(api):
     ]
     for item in body:
         check("Service", item)
+        assert item["closed_reason"] is None
 
 
 def test_counters_list_their_services(api):

@@ -20,6 +20,7 @@ class FakePrinter:
     def __init__(self, mode: str = "ok", port: int = 0) -> None:
         self.mode = mode
         self.jobs: list[bytes] = []
+        self.received_at: list[float] = []  # time.perf_counter() when each job was complete
         self.connections = 0
         self._server = socket.socket()
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -74,6 +75,7 @@ class FakePrinter:
                     del received[at : at + 3]
                     conn.sendall(PAPER_OUT if self.mode == "paper_out" else PAPER_OK)
         if received:
+            self.received_at.append(time.perf_counter())
             self.jobs.append(bytes(received))
 
     def wait_for_jobs(self, count: int, timeout: float = 10.0) -> list[bytes]:

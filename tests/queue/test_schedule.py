@@ -125,7 +125,8 @@ def test_always_open_office_issues_at_night(office_desk):
 def test_open_services_reports_each_service(office_desk):
     office_desk.office.services[1].active = False
     office_desk.session.commit()
-    flags = queue.open_services(office_desk.session, office_desk.office, at(MONDAY, 9))
-    assert list(flags.values()) == [True, False, True]
-    flags = queue.open_services(office_desk.session, office_desk.office, at(MONDAY, 20))
-    assert set(flags.values()) == {False}
+    refusals = queue.open_services(office_desk.session, office_desk.office, at(MONDAY, 9))
+    assert [r.code if r else None for r in refusals.values()] == [None, "service_inactive", None]
+    refusals = queue.open_services(office_desk.session, office_desk.office, at(MONDAY, 20))
+    assert {r.code for r in refusals.values()} == {"service_closed", "service_inactive"}
+    assert next(iter(refusals.values())).params["next_open"] == at(date(2026, 12, 1), 8, 0)

@@ -1,0 +1,184 @@
+/* The arrival kiosk. One tap on a service issues one ticket: every tap carries a fresh
+ * idempotency key, reused if the request has to be retried, so a double tap or a lost answer
+ * never makes two tickets. The ticket is shown for a few seconds with its QR code and says
+ * plainly whether the paper printed; then the page returns home. Waiting counts follow the
+ * office's Socket.IO board.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("kiosk-config").textContent);
+  var strings = config.strings;
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var $ = function (selector) { return document.querySelector(selector); };
+  var priority = false;
+  var busy = false;
+  var homeTimer = null;
+  var countdownTimer = null;
+
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
+
+  function newKey() {
+    var bytes = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return "k" + Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  /* ---------- colours and the priority switch ---------- */
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-service]"), function (button) {
+    button.style.borderLeftColor = button.getAttribute("data-colour");  // CSSOM: CSP-safe
+    button.addEventListener("click", function () { take(button); });
+  });
+
+  var priorityButton = $("[data-priority]");
+  var priorityOn = priorityButton.querySelector("[data-priority-state]");
+  var offText = priorityOn.textContent;
+  function setPriority(on) {
+    priority = on;
+    priorityButton.setAttribute("aria-pressed", on ? "true" : "false");
+    priorityOn.textContent = on ? "\u2713" : offText;
+  }
+  priorityButton.addEventListener("click", function () { setPriority(!priority); });
+
+  /* ---------- issuing ---------- */
+
+  function request(method, url, body, key, attempt, done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    xhr.timeout = 8000;
+    xhr.setRequestHeader("Content-Type", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrf);
+    if (key) { xhr.setRequestHeader("Idempotency-Key", key); }
+    xhr.onload = function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
+      done(xhr.status, data);
+    };
+    var retry = function () {
+      if (attempt < 3) {
+        setTimeout(function () { request(method, url, body, key, attempt + 1, done); },
+                   400 * attempt);
+      } else {
+        done(0, null);
+      }
+    };
+    xhr.onerror = retry;
+    xhr.ontimeout = retry;
+    xhr.send(body ? JSON.stringify(body) : null);
+  }
+
+  function take(button) {
+    if (busy) { return; }
+    if (button.getAttribute("aria-disabled") === "true") {
+      var reason = button.querySelector("[data-closed-reason]");
+      showMessage(reason ? reason.textContent : strings.error);
+      return;
+    }
+    busy = true;
+    $("[data-busy]").hidden = false;
+    var service = button.getAttribute("data-service");
+    request("POST", "/api/v1/offices/" + config.office + "/tickets",
+      { service: service, priority: priority }, newKey(), 1,
+      function (status, data) {
+        busy = false;
+        $("[data-busy]").hidden = true;
+        setPriority(false);
+        if (status === 201 && data) {
+          showTicket(data, button.querySelector(".k-name").textContent);
+        } else if (status === 0) {
+          showMessage(strings.offline);
+        } else {
+          showMessage(data && data.error ? data.error.message : strings.error);
+        }
+      });
+  }
+
+  /* ---------- the ticket on screen ---------- */
+
+  function showTicket(ticket, serviceName) {
+    $("[data-ticket-code]").textContent = ticket.code;
+    $("[data-ticket-service]").textContent = serviceName;
+    var ahead = ticket.ahead ? fill(strings.ahead, { n: ticket.ahead }) : strings.ahead_none;
+    if (ticket.estimated_wait_s) {
+      ahead += " \u2014 " + fill(strings.wait, { m: Math.ceil(ticket.estimated_wait_s / 60) });
+    }
+    $("[data-ticket-ahead]").textContent = ahead;
+    $("[data-ticket-qr]").src = "/t/" + encodeURIComponent(ticket.token) + "/qr.svg";
+    paper(ticket.print ? ticket.print.status : "printed");
+    $("[data-ticket-view]").hidden = false;
+    document.body.setAttribute("data-last-ticket", ticket.code);
+    if (ticket.print && ticket.print.status !== "printed") {
+      followPaper(ticket.id, Date.now());
+    }
+    var left = config.seconds;
+    $("[data-countdown]").textContent = "(" + left + ")";
+    clearInterval(countdownTimer);
+    countdownTimer = setInterval(function () {
+      left -= 1;
+      $("[data-countdown]").textContent = "(" + Math.max(0, left) + ")";
+    }, 1000);
+    clearTimeout(homeTimer);
+    homeTimer = setTimeout(home, config.seconds * 1000);
+  }
+
+  function paper(status) {
+    var el = $("[data-paper-status]");
+    var shown = status === "printed" ? "printed" : (status === "failed" ? "failed" : "printing");
+    el.setAttribute("data-paper-status", shown);
+    el.textContent = shown === "printed" ? strings.printed
+      : (shown === "failed" ? strings.not_printed : strings.printing);
+  }
+
+  function followPaper(id, since) {
+    request("GET", "/api/v1/tickets/" + id, null, null, 3, function (status, data) {
+      if ($("[data-ticket-view]").hidden) { return; }
+      var state = data && data.print ? data.print.status : null;
+      if (state === "printed") { paper("printed"); return; }
+      // Not printed after a few seconds: say so plainly (the spooler keeps trying).
+      if (state === "failed" || Date.now() - since > 4000) { paper("failed"); }
+      if (state !== "failed" && Date.now() - since < 30000) {
+        setTimeout(function () { followPaper(id, since); }, 700);
+      }
+    });
+  }
+
+  function home() {
+    clearTimeout(homeTimer);
+    clearInterval(countdownTimer);
+    $("[data-ticket-view]").hidden = true;
+    $("[data-message-view]").hidden = true;
+  }
+
+  function showMessage(text) {
+    $("[data-message]").textContent = text;
+    $("[data-message-view]").hidden = false;
+    clearTimeout(homeTimer);
+    homeTimer = setTimeout(home, config.seconds * 1000);
+  }
+
+  $("[data-done]").addEventListener("click", home);
+  $("[data-message-close]").addEventListener("click", home);
+
+  /* ---------- live waiting counts ---------- */
+
+  var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+  socket.on("connect", function () { socket.emit("join", { office: config.office }); });
+  socket.on("board", function (board) {
+    if (board.office !== config.office) { return; }
+    Object.keys(board.waiting).forEach(function (code) {
+      var count = document.querySelector('[data-service="' + code + '"] [data-waiting-count]');
+      if (count) { count.textContent = String(board.waiting[code]); }
+    });
+  });
+  // Services open and close with the clock: reload the buttons now and then when idle.
+  setInterval(function () {
+    if (!busy && $("[data-ticket-view]").hidden && $("[data-message-view]").hidden) {
+      window.location.reload();
+    }
+  }, 10 * 60 * 1000);
+}());

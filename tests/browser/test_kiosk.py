@@ -1,0 +1,95 @@
+"""The arrival kiosk in Chromium: sign in once, tap a service, see the ticket, and the printer
+gets it; at 1080x1920 portrait and on a 1024x768 tablet."""
+
+from __future__ import annotations
+
+import pytest
+
+from printer.decode import decode
+from tests.browser.conftest import PageErrors, shot
+from tests.live import LiveServer
+from tests.printer.fakes import FakePrinter
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def live():
+    printer = FakePrinter()
+    server = LiveServer(extra_env={"PRINTER_URL": printer.url})
+    server.prepare()
+    server.start()
+    yield server, printer
+    server.stop()
+    printer.stop()
+
+
+def _sign_in(page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/kiosk/kupang")
+    page.fill("[name=username]", "kiosk")
+    page.fill("[name=password]", server.password("kiosk"))
+    page.check("[name=remember]")
+    page.click("button[type=submit]")
+    page.wait_for_selector('[data-service="A"]')
+
+
+def _codes(printer: FakePrinter, count: int) -> list[str]:
+    return [
+        next(t for t in decode(p).texts if t[:1].isalpha() and t[1:2] == "-")
+        for p in printer.wait_for_jobs(count)
+    ]
+
+
+def test_one_tap_gives_one_ticket_on_screen_and_on_paper(browser, live):
+    server, printer = live
+    context = browser.new_context(viewport={"width": 1080, "height": 1920})
+    page = context.new_page()
+    errors = PageErrors(page)
+    _sign_in(page, server)
+    shot(page, "kiosk-1080x1920")
+
+    page.click('[data-service="A"]')
+    page.wait_for_selector("[data-ticket-code]:has-text('A-001')")
+    page.wait_for_selector('[data-paper-status="printed"]', timeout=10_000)
+    shot(page, "kiosk-ticket-1080x1920")
+    assert _codes(printer, 1) == ["A-001"]
+
+    # Back home after the ticket has been shown; a double tap makes one ticket.
+    page.wait_for_selector("[data-ticket-view]", state="hidden", timeout=12_000)
+    page.click('[data-service="C"]', click_count=2, delay=30)
+    page.wait_for_selector("[data-ticket-code]:has-text('C-001')")
+    page.click("[data-done]")
+
+    # Priority: the pictogram switch, then a service.
+    page.click("[data-priority]")
+    assert page.get_attribute("[data-priority]", "aria-pressed") == "true"
+    page.click('[data-service="A"]')
+    page.wait_for_selector("[data-ticket-code]:has-text('A-002')")
+    assert page.get_attribute("[data-priority]", "aria-pressed") == "false"
+    assert sorted(_codes(printer, 3)) == ["A-001", "A-002", "C-001"]
+    page.wait_for_timeout(500)
+    assert len(printer.jobs) == 3
+    assert errors.errors == []
+
+    # The kiosk stays signed in (remember me) after the browser restarts.
+    cookies = context.cookies()
+    context.close()
+    again = browser.new_context(viewport={"width": 1024, "height": 768})
+    again.add_cookies([c for c in cookies if c["name"] == "remember_token"])
+    tablet = again.new_page()
+    tablet.goto(f"{server.url}/kiosk/kupang")
+    tablet.wait_for_selector('[data-service="A"]')
+    shot(tablet, "kiosk-1024x768")
+    again.close()
+
+
+def test_kiosk_says_plainly_when_the_paper_did_not_print(browser, live):
+    server, printer = live
+    printer.stop()  # the printer is unplugged
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    _sign_in(page, server)
+    page.click('[data-service="A"]')
+    page.wait_for_selector("[data-ticket-code]:has-text('A-001')")
+    page.wait_for_selector('[data-paper-status="failed"]', timeout=8_000)
+    assert "tidak tercetak" in page.inner_text("[data-paper-status]")
+    shot(page, "kiosk-not-printed-1024x768")
