@@ -76,11 +76,14 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     from display import bp as display_bp
 
     from .api import bp as api_bp
+    from .counter import bp as counter_bp
     from .kiosk import bp as kiosk_bp
     from .main import bp as main_bp
+    from .station import bp as station_bp
     from .track import bp as track_bp
 
-    for blueprint in (api_bp, main_bp, display_bp, kiosk_bp, track_bp):
+    blueprints = (api_bp, main_bp, display_bp, kiosk_bp, track_bp, counter_bp, station_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     from . import cli

@@ -63,6 +63,8 @@ def _office(
         timezone="Asia/Makassar",
         always_open=True,
         announcement=ANNOUNCEMENT.format(name=name),
+        ticket_footer="Bawa fotokopi Kartu Keluarga (KK). Layanan gratis.",
+        card_stock=250,
         cutoff_time=time(15, 0),
         priority_boost_min=60,
         seq=0,

@@ -34,7 +34,7 @@ from .extensions import db
 from .models import SERVER_PRINTER, Office, Ticket
 from .queue.estimate import service_rate, waiting_in_order
 from .queue.events import Announced, OfficeChanged, PrintQueued, QueueMoved, TicketChanged, take
-from .queue.snapshots import board, track
+from .queue.snapshots import board, staff_view, track
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 JOIN = "join"  # client -> server
 LEAVE = "leave"  # client -> server
 BOARD = "board"
+STAFF = "staff"  # the staff room's snapshot: queue, counters, cards, stock
 TICKET = "ticket"
 CALLED = "called"
 PICKUP = "pickup"
@@ -174,10 +175,14 @@ class Broadcaster:
                     self.socketio.emit(CALLED, called_payload(item), to=room)
             for office_id in sorted(boards):
                 office = offices[office_id]
-                snapshot = board(session, office, now)
-                for room in (office_room(office.slug), staff_room(office.slug)):
-                    if self._listened(room):
-                        self.socketio.emit(BOARD, snapshot, to=room)
+                if self._listened(office_room(office.slug)):
+                    self.socketio.emit(
+                        BOARD, board(session, office, now), to=office_room(office.slug)
+                    )
+                if self._listened(staff_room(office.slug)):
+                    self.socketio.emit(
+                        STAFF, staff_view(session, office, now), to=staff_room(office.slug)
+                    )
             sent: set[int] = set()
             moved = {(e.office_id, e.service_id) for e in events if isinstance(e, QueueMoved)}
             for office_id, service_id in sorted(moved):
@@ -341,7 +346,7 @@ def _join_staff(slug: str) -> None:
         _refuse("forbidden", gettext("Only staff of this office may join its staff room."))
         return
     join_room(staff_room(office.slug))
-    emit(BOARD, board(db.session, office, queue.utcnow()))
+    emit(STAFF, staff_view(db.session, office, queue.utcnow()))
 
 
 def on_leave(data: Any = None) -> None:

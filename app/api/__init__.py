@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import moves, public, reports  # noqa: E402,F401 - route modules register on bp
+from . import moves, public, reports, staff  # noqa: E402,F401 - route modules register on bp

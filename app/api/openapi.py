@@ -36,6 +36,7 @@ REF = {
         "CounterRef",
         "PrintStatus",
         "Printer",
+        "StaffView",
     )
 }
 
@@ -102,6 +103,45 @@ SCHEMAS: dict[str, Any] = {
         estimated_wait_s=_nullable(INT),
         track_url=STR,
         print=_nullable(REF["PrintStatus"]),
+    ),
+    "StaffView": _obj(
+        ["office", "seq", "waiting", "counters", "cards", "card_stock"],
+        office=STR,
+        seq=INT,
+        day=DAY,
+        generated_at=TIME,
+        card_stock=_nullable(INT),
+        services={"type": "array", "items": {"type": "object"}},
+        waiting={
+            "type": "array",
+            "items": _obj(
+                ["id", "code", "service", "priority"],
+                id=INT,
+                code=CODE,
+                service=STR,
+                priority=BOOL,
+                issued_at=TIME,
+                queued_at=TIME,
+            ),
+        },
+        counters={
+            "type": "array",
+            "items": _obj(
+                ["id", "number", "name", "open", "services", "ticket"],
+                id=INT,
+                number=INT,
+                name=STR,
+                open=BOOL,
+                services={"type": "array", "items": STR},
+                ticket={"anyOf": [{"type": "object"}, {"type": "null"}]},
+            ),
+        },
+        cards=_obj(
+            ["ready_to_print", "printed", "blocked"],
+            ready_to_print={"type": "array"},
+            printed={"type": "array"},
+            blocked={"type": "array"},
+        ),
     ),
     "PrintStatus": _obj(
         ["job", "status"],
@@ -410,6 +450,33 @@ def spec() -> dict[str, Any]:
                         )
                     ),
                     "responses": {"201": _json(REF["Ticket"], "issued"), **COMMON_ERRORS},
+                }
+            },
+            "/api/v1/offices/{office}/queue": {
+                "get": {
+                    "summary": "What staff screens show: the waiting queue in calling order, each "
+                    "counter's ticket, cards in production and the blank-card stock (staff).",
+                    "security": AUTH,
+                    "parameters": [PATH_OFFICE],
+                    "responses": {
+                        "200": _json(REF["StaffView"]),
+                        **{c: COMMON_ERRORS[c] for c in ("401", "403", "404")},
+                    },
+                }
+            },
+            "/api/v1/offices/{office}/tickets/find": {
+                "get": {
+                    "summary": "Tickets a typed code (A-007) or a scanned status link names: "
+                    "today's and cards still in production from earlier days (staff).",
+                    "security": AUTH,
+                    "parameters": [
+                        PATH_OFFICE,
+                        {"name": "q", "in": "query", "required": True, "schema": STR},
+                    ],
+                    "responses": {
+                        "200": _json({"type": "array", "items": REF["Ticket"]}),
+                        **{c: COMMON_ERRORS[c] for c in ("401", "403", "404")},
+                    },
                 }
             },
             "/api/v1/tickets/{ticket_id}/reprint": {

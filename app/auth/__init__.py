@@ -6,9 +6,13 @@ in ``g.actor``, and checks the CSRF token of browser writes.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, g, request
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, abort, g, request
 from flask_babel import gettext
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_required
 
 from ..errors import ApiError
 from ..extensions import csrf, db
@@ -70,6 +74,22 @@ def require_actor(*roles: str) -> Actor:
     if roles and g.actor.role not in roles:
         raise ApiError(403, "forbidden", gettext("Your role may not do this."))
     return g.actor
+
+
+def staff_page(*roles: str) -> Callable:
+    """A page for signed-in users with one of ``roles`` (others: sign in, or a 403 page)."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if g.get("actor") is None or g.actor.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def _load_user(user_id: str) -> User | None:

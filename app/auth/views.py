@@ -6,16 +6,18 @@ from urllib.parse import urlsplit
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import queue
 from ..db import reading
 from ..extensions import db
+from ..i18n import render_message
 from ..models import User
+from ..queue.errors import QueueError
 from . import bp
-from .users import is_locked, note_failure, note_success, password_matches
+from .users import is_locked, note_failure, note_success, password_matches, set_password
 
 # Where each role starts after signing in (the first endpoint that exists).
 _HOME = {
@@ -64,7 +66,7 @@ def login() -> Response | str:
             db.session.commit()
         if not username or not password:
             error = gettext("Enter your user name and password.")
-        elif user is None or not user.active:
+        elif user is None:
             error = gettext("Wrong user name or password.")
         elif is_locked(user, now):
             error = gettext(
@@ -75,6 +77,9 @@ def login() -> Response | str:
             note_failure(user, now)
             db.session.commit()
             error = gettext("Wrong user name or password.")
+        elif not user.active:
+            # Said only to someone who knows the password, so it reveals nothing to guessers.
+            error = gettext("This account is disabled. Ask an administrator to enable it.")
         else:
             note_success(user, now)
             db.session.commit()
@@ -88,3 +93,31 @@ def login() -> Response | str:
 def logout() -> Response:
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str:
+    error = message = None
+    if request.method == "POST":
+        current = request.form.get("current") or ""
+        new = request.form.get("new") or ""
+        again = request.form.get("again") or ""
+        with reading():
+            user = db.session.get(User, current_user.id)
+            db.session.commit()
+        if not password_matches(user, current):
+            error = gettext("The current password is not right.")
+        elif new != again:
+            error = gettext("The two new passwords are not the same.")
+        else:
+            try:
+                set_password(user, new)
+            except QueueError as err:
+                error = render_message(err.template, err.params)
+            else:
+                db.session.commit()
+                message = gettext("Your password has been changed.")
+        status = 400 if error else 200
+        return render_template("auth/password.html", error=error, message=message), status
+    return render_template("auth/password.html", error=error, message=message)

@@ -21,6 +21,7 @@ from .ticket import (
     DailySequence,
     Ticket,
     TicketEvent,
+    sql_constant,
 )
 from .user import ROLES, ApiToken, User
 
@@ -51,4 +52,5 @@ __all__ = [
     "UTCDateTime",
     "User",
     "agent_target",
+    "sql_constant",
 ]

@@ -41,6 +41,8 @@ class Office(Base):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     # The last office-local day whose leftovers were cancelled (day rollover marker).
     last_closed_day: Mapped[date | None] = mapped_column(Date)
+    # Blank ID cards left; each card marked printed takes one. None: not counted.
+    card_stock: Mapped[int | None] = mapped_column(Integer)
     # Printed at the foot of every ticket of the office (e.g. "Bawa fotokopi KK").
     ticket_footer: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The running text on the waiting-room TV.

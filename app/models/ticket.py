@@ -156,7 +156,7 @@ class DailySequence(Base):
     last_number: Mapped[int] = mapped_column(Integer)
 
 
-def _literal(value: str) -> literal_column:
+def sql_constant(value: str) -> literal_column:
     # SQLite uses a partial index only when the query spells out the index's condition: a bound
     # parameter ("status = ?") makes it fall back to scanning the ticket history.
     assert value.isidentifier()
@@ -164,6 +164,6 @@ def _literal(value: str) -> literal_column:
 
 
 # Conditions that match the partial indexes above; use these instead of comparing to a string.
-IS_WAITING = Ticket.status == _literal("waiting")
-IS_AT_COUNTER = Ticket.status.in_([_literal(s) for s in ACTIVE_AT_COUNTER])
-IS_PRINTED = Ticket.stage == _literal("printed")
+IS_WAITING = Ticket.status == sql_constant("waiting")
+IS_AT_COUNTER = Ticket.status.in_([sql_constant(s) for s in ACTIVE_AT_COUNTER])
+IS_PRINTED = Ticket.stage == sql_constant("printed")

@@ -17,10 +17,17 @@ from .errors import (
     QueueError,
 )
 from .estimate import estimate
-from .lookup import counter_by_id, office_by_slug, service_by_code, ticket_by_id, ticket_by_token
+from .lookup import (
+    counter_by_id,
+    find_tickets,
+    office_by_slug,
+    service_by_code,
+    ticket_by_id,
+    ticket_by_token,
+)
 from .rollover import roll_over
 from .schedule import open_services
-from .snapshots import board, track
+from .snapshots import board, staff_view, track
 from .stages import set_stage
 from .tickets import cancel, issue, issue_once, requeue, transfer
 
@@ -39,6 +46,7 @@ __all__ = [
     "counter_by_id",
     "current_ticket",
     "estimate",
+    "find_tickets",
     "finish",
     "issue",
     "issue_once",
@@ -53,6 +61,7 @@ __all__ = [
     "service_by_code",
     "set_counter_open",
     "set_stage",
+    "staff_view",
     "start",
     "ticket_by_id",
     "ticket_by_token",

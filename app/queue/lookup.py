@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ..models import Counter, Office, Service, Ticket
+from ..models import Counter, Office, Service, Ticket, sql_constant
 from .errors import N_, InvalidInput, NotFound
 
 _OFFICE_BY_SLUG = select(Office).where(Office.slug == bindparam("slug"))
@@ -69,3 +71,39 @@ def ticket_by_token(session: Session, token: str) -> Ticket:
             error_code="unknown_token",
         )
     return ticket
+
+
+_CODE = re.compile(r"^\s*([A-Za-z])\s*-?\s*(\d{1,5})\s*$")
+_TOKEN_IN_URL = re.compile(r"/t/([A-Za-z0-9_-]{8,64})")
+_OPEN_CARD = ("ready_to_print", "printed", "blocked")
+
+
+def find_tickets(session: Session, office: Office, query: str, today: object) -> list[Ticket]:
+    """Tickets of ``office`` that ``query`` names: a code as typed ("A-007", "a7"), or a status
+    link as a QR scanner types it (".../t/<token>"), or a bare token. A code matches today's
+    ticket and cards still in production from earlier days (codes repeat every day), newest
+    first."""
+    query = (query or "").strip()[:200]
+    url = _TOKEN_IN_URL.search(query)
+    if url or (8 <= len(query) <= 64 and not _CODE.match(query)):
+        token = url.group(1) if url else query
+        ticket = session.scalar(select(Ticket).where(Ticket.token == token))
+        return [ticket] if ticket is not None and ticket.office_id == office.id else []
+    match = _CODE.match(query)
+    if not match:
+        return []
+    code = f"{match.group(1).upper()}-{int(match.group(2)):03d}"
+    rows = session.scalars(
+        select(Ticket).where(
+            Ticket.office_id == office.id, Ticket.code == code, Ticket.day == today
+        )
+    ).all()
+    rows += session.scalars(
+        select(Ticket).where(
+            Ticket.office_id == office.id,
+            Ticket.stage.in_([sql_constant(s) for s in _OPEN_CARD]),
+            Ticket.code == code,
+            Ticket.day != today,
+        )
+    ).all()
+    return sorted(rows, key=lambda t: t.day, reverse=True)

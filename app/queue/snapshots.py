@@ -19,11 +19,14 @@ from ..models import (
     Office,
     Service,
     Ticket,
+    sql_constant,
 )
 from .clock import iso, local_day
 from .estimate import Rate, estimate, service_rate
 
 RECENT_CALLS = 10
+
+
 # Plain columns, not ORM objects: the board is built after every change and must stay cheap.
 _CALL_COLUMNS = (
     Ticket.id,
@@ -176,4 +179,134 @@ def track(
         "counter": (
             {"id": counter.id, "number": counter.number, "name": counter.name} if counter else None
         ),
+    }
+
+
+_STAFF_COLUMNS = (
+    Ticket.id,
+    Ticket.code,
+    Ticket.service_id,
+    Ticket.priority,
+    Ticket.issued_at,
+    Ticket.queued_at,
+)
+_CARD_COLUMNS = (
+    Ticket.id,
+    Ticket.code,
+    Ticket.service_id,
+    Ticket.day,
+    Ticket.stage,
+    Ticket.ready_at,
+    Ticket.printed_at,
+    Ticket.blocked_at,
+    Ticket.block_reason,
+    Ticket.stage_note,
+)
+CARD_LISTS = ("ready_to_print", "printed", "blocked")
+
+
+def staff_view(session: Session, office: Office, now: datetime) -> dict[str, Any]:
+    """What staff screens show: the waiting queue in calling order, each counter's ticket, the
+    cards in production (earlier days included) and the blank-card stock. Staff only."""
+    seq = session.scalar(select(Office.seq).where(Office.id == office.id)) or 0
+    tz = office.timezone
+    today = local_day(now, tz)
+    codes = {s.id: s.code for s in office.services}
+    waiting = session.execute(
+        select(*_STAFF_COLUMNS)
+        .where(Ticket.office_id == office.id, Ticket.day == today, IS_WAITING)
+        .order_by(Ticket.sort_at, Ticket.id)
+    ).all()
+    held = {
+        row.counter_id: row
+        for row in session.execute(
+            select(
+                Ticket.id,
+                Ticket.code,
+                Ticket.counter_id,
+                Ticket.service_id,
+                Ticket.status,
+                Ticket.priority,
+                Ticket.called_at,
+                Ticket.serving_at,
+                Ticket.recall_count,
+            ).where(Ticket.office_id == office.id, Ticket.day == today, IS_AT_COUNTER)
+        )
+    }
+    cards: dict[str, list[dict[str, Any]]] = {stage: [] for stage in CARD_LISTS}
+    for stage in CARD_LISTS:
+        rows = session.execute(
+            select(*_CARD_COLUMNS)
+            .where(Ticket.office_id == office.id, Ticket.stage == sql_constant(stage))
+            .order_by(Ticket.ready_at, Ticket.id)
+        )
+        cards[stage] = [
+            {
+                "id": r.id,
+                "code": r.code,
+                "service": codes.get(r.service_id),
+                "day": r.day.isoformat(),
+                "ready_at": iso(r.ready_at, tz),
+                "printed_at": iso(r.printed_at, tz),
+                "blocked_at": iso(r.blocked_at, tz),
+                "block_reason": r.block_reason,
+                "note": r.stage_note,
+            }
+            for r in rows
+        ]
+
+    def current(counter_id: int) -> dict[str, Any] | None:
+        row = held.get(counter_id)
+        if row is None:
+            return None
+        return {
+            "id": row.id,
+            "code": row.code,
+            "service": codes.get(row.service_id),
+            "status": row.status,
+            "priority": row.priority,
+            "called_at": iso(row.called_at, tz),
+            "serving_at": iso(row.serving_at, tz),
+            "recalls": row.recall_count,
+        }
+
+    return {
+        "office": office.slug,
+        "seq": seq,
+        "day": today.isoformat(),
+        "generated_at": iso(now, tz),
+        "card_stock": office.card_stock,
+        "services": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "colour": s.colour,
+                "produces_card": s.produces_card,
+                "active": s.active,
+            }
+            for s in office.services
+        ],
+        "waiting": [
+            {
+                "id": r.id,
+                "code": r.code,
+                "service": codes.get(r.service_id),
+                "priority": r.priority,
+                "issued_at": iso(r.issued_at, tz),
+                "queued_at": iso(r.queued_at, tz),
+            }
+            for r in waiting
+        ],
+        "counters": [
+            {
+                "id": c.id,
+                "number": c.number,
+                "name": c.name,
+                "open": c.is_open,
+                "services": [link.service.code for link in c.links],
+                "ticket": current(c.id),
+            }
+            for c in office.counters
+        ],
+        "cards": cards,
     }

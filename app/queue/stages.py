@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..models import STAGES, Ticket
+from ..models import STAGES, Office, Ticket
 from .access import Actor, require
-from .errors import N_, InvalidInput
+from .errors import N_, InvalidInput, InvalidTransition
 from .events import TicketChanged, announcement, record
 from .log import log_move
 from .states import BLOCK_REASONS, check_stage_move
@@ -22,6 +22,26 @@ _STAMP = {
     "handed_over": "handed_over_at",
     "blocked": "blocked_at",
 }
+
+
+def _take_blank_card(session: Session, office: Office) -> None:
+    """Count one blank card out of the office's stock (when it is counted).
+
+    Raises InvalidTransition (``no_blank_cards``) at zero. The office row is already locked by
+    the turn, so two clerks cannot take the last card twice.
+    """
+    if office.card_stock is None:
+        return
+    if office.card_stock <= 0:
+        raise InvalidTransition(
+            N_(
+                "There are no blank cards left. Give the resident a temporary certificate (suket) "
+                "or activate the digital ID (IKD), and mark the card blocked with the reason "
+                '"no blank cards" until new stock arrives.'
+            ),
+            error_code="no_blank_cards",
+        )
+    office.card_stock -= 1
 
 
 def set_stage(
@@ -64,6 +84,8 @@ def set_stage(
         raise InvalidInput(N_("A reason is only given when a card is blocked."))
     else:
         ticket.block_reason = None
+    if stage == "printed":
+        _take_blank_card(session, ticket.office)
     previous = ticket.stage
     ticket.stage = stage
     setattr(ticket, _STAMP[stage], now)

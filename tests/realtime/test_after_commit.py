@@ -128,7 +128,7 @@ def test_bad_join_gets_an_error_and_the_connection_stays(sio, payload):
 def test_staff_room_needs_staff_of_that_office(app, world):
     operator = socketio.test_client(app, auth={"token": world.tokens["operator"]})
     operator.emit("join", {"staff": "kupang"})
-    assert [m["name"] for m in operator.get_received()] == ["board"]
+    assert [m["name"] for m in operator.get_received()] == ["staff"]
     operator.emit("join", {"staff": "oebobo"})
     assert operator.get_received()[0]["args"][0]["code"] == "forbidden"
     kiosk = socketio.test_client(app, auth={"token": world.tokens["kiosk"]})
@@ -145,4 +145,4 @@ def test_staff_room_accepts_a_signed_in_browser(app, world, client):
     assert sign_in(client, "clerk").status_code == 302
     browser = socketio.test_client(app, flask_test_client=client)
     browser.emit("join", {"staff": "kupang"})
-    assert [m["name"] for m in browser.get_received()] == ["board"]
+    assert [m["name"] for m in browser.get_received()] == ["staff"]

@@ -1,0 +1,36 @@
+"""Staff-only reads: the queue as the counters and stations see it, and finding a ticket."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from werkzeug.wrappers import Response
+
+from .. import queue
+from ..auth import require_actor
+from ..extensions import db
+from . import bp
+from .serialize import ticket_json
+
+
+def _office_for_staff(slug: str):
+    actor = require_actor()
+    queue.require(actor, "staff_view")
+    office = queue.office_by_slug(db.session, slug)
+    queue.require(actor, "staff_view", office.id)
+    return office
+
+
+@bp.get("/offices/<office>/queue")
+def staff_queue(office: str) -> Response:
+    found = _office_for_staff(office)
+    return jsonify(queue.staff_view(db.session, found, queue.utcnow()))
+
+
+@bp.get("/offices/<office>/tickets/find")
+def find(office: str) -> Response:
+    found = _office_for_staff(office)
+    now = queue.utcnow()
+    tickets = queue.find_tickets(
+        db.session, found, request.args.get("q", ""), queue.local_day(now, found.timezone)
+    )
+    return jsonify([ticket_json(t, *queue.estimate(db.session, t, now)) for t in tickets])

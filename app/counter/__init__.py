@@ -1,0 +1,77 @@
+"""The counter console: ``/counter`` to pick a counter, ``/counter/{id}`` to work it.
+
+Everything happens through the JSON API with the browser session; the page follows the
+office's staff room, so another counter's call takes that ticket off this list at once.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template
+from flask_babel import gettext
+from sqlalchemy import select
+
+from .. import queue
+from ..auth import staff_page
+from ..extensions import db
+from ..models import Office
+
+bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates")
+
+# action -> (keyboard shortcut, label)
+SHORTCUTS = {
+    "call-next": "N",
+    "recall": "R",
+    "start": "S",
+    "finish": "F",
+    "no-show": "A",
+    "transfer": "T",
+    "pause": "P",
+}
+
+
+@bp.get("/")
+@staff_page("operator", "admin")
+def index() -> str:
+    stmt = select(Office).order_by(Office.name)
+    if g.actor.office_id is not None:
+        stmt = stmt.where(Office.id == g.actor.office_id)
+    offices = db.session.scalars(stmt).all()
+    return render_template("counter/index.html", offices=offices)
+
+
+@bp.get("/<id:counter_id>")
+@staff_page("operator", "admin")
+def console(counter_id: int) -> str:
+    counter = queue.counter_by_id(db.session, counter_id)
+    if not g.actor.covers(counter.office_id):
+        abort(403)
+    office = counter.office
+    now = queue.utcnow()
+    snapshot = queue.staff_view(db.session, office, now)
+    config = {
+        "office": office.slug,
+        "counter": {"id": counter.id, "number": counter.number, "name": counter.name},
+        "shortcuts": SHORTCUTS,
+        "snapshot": snapshot,
+        "strings": {
+            "called": gettext("Called"),
+            "serving": gettext("Being served"),
+            "idle": gettext("No ticket at this counter"),
+            "open": gettext("Open"),
+            "paused": gettext("Paused"),
+            "pause": gettext("Pause"),
+            "resume": gettext("Resume"),
+            "nobody": gettext("Nobody is waiting."),
+            "priority": gettext("Priority"),
+            "minutes": gettext("%(m)s min"),
+            "called_next": gettext("%(code)s called to this counter."),
+            "transferred": gettext("%(code)s now waits for service %(service)s."),
+            "done": gettext("%(code)s finished."),
+            "absent": gettext("%(code)s marked absent."),
+            "offline": gettext("Connection lost — reconnecting…"),
+            "others": gettext("Other services"),
+        },
+    }
+    return render_template(
+        "counter/console.html", counter=counter, office=office, config=config, shortcuts=SHORTCUTS
+    )

@@ -1,0 +1,90 @@
+/* Shared by the staff pages: JSON API calls with the session's CSRF token, the office's staff
+ * room over Socket.IO (with an offline badge and a resync on every reconnect), and times. */
+window.Loket = (function () {
+  "use strict";
+
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute("content") : "";
+  var skewMs = 0;
+
+  function api(method, url, body, done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    xhr.timeout = 10000;
+    xhr.setRequestHeader("Content-Type", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrf);
+    xhr.onload = function () {
+      var data = null;
+      try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch (e) { data = null; }
+      done(xhr.status, data);
+    };
+    xhr.onerror = xhr.ontimeout = function () { done(0, null); };
+    xhr.send(body ? JSON.stringify(body) : null);
+  }
+
+  function errorText(status, data, fallback) {
+    if (data && data.error && data.error.message) { return data.error.message; }
+    return fallback;
+  }
+
+  function follow(office, onSnapshot, offlineText) {
+    var badge = document.querySelector("[data-offline]");
+    var timer = null;
+    var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+    function offline(isOff) {
+      document.body.setAttribute("data-connected", isOff ? "false" : "true");
+      if (!badge) { return; }
+      if (isOff) {
+        if (!timer) { timer = setTimeout(function () { badge.hidden = false; }, 2000); }
+      } else {
+        clearTimeout(timer);
+        timer = null;
+        badge.hidden = true;
+      }
+    }
+    socket.on("connect", function () { offline(false); socket.emit("join", { staff: office }); });
+    socket.on("disconnect", function () { offline(true); });
+    socket.on("connect_error", function () { offline(true); });
+    var seq = -1;
+    socket.on("staff", function (snapshot) {
+      if (snapshot.office !== office || snapshot.seq < seq) { return; }
+      seq = snapshot.seq;
+      skewMs = Date.parse(snapshot.generated_at) - Date.now() || skewMs;
+      onSnapshot(snapshot);
+    });
+    return socket;
+  }
+
+  function secondsSince(iso) {
+    if (!iso) { return 0; }
+    return Math.max(0, Math.floor((Date.now() + skewMs - Date.parse(iso)) / 1000));
+  }
+
+  function clock(seconds) {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    if (m >= 60) { return Math.floor(m / 60) + ":" + pad(m % 60) + ":" + pad(s); }
+    return m + ":" + pad(s);
+  }
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+
+  function config() {
+    return JSON.parse(document.getElementById("page-config").textContent);
+  }
+
+  return { api: api, errorText: errorText, follow: follow, secondsSince: secondsSince,
+           clock: clock, fill: fill, el: el, clear: clear, config: config };
+}());
