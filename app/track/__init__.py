@@ -19,7 +19,7 @@ from .. import queue
 from ..api.serialize import track_url
 from ..extensions import db
 
-bp = Blueprint("track", __name__)
+bp = Blueprint("track", __name__, template_folder="templates")
 
 
 @bp.get("/t/<token>/qr.svg")

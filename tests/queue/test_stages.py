@@ -106,3 +106,32 @@ def test_pickup_list_keeps_uncollected_cards_on_later_days(desk, recorded):
     board = queue.board(desk.session, desk.office, desk.now)
     assert board["pickup"] == ["A-001"]
     assert board["pickup_items"][0]["day"] == "2026-11-30"
+
+
+def test_printing_counts_blank_cards_and_refuses_at_zero(desk, recorded):
+    desk.office.card_stock = 1
+    desk.session.commit()
+    desk.stage(recorded, "printed")
+    assert desk.office.card_stock == 0
+    second = desk.issue("A")
+    desk.call(2)
+    desk.do("finish", second)
+    err = desk.refused(
+        queue.InvalidTransition,
+        queue.set_stage,
+        desk.session,
+        second.id,
+        "printed",
+        now=desk.now,
+        actor=queue.Actor(None, "clerk", None),
+    )
+    assert err.code == "no_blank_cards" and "suket" in err.message and "IKD" in err.message
+    # The advice works: block it for "no blank cards" while stock is out.
+    desk.stage(second, "blocked", reason="no_blank_cards")
+    assert second.block_reason == "no_blank_cards"
+
+
+def test_offices_that_do_not_count_cards_print_without_limit(desk, recorded):
+    assert desk.office.card_stock is None
+    desk.stage(recorded, "printed")
+    assert desk.office.card_stock is None

@@ -31,13 +31,18 @@
 
   /* ---------- drawing ---------- */
 
+  function serviceName(code) {
+    var found = state.snapshot.services.filter(function (sv) { return sv.code === code; })[0];
+    return found ? code + " \u00b7 " + found.name : code;
+  }
+
   function draw() {
     var me = mine();
     if (!me) { return; }
     var ticket = me.ticket;
     $("[data-current-ticket]").textContent = ticket ? ticket.code : "\u2014";
     $("[data-current-status]").textContent = ticket ? (ticket.status === "called" ? s.called : s.serving) : s.idle;
-    $("[data-current-service]").textContent = ticket ? ticket.service + (ticket.priority ? " \u00b7 " + s.priority : "") : "";
+    $("[data-current-service]").textContent = ticket ? serviceName(ticket.service) + (ticket.priority ? " \u00b7 " + s.priority : "") : "";
     document.body.setAttribute("data-ticket-status", ticket ? ticket.status : "none");
     var chip = $("[data-counter-state]");
     chip.textContent = me.open ? s.open : s.paused;
@@ -69,12 +74,14 @@
     var ordered = services.filter(function (sv) { return me.services.indexOf(sv.code) >= 0; })
       .concat(services.filter(function (sv) { return me.services.indexOf(sv.code) < 0; }));
     var mineCount = 0;
-    ordered.forEach(function (sv, index) {
+    var othersHeader = false;
+    ordered.forEach(function (sv) {
       var list = byService[sv.code] || [];
       var ours = me.services.indexOf(sv.code) >= 0;
       if (ours) { mineCount += list.length; }
       if (!ours && !list.length) { return; }
-      if (!ours && index > 0 && me.services.indexOf(ordered[index - 1].code) >= 0) {
+      if (!ours && !othersHeader) {
+        othersHeader = true;
         box.appendChild(L.el("h3", "others", s.others));
       }
       var section = L.el("section", "waiting-service" + (ours ? " ours" : ""));

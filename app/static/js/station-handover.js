@@ -9,6 +9,11 @@
   var s = config.strings;
   var snapshot = config.snapshot;
   var $ = function (q) { return document.querySelector(q); };
+
+  function serviceName(code) {
+    var found = snapshot.services.filter(function (sv) { return sv.code === code; })[0];
+    return found ? code + " \u00b7 " + found.name : code;
+  }
   var input = $("[name=code]");
 
   function say(text, bad) {
@@ -87,7 +92,7 @@
       var code = L.el("td", "code", card.code);
       if (card.day !== snapshot.day) { code.appendChild(L.el("small", "", " " + L.fill(s.earlier, { day: card.day }))); }
       tr.appendChild(code);
-      tr.appendChild(L.el("td", "", card.service));
+      tr.appendChild(L.el("td", "", serviceName(card.service)));
       tr.appendChild(L.el("td", "", L.fill(s.since, { m: Math.floor(L.secondsSince(card.printed_at) / 60) })));
       var acts = L.el("td", "acts");
       acts.appendChild(handButton(card));

@@ -9,6 +9,11 @@
   var snapshot = config.snapshot;
   var $ = function (q) { return document.querySelector(q); };
 
+  function serviceName(code) {
+    var found = snapshot.services.filter(function (sv) { return sv.code === code; })[0];
+    return found ? code + " \u00b7 " + found.name : code;
+  }
+
   function say(text, bad) {
     var m = $("[data-message]");
     m.textContent = text || "";
@@ -91,7 +96,7 @@
       tr.setAttribute("data-ticket", card.code);
       tr.setAttribute("data-day", card.day);
       tr.appendChild(codeCell(card));
-      tr.appendChild(L.el("td", "", card.service));
+      tr.appendChild(L.el("td", "", serviceName(card.service)));
       tr.appendChild(L.el("td", "", since(card.ready_at)));
       var acts = L.el("td", "acts");
       acts.appendChild(button(s.printed, "printed", "ok", function () {
