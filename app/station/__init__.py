@@ -59,6 +59,8 @@ def _config(office: Office) -> dict:
                 '"no blank cards".'
             ),
             "offline": gettext("Connection lost — reconnecting…"),
+            "reprint": gettext("Print the queue ticket again"),
+            "reprinted": gettext("The ticket %(code)s is printing again."),
         },
     }
 

@@ -44,6 +44,7 @@
     $("[data-current-status]").textContent = ticket ? (ticket.status === "called" ? s.called : s.serving) : s.idle;
     $("[data-current-service]").textContent = ticket ? serviceName(ticket.service) + (ticket.priority ? " \u00b7 " + s.priority : "") : "";
     document.body.setAttribute("data-ticket-status", ticket ? ticket.status : "none");
+    document.body.setAttribute("data-busy", state.busy ? "true" : "false");
     var chip = $("[data-counter-state]");
     chip.textContent = me.open ? s.open : s.paused;
     chip.className = "chip " + (me.open ? "ok" : "warn");

@@ -46,6 +46,18 @@
     return b;
   }
 
+  function reprintButton(ticket) {
+    var b = L.el("button", "button secondary", s.reprint);
+    b.type = "button";
+    b.setAttribute("data-action", "reprint");
+    b.addEventListener("click", function () {
+      L.api("POST", "/api/v1/tickets/" + ticket.id + "/reprint", null, function (status, data) {
+        say(status === 201 ? L.fill(s.reprinted, { code: ticket.code }) : L.errorText(status, data, s.offline), status !== 201);
+      });
+    });
+    return b;
+  }
+
   function stageText(ticket) {
     if (ticket.stage === "blocked") {
       return config.stages.blocked + ": " + (config.reasons[ticket.block_reason] || "");
@@ -66,6 +78,7 @@
       card.appendChild(L.el("div", "", ticket.service_name + " \u00b7 " + ticket.day));
       card.appendChild(L.el("div", "stage", stageText(ticket)));
       if (ticket.stage === "printed") { card.appendChild(handButton(ticket)); }
+      card.appendChild(reprintButton(ticket));
       box.appendChild(card);
     });
     var action = box.querySelector("[data-action]");

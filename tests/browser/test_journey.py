@@ -1,0 +1,169 @@
+"""One person's whole journey across the real pages, each in its own browser: the kiosk tap, the
+counter console, the TV, the print station, the phone page changing live, and the handover.
+Plus two operators calling at the same moment, and the console driven by keyboard alone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PageErrors, shot
+from tests.live import LiveServer
+from tests.printer.fakes import FakePrinter
+from tests.realtime.test_end_to_end import Desk
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+DESKTOP = {"width": 1920, "height": 1080}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def live():
+    printer = FakePrinter()
+    server = LiveServer(extra_env={"PRINTER_URL": printer.url})
+    tokens = server.prepare()
+    server.start()
+    yield server, Desk(server, tokens), printer
+    server.stop()
+    printer.stop()
+
+
+def signed_in(browser, server: LiveServer, user: str, viewport: dict, path: str):
+    page = browser.new_context(viewport=viewport).new_page()
+    errors = PageErrors(page)
+    page.goto(f"{server.url}/login?next={path}")
+    page.fill("[name=username]", user)
+    page.fill("[name=password]", server.password(user))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{path}")
+    return page, errors
+
+
+def wait_text(page, selector: str, pattern: str, timeout: float = 5000) -> None:
+    expect(page.locator(selector).first).to_have_text(re.compile(pattern), timeout=timeout)
+
+
+def test_one_persons_whole_journey(browser, live):
+    server, desk, printer = live
+    counter_id = desk.counter_id(1)
+    kiosk, kiosk_errors = signed_in(
+        browser, server, "kiosk", {"width": 1080, "height": 1920}, "/kiosk/kupang"
+    )
+    tv = browser.new_page(viewport=DESKTOP)
+    tv_errors = PageErrors(tv)
+    tv.goto(f"{server.url}/display/kupang")
+    operator, operator_errors = signed_in(
+        browser, server, "operator", DESKTOP, f"/counter/{counter_id}"
+    )
+    clerk, clerk_errors = signed_in(browser, server, "clerk", DESKTOP, "/station/print")
+
+    # The kiosk: one tap, the ticket on screen and on paper.
+    kiosk.click('[data-service="A"]')
+    wait_text(kiosk, "[data-ticket-code]", "^A-001$")
+    token = re.search(r"/t/([^/]+)/qr\.svg", kiosk.get_attribute("[data-ticket-qr]", "src"))[1]
+    printer.wait_for_jobs(1)
+
+    phone = browser.new_page(viewport=PHONE)
+    phone_errors = PageErrors(phone)
+    phone.goto(f"{server.url}/t/{token}")
+    wait_text(phone, "[data-status]", "berikutnya")
+    shot(phone, "journey-1-phone-waiting")
+
+    # The counter calls it with one key; the TV and the phone follow.
+    operator.wait_for_selector('[data-waiting-ticket="A-001"]')
+    operator.keyboard.press("n")
+    wait_text(operator, "[data-current-ticket]", "^A-001$")
+    wait_text(tv, "[data-latest-code]", "^A-001$")
+    wait_text(phone, "[data-status]", "Silakan menuju Loket 1")
+    shot(operator, "journey-2-console")
+    shot(tv, "journey-2-tv")
+    shot(phone, "journey-2-phone-called")
+
+    operator.keyboard.press("s")
+    wait_text(phone, "[data-status]", "sedang dilayani")
+    operator.keyboard.press("f")
+    wait_text(phone, "[data-status]", "sedang dicetak")
+    wait_text(operator, "[data-current-ticket]", "^\u2014$")
+
+    # The print station marks it printed: the TV lists it for pickup, the phone says so.
+    clerk.wait_for_selector('[data-ticket="A-001"] [data-action="printed"]')
+    stock_before = int(clerk.inner_text("[data-card-stock]"))
+    shot(clerk, "journey-3-print-station")
+    clerk.click('[data-ticket="A-001"] [data-action="printed"]')
+    wait_text(clerk, "[data-card-stock]", f"^{stock_before - 1}$")
+    tv.wait_for_selector('[data-pickup] [data-code="A-001"]')
+    wait_text(phone, "[data-status]", "siap diambil")
+    shot(tv, "journey-3-tv-pickup")
+    shot(phone, "journey-3-phone-ready")
+
+    # The handover desk: the scanner types the status link and Enter.
+    clerk.goto(f"{server.url}/station/handover")
+    clerk.fill("[name=code]", f"{server.url}/t/{token}")
+    clerk.press("[name=code]", "Enter")
+    clerk.click('[data-found-ticket="A-001"] [data-action="handed-over"]')
+    wait_text(phone, "[data-status]", "sudah diserahkan")
+    tv.wait_for_selector('[data-pickup] [data-code="A-001"]', state="detached")
+    shot(clerk, "journey-4-handover")
+    shot(phone, "journey-4-phone-done")
+
+    for errors in (kiosk_errors, tv_errors, operator_errors, clerk_errors, phone_errors):
+        assert errors.errors == []
+
+
+def test_two_operators_calling_at_the_same_moment_get_different_tickets(browser, live):
+    server, desk, _ = live
+    first, second = desk.issue("A"), desk.issue("A")
+    one, _ = signed_in(browser, server, "operator", DESKTOP, f"/counter/{desk.counter_id(1)}")
+    two, _ = signed_in(browser, server, "operator", DESKTOP, f"/counter/{desk.counter_id(2)}")
+    for page in (one, two):
+        page.wait_for_selector(f'[data-waiting-ticket="{second["code"]}"]')
+    # Both clicks are dispatched before either answer comes back.
+    one.evaluate("document.querySelector('[data-action=\"call-next\"]').click()")
+    two.evaluate("document.querySelector('[data-action=\"call-next\"]').click()")
+    for page in (one, two):
+        wait_text(page, "[data-current-ticket]", "^A-00[12]$")
+    got = {one.inner_text("[data-current-ticket]"), two.inner_text("[data-current-ticket]")}
+    assert got == {first["code"], second["code"]}
+
+
+def test_the_console_works_from_the_keyboard_alone(browser, live):
+    server, desk, _ = live
+    desk.issue("A")
+    desk.issue("A")
+    page, errors = signed_in(browser, server, "operator", DESKTOP, f"/counter/{desk.counter_id(1)}")
+    page.wait_for_selector('[data-waiting-ticket="A-002"]')
+    assert page.is_disabled('[data-action="finish"]')
+    page.keyboard.press("n")
+    wait_text(page, "[data-current-ticket]", "^A-001$")
+    assert page.is_disabled('[data-action="call-next"]')
+    page.keyboard.press("n")  # not allowed while a ticket is held: nothing happens
+    page.keyboard.press("r")
+    page.wait_for_selector('body[data-busy="false"]')
+    page.keyboard.press("s")
+    page.wait_for_selector('body[data-ticket-status="serving"]')
+    assert page.is_disabled('[data-action="recall"]')
+    page.keyboard.press("t")
+    page.wait_for_selector("[data-transfer]:not([hidden])")
+    page.keyboard.press("Escape")
+    assert page.is_hidden("[data-transfer]")
+    page.keyboard.press("t")
+    page.wait_for_selector("[data-transfer]:not([hidden])")
+    page.keyboard.press("c")  # transfer to service C
+    wait_text(page, "[data-message]", "C")
+    wait_text(page, "[data-current-ticket]", "^\u2014$")
+    page.keyboard.press("n")
+    wait_text(page, "[data-current-ticket]", "^A-002$")
+    page.keyboard.press("a")  # absent
+    wait_text(page, "[data-message]", "tidak hadir")
+    page.wait_for_selector('body[data-busy="false"]')
+    page.keyboard.press("p")  # pause
+    wait_text(page, "[data-counter-state]", "Dijeda")
+    page.wait_for_selector('body[data-busy="false"]')
+    assert page.is_disabled('[data-action="call-next"]')
+    page.keyboard.press("p")
+    wait_text(page, "[data-counter-state]", "Buka")
+    shot(page, "console-keyboard")
+    assert errors.errors == []
