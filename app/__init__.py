@@ -75,6 +75,7 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
 
     from display import bp as display_bp
 
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .counter import bp as counter_bp
     from .kiosk import bp as kiosk_bp
@@ -82,7 +83,16 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     from .station import bp as station_bp
     from .track import bp as track_bp
 
-    blueprints = (api_bp, main_bp, display_bp, kiosk_bp, track_bp, counter_bp, station_bp)
+    blueprints = (
+        api_bp,
+        main_bp,
+        display_bp,
+        kiosk_bp,
+        track_bp,
+        counter_bp,
+        station_bp,
+        admin_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

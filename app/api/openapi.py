@@ -8,6 +8,8 @@ from typing import Any
 from ..models import STAGES, STATUSES
 from ..queue.states import BLOCK_REASONS
 
+CSV_TABLES = ("services", "days", "hours", "counters", "operators", "pipeline")
+
 
 def _obj(required: list[str], **props: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": props}
@@ -39,6 +41,28 @@ REF = {
         "StaffView",
     )
 }
+
+RATE = _nullable({"type": "number", "minimum": 0, "maximum": 1})
+LEG = _obj(
+    ["count", "avg_s", "median_s", "p90_s"],
+    count=INT,
+    avg_s=_nullable(INT),
+    median_s=_nullable(INT),
+    p90_s=_nullable(INT),
+)
+
+
+def _throughput(**key: Any) -> dict[str, Any]:
+    return _obj(
+        [*key, "name", "served", "no_show", "service_avg_s", "no_show_rate"],
+        **key,
+        name=STR,
+        served=INT,
+        no_show=INT,
+        service_avg_s=_nullable(INT),
+        no_show_rate=RATE,
+    )
+
 
 SCHEMAS: dict[str, Any] = {
     "Error": _obj(["error"], error=_obj(["code", "message"], code=STR, message=STR)),
@@ -262,10 +286,40 @@ SCHEMAS: dict[str, Any] = {
                 wait_median_s=_nullable(INT),
                 wait_p90_s=_nullable(INT),
                 service_avg_s=_nullable(INT),
+                no_show_rate=RATE,
             ),
         },
+        totals=_obj(
+            ["issued", "served", "no_show", "cancelled", "no_show_rate"],
+            issued=INT,
+            served=INT,
+            no_show=INT,
+            cancelled=INT,
+            no_show_rate=RATE,
+            wait_avg_s=_nullable(INT),
+            wait_median_s=_nullable(INT),
+            wait_p90_s=_nullable(INT),
+        ),
         hours={"type": "array", "items": _obj(["hour", "issued"], hour=INT, issued=INT)},
-        days={"type": "array", "items": _obj(["day", "issued"], day=DAY, issued=INT)},
+        days={
+            "type": "array",
+            "items": _obj(
+                ["day", "issued", "services"],
+                day=DAY,
+                issued=INT,
+                services={"type": "object", "additionalProperties": INT},
+            ),
+        },
+        counters={"type": "array", "items": _throughput(number=INT)},
+        operators={"type": "array", "items": _throughput(username=STR)},
+        pipeline=_obj(
+            ["recorded_to_printed", "printed_to_handed_over", "recorded_to_handed_over",
+             "not_collected"],
+            recorded_to_printed=LEG,
+            printed_to_handed_over=LEG,
+            recorded_to_handed_over=LEG,
+            not_collected=INT,
+        ),
         cards=_obj(
             list(("ready_to_print", "printed", "handed_over", "blocked")),
             ready_to_print=INT,
@@ -551,14 +605,19 @@ def spec() -> dict[str, Any]:
             ),
             "/api/v1/offices/{office}/report": {
                 "get": {
-                    "summary": "Report over office-local days (admin); format=csv for the "
-                    "per-service table.",
+                    "summary": "Report over office-local days (admin); format=csv gives one "
+                    "table as CSV (table=services by default).",
                     "security": AUTH,
                     "parameters": [
                         PATH_OFFICE,
                         {"name": "from", "in": "query", "schema": DAY},
                         {"name": "to", "in": "query", "schema": DAY},
                         {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}},
+                        {
+                            "name": "table",
+                            "in": "query",
+                            "schema": {"enum": list(CSV_TABLES)},
+                        },
                     ],
                     "responses": {
                         "200": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from flask import jsonify, request
 from flask_babel import gettext
@@ -15,6 +16,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..queue.reports import parse_day, report
 from . import bp
+from .openapi import CSV_TABLES
 
 CSV_COLUMNS = (
     "code",
@@ -27,7 +29,35 @@ CSV_COLUMNS = (
     "wait_median_s",
     "wait_p90_s",
     "service_avg_s",
+    "no_show_rate",
 )
+THROUGHPUT = ("served", "no_show", "no_show_rate", "service_avg_s")
+
+
+def csv_rows(data: dict[str, Any], table: str) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of one table of the report ``data``."""
+    if table == "services":
+        return list(CSV_COLUMNS), [[row[c] for c in CSV_COLUMNS] for row in data["services"]]
+    if table == "days":
+        codes = [row["code"] for row in data["services"]]
+        return ["day", *codes, "issued"], [
+            [d["day"], *(d["services"].get(c, 0) for c in codes), d["issued"]]
+            for d in data["days"]
+        ]
+    if table == "hours":
+        return ["hour", "issued"], [[h["hour"], h["issued"]] for h in data["hours"]]
+    if table in ("counters", "operators"):
+        key = ("number", "name") if table == "counters" else ("username", "name")
+        columns = [*key, *THROUGHPUT]
+        return columns, [[row[c] for c in columns] for row in data[table]]
+    legs = data["pipeline"]
+    rows: list[list[Any]] = [
+        [name, leg["count"], leg["avg_s"], leg["median_s"], leg["p90_s"]]
+        for name, leg in legs.items()
+        if name != "not_collected"
+    ]
+    rows.append(["not_collected", legs["not_collected"], None, None, None])
+    return ["leg", "count", "avg_s", "median_s", "p90_s"], rows
 
 
 @bp.get("/offices/<office>/report")
@@ -44,15 +74,24 @@ def office_report(office: str) -> Response:
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise ApiError(422, "invalid_field", gettext("The parameter format must be json or csv."))
+    table = request.args.get("table", "services")
+    if table not in CSV_TABLES:
+        raise ApiError(
+            422,
+            "invalid_field",
+            gettext("The parameter table must be one of %(names)s.", names=", ".join(CSV_TABLES)),
+        )
     data = report(db.session, found, day_from, day_to)
     if fmt == "json":
         return jsonify(data)
+    header, rows = csv_rows(data, table)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in data["services"]:
-        writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
-    filename = f"loket-{found.slug}-{data['from']}-{data['to']}.csv"
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+    suffix = "" if table == "services" else f"-{table}"
+    filename = f"loket-{found.slug}-{data['from']}-{data['to']}{suffix}.csv"
     return Response(
         out.getvalue(),
         mimetype="text/csv",

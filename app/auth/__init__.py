@@ -92,12 +92,16 @@ def staff_page(*roles: str) -> Callable:
     return decorate
 
 
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The user of a session id "<id>:<session version>"; a raised version signs out."""
+    user_id, _, version = str(session_id).partition(":")
     try:
         user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or version != str(user.session_version):
+        return None
+    return user
 
 
 def init_app(app: Flask, login: LoginManager) -> None:

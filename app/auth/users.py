@@ -85,6 +85,8 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    # Other browsers signed in with the old password are signed out.
+    user.session_version = (user.session_version or 0) + 1
 
 
 def is_locked(user: User, now: datetime) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -121,3 +121,26 @@ def change_password() -> Response | str:
         status = 400 if error else 200
         return render_template("auth/password.html", error=error, message=message), status
     return render_template("auth/password.html", error=error, message=message)
+
+
+@bp.get("/login/link/<token>")
+def login_link(token: str) -> Response | tuple:
+    """A one-time sign-in link made by an administrator for a kiosk or TV device."""
+    from ..admin.devices import link_hash
+    from ..models import LoginLink
+
+    now = queue.utcnow()
+    link = db.session.scalar(select(LoginLink).where(LoginLink.token_hash == link_hash(token)))
+    if link is None or link.used_at is not None or link.expires_at < now:
+        message = gettext("This sign-in link is used, expired or unknown. Ask an "
+                          "administrator for a new one.")
+        return render_template("error.html", status=410, code="link_invalid",
+                               message=message), 410
+    user = db.session.get(User, link.user_id)
+    if user is None or not user.active:
+        abort(410)
+    link.used_at = now
+    note_success(user, now)
+    db.session.commit()
+    login_user(user, remember=True)
+    return redirect(home_for(user))

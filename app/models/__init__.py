@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models. Import from here: ``from app.models import Ticket``."""
 
+from .audit import AuditEvent, LoginLink
 from .base import Base, UTCDateTime
 from .office import (
     COUNTER_CALL_ORDERS,
@@ -37,6 +38,8 @@ __all__ = [
     "STAGES",
     "STATUSES",
     "ApiToken",
+    "AuditEvent",
+    "LoginLink",
     "Base",
     "Counter",
     "CounterService",

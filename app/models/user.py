@@ -33,6 +33,9 @@ class User(Base):
     # A kiosk whose printer is driven by a remote print agent (python -m printer.agent).
     prints_via_agent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # Part of the session id: raising it signs the user out everywhere (revoked devices,
+    # changed passwords, disabled accounts).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -51,7 +54,7 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
 
     def can_act_in(self, office_id: int) -> bool:
         """True when the user's office scope covers ``office_id``."""

@@ -29,7 +29,7 @@ from .rollover import roll_over
 from .schedule import open_services
 from .snapshots import board, staff_view, track
 from .stages import set_stage
-from .tickets import cancel, issue, issue_once, requeue, transfer
+from .tickets import MAX_GROUP, cancel, issue, issue_group, issue_once, requeue, transfer
 
 __all__ = [
     "Actor",
@@ -49,7 +49,9 @@ __all__ = [
     "find_tickets",
     "finish",
     "issue",
+    "issue_group",
     "issue_once",
+    "MAX_GROUP",
     "local_day",
     "no_show",
     "office_by_slug",

@@ -16,6 +16,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A kiosk sees the tickets of its office (to show whether the paper printed) and reprints.
     "ticket_view": frozenset({"kiosk", "operator", "clerk", "admin", "system"}),
     "reprint": frozenset({"kiosk", "operator", "clerk", "admin", "system"}),
+    # A block of tickets for a group (a school visit), issued at a desk.
+    "issue_group": frozenset({"clerk", "operator", "admin", "system"}),
 }
 
 _REFUSALS = {
@@ -26,6 +28,7 @@ _REFUSALS = {
     "staff_view": N_("Only staff may see this."),
     "ticket_view": N_("Only staff or a kiosk of the office may see this ticket."),
     "reprint": N_("Only staff or a kiosk of the office may reprint a ticket."),
+    "issue_group": N_("Only a clerk, an operator or an administrator may issue group tickets."),
 }
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ..models import Office, Ticket
+from ..models import Office, Service, Ticket
 from .access import Actor
 from .clock import local_day
-from .errors import N_, InvalidInput, InvalidTransition
+from .errors import N_, Closed, InvalidInput, InvalidTransition
 from .events import QueueMoved, TicketChanged, record
 from .log import log_move
 from .lookup import service_by_code
@@ -80,6 +80,26 @@ def issue_once(
     # Checked after taking the number so that the quota holds under concurrency; a refusal rolls
     # the number back with the transaction, leaving no gap.
     check_can_issue(calendar, service, now, number - 1)
+    ticket = _new_ticket(session, office, service, day, number, priority, now, actor)
+    ticket.idempotency_key = idempotency_key
+    session.flush()
+    log_move(session, ticket, "issue", actor, now, None, None)
+    record(session, TicketChanged(ticket.id))
+    if priority:
+        record(session, QueueMoved(office.id, service.id))
+    return ticket, False
+
+
+def _new_ticket(
+    session: Session,
+    office: Office,
+    service: Service,
+    day: date,
+    number: int,
+    priority: bool,
+    now: datetime,
+    actor: Actor,
+) -> Ticket:
     ticket = Ticket(
         office_id=office.id,
         service_id=service.id,
@@ -96,16 +116,63 @@ def issue_once(
         issued_by_id=actor.user_id,
         recall_count=0,
         updated_at=now,
-        idempotency_key=idempotency_key,
     )
     ticket.service = service
     session.add(ticket)
-    session.flush()
-    log_move(session, ticket, "issue", actor, now, None, None)
-    record(session, TicketChanged(ticket.id))
-    if priority:
-        record(session, QueueMoved(office.id, service.id))
-    return ticket, False
+    return ticket
+
+
+MAX_GROUP = 60
+
+
+def issue_group(
+    session: Session,
+    office_slug: str,
+    service_code: str,
+    count: int,
+    *,
+    now: datetime,
+    actor: Actor,
+) -> list[Ticket]:
+    """Issue ``count`` tickets of ``service_code`` at once for a group (a school visit): their
+    numbers are consecutive, and they are called in that order, one after another, before
+    anyone who arrives later. All or nothing: a group that does not fit in today's quota, or
+    arrives when the service is closed, gets no ticket at all.
+
+    Raises Forbidden, NotFound, InvalidInput (service, or a count outside 2..MAX_GROUP) and Closed.
+    """
+    if not 2 <= count <= MAX_GROUP:
+        raise InvalidInput(
+            N_("A group has from 2 to %(most)s people."), error_code="invalid_count", most=MAX_GROUP
+        )
+    office = office_turn(session, office_slug, "issue_group", actor)
+    roll_over(session, office, now)
+    service = service_by_code(session, office, service_code)
+    calendar = load_calendar(session, office, now)
+    day = local_day(now, office.timezone)
+    first = next_number(session, office.id, service.id, day)
+    check_can_issue(calendar, service, now, first - 1)
+    if service.daily_quota is not None and first - 1 + count > service.daily_quota:
+        raise Closed(
+            N_(
+                "Only %(left)s tickets are left today for %(service)s; a group of %(count)s "
+                "does not fit. No ticket was issued."
+            ),
+            error_code="quota_reached",
+            left=service.daily_quota - (first - 1),
+            service=service.name,
+            count=count,
+        )
+    tickets = [_new_ticket(session, office, service, day, first, False, now, actor)]
+    for _ in range(count - 1):
+        number = next_number(session, office.id, service.id, day)
+        tickets.append(_new_ticket(session, office, service, day, number, False, now, actor))
+    session.flush()  # ids in number order: the queue's tie-break keeps the group in order
+    for ticket in tickets:
+        log_move(session, ticket, "issue", actor, now, None, None)
+        record(session, TicketChanged(ticket.id))
+    record(session, QueueMoved(office.id, service.id))
+    return tickets
 
 
 def transfer(

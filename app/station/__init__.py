@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import flash
 from flask_babel import gettext
+from werkzeug.wrappers import Response
 from sqlalchemy import select
 
 from .. import queue
 from ..auth import staff_page
+from ..api.serialize import track_url
+from ..audit import record_change
+from ..errors import render_message
 from ..extensions import db
+from ..printing import enqueue, ticket_data
 from ..i18n import BLOCK_REASON_LABELS, STAGE_LABELS
 from ..models import Office
 from ..queue.states import BLOCK_REASONS
@@ -18,10 +24,12 @@ bp = Blueprint("station", __name__, url_prefix="/station", template_folder="temp
 
 
 def _office() -> Office:
-    """The clerk's office (an administrator of every office gets the first one)."""
+    """The clerk's office (an administrator of every office: ``?office=`` or the first one)."""
     stmt = select(Office).order_by(Office.name)
     if g.actor.office_id is not None:
         stmt = stmt.where(Office.id == g.actor.office_id)
+    elif request.values.get("office"):
+        stmt = stmt.where(Office.slug == request.values["office"][:40])
     office = db.session.scalars(stmt).first()
     if office is None:
         abort(404)
@@ -77,3 +85,43 @@ def print_list() -> str:
 def handover() -> str:
     office = _office()
     return render_template("station/handover.html", office=office, config=_config(office))
+
+
+@bp.route("/group", methods=["GET", "POST"])
+@staff_page("clerk", "operator", "admin")
+def group() -> Response | tuple[str, int]:
+    """A block of consecutive tickets for a group (a school visit), printed one after another."""
+    office = _office()
+    error, status = None, 200
+    form = {"service": request.form.get("service", ""), "count": request.form.get("count", "")}
+    if request.method == "POST":
+        try:
+            count = int(form["count"])
+        except ValueError:
+            count = 0
+        try:
+            now = queue.utcnow()
+            tickets = queue.issue_group(
+                db.session, office.slug, form["service"], count, now=now, actor=g.actor
+            )
+            for ticket in tickets:
+                ahead, wait = queue.estimate(db.session, ticket, now)
+                enqueue(db.session, ticket, ticket_data(ticket, track_url(ticket.token), ahead,
+                                                        wait),
+                        target=g.print_target, now=now, requested_by=g.actor.user_id)
+            record_change(db.session, g.actor, now, "ticket.group",
+                          f"{tickets[0].code}..{tickets[-1].code}",
+                          {"count": [None, len(tickets)]}, office.id)
+            db.session.commit()
+        except queue.QueueError as exc:
+            db.session.rollback()
+            error, status = render_message(exc.template, exc.params), exc.status
+        else:
+            flash(gettext(
+                "%(count)s tickets issued: %(first)s to %(last)s. They print one after another "
+                "and are called in this order.",
+                count=len(tickets), first=tickets[0].code, last=tickets[-1].code), "ok")
+            return redirect(url_for("station.group", office=office.slug))
+    services = [s for s in office.services if s.active]
+    return render_template("station/group.html", office=office, services=services, form=form,
+                           error=error, most=queue.MAX_GROUP), status

@@ -1,0 +1,46 @@
+"""Administration: ``/admin`` — the live dashboard, settings, users and devices, printers,
+reports and the audit trail. An administrator without an office manages every office; one with
+an office manages only that one. Every change is recorded in the audit trail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g
+from sqlalchemy import select
+
+from .. import queue
+from ..extensions import db
+from ..models import Office
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+def offices_in_scope() -> list[Office]:
+    stmt = select(Office).order_by(Office.name)
+    if g.actor.office_id is not None:
+        stmt = stmt.where(Office.id == g.actor.office_id)
+    return list(db.session.scalars(stmt))
+
+
+def office_in_scope(slug: str) -> Office:
+    """The office ``slug`` if this administrator manages it (404 / 403 otherwise)."""
+    office = queue.office_by_slug(db.session, slug)
+    if not g.actor.covers(office.id):
+        abort(403)
+    return office
+
+
+def saved(message: str) -> None:
+    flash(message, "ok")
+
+
+from . import (  # noqa: E402,F401
+    dashboard,
+    devices,
+    filters,
+    offices,
+    printers,
+    reports,
+    setup,
+    trail,
+    users,
+)

@@ -1,0 +1,115 @@
+"""Bar charts drawn on the server as SVG: no script, no style attribute, readable when printed.
+
+Colours are SVG presentation attributes, which a strict Content-Security-Policy allows. Labels
+are escaped by Markup.format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT = 960, 320
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
+PALETTE = ("#1f6feb", "#d97706", "#0f766e", "#b91c1c", "#7c3aed", "#4b5563")
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: Sequence[float | None]
+    colour: str
+
+
+def nice_max(value: float) -> float:
+    """The smallest 1/2/5 x 10^n at or above ``value`` (at least 1)."""
+    if value <= 1:
+        return 1
+    magnitude = 1.0
+    while magnitude * 10 <= value:
+        magnitude *= 10
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    unit: str = "",
+    stacked: bool = False,
+) -> Markup:
+    """Grouped (or stacked) vertical bars with a y axis of five ticks and a legend."""
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    n = max(1, len(labels))
+    if stacked:
+        totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
+    else:
+        totals = [v or 0 for s in series for v in s.values]
+    top = nice_max(max(totals, default=0))
+    slot = plot_w / n
+    groups = 1 if stacked else max(1, len(series))
+    bar_w = max(1.0, slot * 0.8 / groups)
+    parts = [
+        Markup('<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" '
+               'xmlns="http://www.w3.org/2000/svg">').format(w=WIDTH, h=HEIGHT, t=title),
+        Markup("<title>{}</title>").format(title),
+    ]
+    for k in range(6):
+        value = top * k / 5
+        y = TOP + plot_h - plot_h * k / 5
+        parts.append(Markup(
+            '<line x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" '
+            'stroke-width="1"/><text x="{tx}" y="{ty:.1f}" text-anchor="end" font-size="13" '
+            'fill="#334155">{v}</text>').format(
+            x1=LEFT, x2=WIDTH - RIGHT, y=y, tx=LEFT - 6, ty=y + 4, v=_number(value)))
+    every = max(1, -(-n // 24))  # at most about 24 labels under the axis
+    for i, label in enumerate(labels):
+        x0 = LEFT + slot * i + slot * 0.1
+        base = TOP + plot_h
+        for j, s in enumerate(series):
+            value = s.values[i]
+            if not value:
+                continue
+            h = plot_h * value / top
+            x = x0 if stacked else x0 + bar_w * j
+            y = base - h
+            parts.append(Markup(
+                '<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{c}">'
+                '<title>{label} · {name}: {v}{u}</title></rect>').format(
+                x=x, y=y, w=bar_w, h=h, c=s.colour, label=label, name=s.label,
+                v=_number(value), u=unit))
+            if stacked:
+                base = y
+        if i % every == 0:
+            parts.append(Markup(
+                '<text x="{x:.1f}" y="{y}" text-anchor="middle" font-size="13" '
+                'fill="#334155">{label}</text>').format(
+                x=LEFT + slot * (i + 0.5), y=TOP + plot_h + 18, label=label))
+    x = LEFT
+    for s in series:
+        parts.append(Markup(
+            '<rect x="{x}" y="{y}" width="14" height="14" fill="{c}"/>'
+            '<text x="{tx}" y="{ty}" font-size="14" fill="#0f172a">{label}</text>').format(
+            x=x, y=HEIGHT - 18, c=s.colour, tx=x + 20, ty=HEIGHT - 6, label=s.label))
+        x += 28 + 9 * len(s.label)
+    if unit:
+        parts.append(Markup(
+            '<text x="{x}" y="{y}" font-size="13" text-anchor="end" fill="#334155">{u}</text>'
+        ).format(x=WIDTH - RIGHT, y=HEIGHT - 6, u=unit.strip()))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def colour_of(index: int, preferred: str | None = None) -> str:
+    if preferred and preferred.startswith("#") and len(preferred) in (4, 7):
+        return str(escape(preferred))
+    return PALETTE[index % len(PALETTE)]

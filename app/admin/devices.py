@@ -1,0 +1,84 @@
+"""Kiosk and TV devices: one-time sign-in links, and revoking a device."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import abort, g, redirect, render_template, url_for
+from flask_babel import gettext
+from sqlalchemy import select, update
+from werkzeug.wrappers import Response
+
+from .. import queue
+from ..audit import record_change
+from ..auth import staff_page
+from ..extensions import db
+from ..models import ApiToken, LoginLink, User
+from . import bp, office_in_scope, offices_in_scope, saved
+
+LINK_VALID = timedelta(hours=24)
+
+
+def link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _device(found, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.office_id != found.id or user.role not in ("kiosk", "display"):
+        abort(404)
+    return user
+
+
+@bp.get("/<office>/devices")
+@staff_page("admin")
+def devices(office: str) -> str:
+    found = office_in_scope(office)
+    listed = db.session.scalars(select(User).where(
+        User.office_id == found.id, User.role.in_(("kiosk", "display"))).order_by(
+        User.role, User.username)).all()
+    return render_template("admin/devices.html", office=found, offices=offices_in_scope(),
+                           devices=listed, link=None)
+
+
+@bp.post("/<office>/devices/<id:user_id>/link")
+@staff_page("admin")
+def device_link(office: str, user_id: int) -> str:
+    """A one-time link: opened on the device, it signs it in for good (remember me)."""
+    found = office_in_scope(office)
+    user = _device(found, user_id)
+    token = secrets.token_urlsafe(24)
+    now = queue.utcnow()
+    db.session.add(LoginLink(user_id=user.id, token_hash=link_hash(token), created_at=now,
+                             expires_at=now + LINK_VALID, created_by_id=g.actor.user_id))
+    record_change(db.session, g.actor, now, "device.link", user.username, None, found.id)
+    db.session.commit()
+    link = url_for("auth.login_link", token=token, _external=True)
+    listed = db.session.scalars(select(User).where(
+        User.office_id == found.id, User.role.in_(("kiosk", "display"))).order_by(
+        User.role, User.username)).all()
+    return render_template("admin/devices.html", office=found, offices=offices_in_scope(),
+                           devices=listed, link=link, link_user=user)
+
+
+@bp.post("/<office>/devices/<id:user_id>/revoke")
+@staff_page("admin")
+def device_revoke(office: str, user_id: int) -> Response:
+    """Sign the device out everywhere: sessions, remember cookies, tokens and unused links."""
+    found = office_in_scope(office)
+    user = _device(found, user_id)
+    now = queue.utcnow()
+    user.session_version += 1
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                              ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now), execution_options={"synchronize_session": False})
+    db.session.execute(update(LoginLink).where(LoginLink.user_id == user.id,
+                                               LoginLink.used_at.is_(None))
+                       .values(used_at=now), execution_options={"synchronize_session": False})
+    record_change(db.session, g.actor, now, "device.revoke", user.username, None, found.id)
+    db.session.commit()
+    saved(gettext("%(name)s is signed out everywhere; its tokens and links no longer work.",
+                  name=user.username))
+    return redirect(url_for("admin.devices", office=found.slug))

@@ -1,0 +1,36 @@
+"""Template filters of the administration pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..queue.clock import local
+from . import bp
+
+
+@bp.app_template_filter("duration")
+def duration(seconds: int | None) -> str:
+    """12 s, 4 min, 1 h 05 min; an em dash for no value."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+@bp.app_template_filter("percent")
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f} %"
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: datetime | str | None, timezone: str) -> str:
+    """A UTC moment (datetime or ISO text) as the office's local "YYYY-MM-DD HH:MM"."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return local(value, timezone).strftime("%Y-%m-%d %H:%M")

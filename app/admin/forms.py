@@ -1,0 +1,174 @@
+"""The administration forms, each field with a clear Indonesian/English message."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from ..models import COUNTER_CALL_ORDERS, ROLES
+
+REQUIRED = _l("This field is required.")
+TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def _time_or_empty(field_label: str):  # noqa: ANN202 - WTForms field factory
+    return TimeField(field_label, validators=[Optional()], format="%H:%M")
+
+
+class OfficeForm(FlaskForm):
+    slug = StringField(_l("Short name in addresses"), validators=[
+        DataRequired(REQUIRED),
+        Regexp(r"^[a-z0-9][a-z0-9-]{1,38}$",
+               message=_l("Use 2-39 lower-case letters, digits or hyphens, e.g. kota-raja.")),
+    ])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in TIMEZONES],
+                           default="Asia/Makassar")
+    always_open = BooleanField(_l("Open at any hour (demonstration)"))
+    cutoff_time = _time_or_empty(_l("No new tickets after (HH:MM, empty: until closing)"))
+    priority_boost_min = IntegerField(
+        _l("Priority tickets queue as if they came this many minutes earlier"),
+        default=60, validators=[InputRequired(REQUIRED), NumberRange(0, 480, message=_l(
+            "Between 0 and 480 minutes."))])
+    announcement = TextAreaField(_l("Running text on the TV"), validators=[Length(max=1000)])
+    ticket_footer = StringField(_l("Footer printed on every ticket"),
+                                validators=[Length(max=200)])
+    card_stock = IntegerField(_l("Blank cards in stock (empty: not counted)"),
+                              validators=[Optional(), NumberRange(0, 1_000_000, message=_l(
+                                  "A number from 0."))])
+
+
+class HoursForm(FlaskForm):
+    """Opening hours for the seven weekdays; a day left empty is closed."""
+
+    mon_opens = _time_or_empty(_l("Monday opens"))
+    mon_closes = _time_or_empty(_l("Monday closes"))
+    tue_opens = _time_or_empty(_l("Tuesday opens"))
+    tue_closes = _time_or_empty(_l("Tuesday closes"))
+    wed_opens = _time_or_empty(_l("Wednesday opens"))
+    wed_closes = _time_or_empty(_l("Wednesday closes"))
+    thu_opens = _time_or_empty(_l("Thursday opens"))
+    thu_closes = _time_or_empty(_l("Thursday closes"))
+    fri_opens = _time_or_empty(_l("Friday opens"))
+    fri_closes = _time_or_empty(_l("Friday closes"))
+    sat_opens = _time_or_empty(_l("Saturday opens"))
+    sat_closes = _time_or_empty(_l("Saturday closes"))
+    sun_opens = _time_or_empty(_l("Sunday opens"))
+    sun_closes = _time_or_empty(_l("Sunday closes"))
+
+    DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        ok = super().validate(extra_validators)
+        for day in self.DAYS:
+            opens, closes = getattr(self, f"{day}_opens"), getattr(self, f"{day}_closes")
+            if (opens.data is None) != (closes.data is None):
+                closes.errors.append(_l("Give both times, or neither for a closed day."))
+                ok = False
+            elif opens.data is not None and opens.data >= closes.data:
+                closes.errors.append(_l("Closing must come after opening."))
+                ok = False
+        return ok
+
+
+class SpecialDayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Give a date (YYYY-MM-DD)."))])
+    is_open = SelectField(_l("The office is"), choices=[
+        ("open", _l("open (e.g. an extra Saturday session)")),
+        ("closed", _l("closed (e.g. a holiday)"))])
+    opens = _time_or_empty(_l("Opens (empty: the weekday's hours)"))
+    closes = _time_or_empty(_l("Closes"))
+    note = StringField(_l("Note shown to residents"), validators=[Length(max=200)])
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        ok = super().validate(extra_validators)
+        if self.opens.data and self.closes.data and self.opens.data >= self.closes.data:
+            self.closes.errors.append(_l("Closing must come after opening."))
+            ok = False
+        return ok
+
+
+class ServiceForm(FlaskForm):
+    code = StringField(_l("Letter"), validators=[
+        DataRequired(REQUIRED), Regexp(r"^[A-Za-z]$", message=_l("One letter, A to Z."))])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=120)])
+    colour = StringField(_l("Colour"), default="#1565c0", validators=[
+        Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour like #1565c0."))])
+    produces_card = BooleanField(_l("Produces a card (print station and pickup)"))
+    daily_quota = IntegerField(_l("Daily quota (empty: none)"), validators=[
+        Optional(), NumberRange(1, 100_000, message=_l("At least 1."))])
+    active = BooleanField(_l("Offered"), default=True)
+    position = IntegerField(_l("Order on the kiosk"), default=0, validators=[
+        InputRequired(REQUIRED), NumberRange(0, 99, message=_l("Between 0 and 99."))])
+    default_minutes = IntegerField(_l("Minutes per person, before there is history"),
+                                   default=7, validators=[InputRequired(REQUIRED), NumberRange(
+                                       1, 60, message=_l("Between 1 and 60 minutes."))])
+    ticket_footer = StringField(_l("Extra footer on this service's tickets"),
+                                validators=[Length(max=200)])
+
+
+class CounterForm(FlaskForm):
+    number = IntegerField(_l("Number"), validators=[
+        InputRequired(REQUIRED), NumberRange(1, 99, message=_l("Between 1 and 99."))])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    services = StringField(_l("Services it calls, in order (letters, e.g. C E F)"),
+                           validators=[Length(max=60)])
+    call_order = SelectField(_l("Next ticket"), choices=[
+        ("oldest", _l("the one waiting longest across its services")),
+        ("service_order", _l("its first service with anyone waiting, in the order above"))])
+    is_open = BooleanField(_l("Open"), default=True)
+
+    def validate_call_order(self, field) -> None:  # noqa: ANN001
+        if field.data not in COUNTER_CALL_ORDERS:
+            raise ValidationError(_l("Choose one of the listed orders."))
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[
+        DataRequired(REQUIRED),
+        Regexp(r"^[a-z0-9][a-z0-9._-]{1,63}$", flags=re.IGNORECASE, message=_l(
+            "2-64 letters, digits, dot, hyphen or underscore."))])
+    display_name = StringField(_l("Name shown on screens"), validators=[Length(max=120)])
+    role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES])
+    office = SelectField(_l("Office"), choices=[])
+    active = BooleanField(_l("Active"), default=True)
+    prints_via_agent = BooleanField(_l("Kiosk printing through a remote print agent"))
+
+
+class GroupForm(FlaskForm):
+    service = SelectField(_l("Service"), choices=[])
+    count = IntegerField(_l("How many tickets"), validators=[
+        InputRequired(REQUIRED), NumberRange(2, 100, message=_l("Between 2 and 100."))])
+    label = StringField(_l("Group (e.g. the school's name; never printed)"),
+                        validators=[Length(max=120)])
+    priority = BooleanField(_l("Priority"))
+
+
+class ReasonForm(FlaskForm):
+    """Reprint by code from the printers page."""
+
+    code = StringField(_l("Ticket code"), validators=[
+        DataRequired(REQUIRED),
+        Regexp(r"^\s*[A-Za-z]\s*-?\s*\d{1,5}\s*$", message=_l("A code like A-007."))])

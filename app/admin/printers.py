@@ -1,0 +1,95 @@
+"""Printers: each printer's state and queue, recent jobs, a retry for jobs that gave up, and a
+reprint of any ticket by its code."""
+
+from __future__ import annotations
+
+from flask import g, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select, update
+from werkzeug.wrappers import Response
+
+from .. import queue
+from ..api.serialize import track_url
+from ..audit import record_change
+from ..auth import staff_page
+from ..extensions import db
+from ..models import SERVER_PRINTER, PrintJob, Ticket
+from ..printing import enqueue, printer_states, ticket_data
+from . import bp, office_in_scope, offices_in_scope, saved
+
+RECENT = 30
+
+
+def _page(found, status: int = 200, error: str | None = None, query: str = ""):
+    states = printer_states(db.session, found.id)
+    jobs = db.session.execute(
+        select(PrintJob, Ticket.code, Ticket.day)
+        .join(Ticket, Ticket.id == PrintJob.ticket_id)
+        .where(PrintJob.office_id == found.id)
+        .order_by(PrintJob.id.desc())
+        .limit(RECENT)
+    ).all()
+    page = render_template(
+        "admin/printers.html", office=found, offices=offices_in_scope(), states=states,
+        jobs=jobs, error=error, query=query, tz=found.timezone,
+        targets=[s["target"] for s in states],
+    )
+    return page, status
+
+
+@bp.get("/<office>/printers")
+@staff_page("admin")
+def printers(office: str) -> tuple[str, int]:
+    return _page(office_in_scope(office))
+
+
+@bp.post("/<office>/printers/reprint")
+@staff_page("admin")
+def printer_reprint(office: str) -> Response | tuple[str, int]:
+    """Print a ticket again: today's ticket with that code, or a card still in production."""
+    found = office_in_scope(office)
+    query = (request.form.get("code") or "").strip()[:40]
+    target = request.form.get("target") or SERVER_PRINTER
+    if target not in {s["target"] for s in printer_states(db.session, found.id)}:
+        return _page(found, 400, gettext("Choose one of this office's printers."), query)
+    now = queue.utcnow()
+    today = queue.local_day(now, found.timezone)
+    found_tickets = queue.find_tickets(db.session, found, query, today) if query else []
+    if not found_tickets:
+        return _page(found, 400, gettext(
+            "No ticket %(code)s today. Type the code as printed, e.g. A-007.", code=query or "—"),
+            query)
+    ticket = found_tickets[0]
+    ahead, wait = queue.estimate(db.session, ticket, now)
+    job = enqueue(db.session, ticket, ticket_data(ticket, track_url(ticket.token), ahead, wait),
+                  target=target, now=now, requested_by=g.actor.user_id, kind="reprint")
+    record_change(db.session, g.actor, now, "ticket.reprint", ticket.code,
+                  {"job": [None, job.id], "printer": [None, target]}, found.id)
+    db.session.commit()
+    saved(gettext("%(code)s is queued for printing again.", code=ticket.code))
+    return redirect(url_for("admin.printers", office=found.slug))
+
+
+@bp.post("/<office>/printers/jobs/<id:job_id>/retry")
+@staff_page("admin")
+def printer_retry(office: str, job_id: int) -> Response:
+    """Try a job that gave up once more, now."""
+    found = office_in_scope(office)
+    now = queue.utcnow()
+    changed = db.session.execute(
+        update(PrintJob)
+        .where(PrintJob.id == job_id, PrintJob.office_id == found.id,
+               PrintJob.status == "failed")
+        .values(status="pending", next_attempt_at=None, attempts=0)
+        .returning(PrintJob.ticket_id, PrintJob.target),
+        execution_options={"synchronize_session": False},
+    ).first()
+    if changed is None:
+        db.session.rollback()
+        saved(gettext("That job is no longer waiting for a retry."))
+        return redirect(url_for("admin.printers", office=found.slug))
+    queue.events.record(db.session, queue.events.PrintQueued(found.id, job_id, changed.target))
+    record_change(db.session, g.actor, now, "print.retry", f"job {job_id}", None, found.id)
+    db.session.commit()
+    saved(gettext("The job is queued again."))
+    return redirect(url_for("admin.printers", office=found.slug))

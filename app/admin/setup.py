@@ -1,0 +1,164 @@
+"""Services and counters of an office."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from .. import queue
+from ..audit import changes, record_change
+from ..auth import staff_page
+from ..extensions import db
+from ..models import Counter, CounterService, Office, Service
+from . import bp, office_in_scope, offices_in_scope, saved
+from .forms import CounterForm, ServiceForm
+
+
+@bp.get("/<office>/services")
+@staff_page("admin")
+def services(office: str) -> str:
+    found = office_in_scope(office)
+    return render_template("admin/services.html", office=found, offices=offices_in_scope())
+
+
+def _service_values(form: ServiceForm) -> dict:
+    return {
+        "code": form.code.data.strip().upper(),
+        "name": form.name.data.strip(),
+        "name_en": (form.name_en.data or "").strip() or None,
+        "colour": form.colour.data.lower(),
+        "produces_card": form.produces_card.data,
+        "daily_quota": form.daily_quota.data,
+        "active": form.active.data,
+        "position": form.position.data,
+        "default_service_s": form.default_minutes.data * 60,
+        "ticket_footer": (form.ticket_footer.data or "").strip(),
+    }
+
+
+@bp.route("/<office>/services/new", methods=["GET", "POST"], defaults={"code": None})
+@bp.route("/<office>/services/<code>", methods=["GET", "POST"])
+@staff_page("admin")
+def service_edit(office: str, code: str | None) -> Response | str:
+    found = office_in_scope(office)
+    service = None
+    if code is not None:
+        service = db.session.scalar(select(Service).where(Service.office_id == found.id,
+                                                          Service.code == code.upper()))
+        if service is None:
+            abort(404)
+    form = ServiceForm(obj=service)
+    if request.method == "GET" and service is not None:
+        form.default_minutes.data = max(1, service.default_service_s // 60)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            values = _service_values(form)
+            twin = db.session.scalar(select(Service.id).where(
+                Service.office_id == found.id, Service.code == values["code"]))
+            if twin is not None and (service is None or twin != service.id):
+                form.code.errors.append(gettext("Another service of this office uses this "
+                                                "letter."))
+            elif service is not None and values["code"] != service.code and _has_tickets(
+                    service):
+                form.code.errors.append(gettext("The letter of a service with tickets cannot "
+                                                "change; add a new service instead."))
+            else:
+                now = queue.utcnow()
+                if service is None:
+                    service = Service(office_id=found.id, **values)
+                    db.session.add(service)
+                    diff = {k: [None, v] for k, v in values.items()}
+                    action = "service.create"
+                else:
+                    diff = changes(service, values)
+                    action = "service.update"
+                record_change(db.session, g.actor, now, action, f"service {values['code']}",
+                              diff, found.id)
+                queue.events.bump_seq(db.session, found.id)
+                db.session.commit()
+                saved(gettext("Service %(code)s is saved.", code=values["code"]))
+                return redirect(url_for("admin.services", office=found.slug))
+        status = 400
+    return render_template("admin/service_edit.html", office=found, offices=offices_in_scope(),
+                           form=form, service=service), status
+
+
+def _has_tickets(service: Service) -> bool:
+    from ..models import Ticket
+
+    return db.session.scalar(select(Ticket.id).where(
+        Ticket.issued_service_id == service.id).limit(1)) is not None
+
+
+@bp.get("/<office>/counters")
+@staff_page("admin")
+def counters(office: str) -> str:
+    found = office_in_scope(office)
+    return render_template("admin/counters.html", office=found, offices=offices_in_scope())
+
+
+@bp.route("/<office>/counters/new", methods=["GET", "POST"], defaults={"counter_id": None})
+@bp.route("/<office>/counters/<id:counter_id>", methods=["GET", "POST"])
+@staff_page("admin")
+def counter_edit(office: str, counter_id: int | None) -> Response | str:
+    found = office_in_scope(office)
+    counter = None
+    if counter_id is not None:
+        counter = db.session.get(Counter, counter_id)
+        if counter is None or counter.office_id != found.id:
+            abort(404)
+    form = CounterForm(obj=counter)
+    if request.method == "GET" and counter is not None:
+        form.services.data = " ".join(link.service.code for link in counter.links)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            status = _save_counter(found, counter, form)
+            if status is None:
+                return redirect(url_for("admin.counters", office=found.slug))
+        status = 400
+    return render_template("admin/counter_edit.html", office=found, offices=offices_in_scope(),
+                           form=form, counter=counter), status
+
+
+def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> int | None:
+    twin = db.session.scalar(select(Counter.id).where(Counter.office_id == found.id,
+                                                      Counter.number == form.number.data))
+    if twin is not None and (counter is None or twin != counter.id):
+        form.number.errors.append(gettext("Another counter of this office has this number."))
+        return 400
+    by_code = {s.code: s for s in found.services}
+    wanted = [c for c in (form.services.data or "").upper() if c.isalpha()]
+    unknown = [c for c in wanted if c not in by_code]
+    if unknown or len(set(wanted)) != len(wanted):
+        form.services.errors.append(gettext(
+            "Give each service letter once, from: %(codes)s.", codes=" ".join(by_code)))
+        return 400
+    now = queue.utcnow()
+    values = {"number": form.number.data, "name": form.name.data.strip(),
+              "call_order": form.call_order.data, "is_open": form.is_open.data}
+    if counter is None:
+        counter = Counter(office_id=found.id, **values)
+        db.session.add(counter)
+        diff = {k: [None, v] for k, v in values.items()}
+        action = "counter.create"
+    else:
+        diff = changes(counter, values)
+        action = "counter.update"
+    before = [link.service.code for link in counter.links]
+    if before != wanted:
+        counter.links = [CounterService(service=by_code[c], position=i)
+                         for i, c in enumerate(wanted)]
+        diff["services"] = [before, wanted]
+    record_change(db.session, g.actor, now, action, f"counter {values['number']}", diff,
+                  found.id)
+    db.session.flush()
+    for code in set(before) | set(wanted):
+        queue.events.record(db.session, queue.events.QueueMoved(found.id, by_code[code].id))
+    queue.events.bump_seq(db.session, found.id)
+    db.session.commit()
+    saved(gettext("Counter %(number)s is saved.", number=values["number"]))
+    return None

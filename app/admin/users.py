@@ -1,0 +1,151 @@
+"""Users of an office: create, edit, disable, reset the password, API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from .. import queue
+from ..audit import changes, record_change
+from ..auth.tokens import issue_token
+from ..auth.users import create_user, set_password
+from ..extensions import db
+from ..i18n import render_message
+from ..models import ApiToken, Office, User
+from ..queue.errors import QueueError
+from ..auth import staff_page
+from . import bp, office_in_scope, offices_in_scope, saved
+from .forms import UserForm
+
+
+def _user_in_scope(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    # An office's administrator manages its own users, never the administrators of all offices.
+    if g.actor.office_id is not None and user.office_id != g.actor.office_id:
+        abort(403)
+    return user
+
+
+def _form(office: Office, user: User | None = None) -> UserForm:
+    form = UserForm(obj=user)
+    form.office.choices = [(office.slug, office.name)]
+    form.office.data = office.slug
+    return form
+
+
+@bp.route("/<office>/users", methods=["GET", "POST"])
+@staff_page("admin")
+def users(office: str) -> Response | str:
+    found = office_in_scope(office)
+    form = _form(found)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            password = secrets.token_urlsafe(9)
+            now = queue.utcnow()
+            try:
+                user = create_user(db.session, form.username.data, form.role.data, office=found,
+                                   password=password, now=now,
+                                   display_name=(form.display_name.data or "").strip())
+            except QueueError as err:
+                form.username.errors.append(render_message(err.template, err.params))
+            else:
+                user.active = form.active.data
+                user.prints_via_agent = form.prints_via_agent.data
+                record_change(db.session, g.actor, now, "user.create", user.username,
+                              {"role": [None, user.role]}, found.id)
+                db.session.commit()
+                flash(gettext("User %(name)s is created. Password (shown once): %(password)s",
+                              name=user.username, password=password), "ok")
+                return redirect(url_for("admin.users", office=found.slug))
+        status = 400
+    listed = db.session.scalars(select(User).where(User.office_id == found.id)
+                                .order_by(User.role, User.username)).all()
+    return render_template("admin/users.html", office=found, offices=offices_in_scope(),
+                           form=form, users=listed), status
+
+
+@bp.route("/<office>/users/<id:user_id>", methods=["GET", "POST"])
+@staff_page("admin")
+def user_edit(office: str, user_id: int) -> Response | str:
+    found = office_in_scope(office)
+    user = _user_in_scope(user_id)
+    form = _form(found, user)
+    form.username.render_kw = {"readonly": True}
+    form.username.data = user.username
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            now = queue.utcnow()
+            if user.id == g.actor.user_id and (not form.active.data or form.role.data != "admin"):
+                form.role.errors.append(gettext("You cannot disable yourself or take away your "
+                                                "own administration."))
+            else:
+                diff = changes(user, {"display_name": (form.display_name.data or "").strip(),
+                                      "role": form.role.data, "active": form.active.data,
+                                      "prints_via_agent": form.prints_via_agent.data})
+                if "active" in diff or "role" in diff:
+                    user.session_version += 1  # signed out everywhere
+                record_change(db.session, g.actor, now, "user.update", user.username, diff,
+                              found.id)
+                db.session.commit()
+                saved(gettext("User %(name)s is saved.", name=user.username))
+                return redirect(url_for("admin.users", office=found.slug))
+        status = 400
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.id.desc())).all()
+    return render_template("admin/user_edit.html", office=found, offices=offices_in_scope(),
+                           form=form, user=user, tokens=tokens), status
+
+
+@bp.post("/<office>/users/<id:user_id>/password")
+@staff_page("admin")
+def user_password(office: str, user_id: int) -> Response:
+    found = office_in_scope(office)
+    user = _user_in_scope(user_id)
+    password = secrets.token_urlsafe(9)
+    set_password(user, password)
+    record_change(db.session, g.actor, queue.utcnow(), "user.password_reset", user.username,
+                  None, found.id)
+    db.session.commit()
+    flash(gettext("New password of %(name)s (shown once): %(password)s", name=user.username,
+                  password=password), "ok")
+    return redirect(url_for("admin.user_edit", office=found.slug, user_id=user.id))
+
+
+@bp.post("/<office>/users/<id:user_id>/tokens")
+@staff_page("admin")
+def user_token(office: str, user_id: int) -> Response:
+    found = office_in_scope(office)
+    user = _user_in_scope(user_id)
+    label = (request.form.get("label") or "").strip()[:120] or "admin"
+    token = issue_token(db.session, user, queue.utcnow(), label=label)
+    record_change(db.session, g.actor, queue.utcnow(), "token.create", user.username,
+                  {"label": [None, label]}, found.id)
+    db.session.commit()
+    flash(gettext("API token for %(name)s (shown once): %(token)s", name=user.username,
+                  token=token), "ok")
+    return redirect(url_for("admin.user_edit", office=found.slug, user_id=user.id))
+
+
+@bp.post("/<office>/users/<id:user_id>/tokens/<id:token_id>/revoke")
+@staff_page("admin")
+def user_token_revoke(office: str, user_id: int, token_id: int) -> Response:
+    found = office_in_scope(office)
+    user = _user_in_scope(user_id)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        abort(404)
+    if token.revoked_at is None:
+        token.revoked_at = queue.utcnow()
+        record_change(db.session, g.actor, token.revoked_at, "token.revoke", user.username,
+                      {"label": [token.label, None]}, found.id)
+        db.session.commit()
+    saved(gettext("The token is revoked."))
+    return redirect(url_for("admin.user_edit", office=found.slug, user_id=user.id))
