@@ -76,6 +76,8 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "id"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
         self.LANGUAGES = ("id", "en")
+        # Staff notes about tickets and cards are erased after this many days (loket purge).
+        self.NOTE_RETENTION_DAYS = int(os.environ.get("NOTE_RETENTION_DAYS") or 30)
         self.SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS") or 15000)
         # Events are built and sent by a background worker; tests can ask for inline delivery.
         self.BROADCAST_INLINE = False

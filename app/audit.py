@@ -29,11 +29,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record_change(session: Session, actor: Actor, now: datetime, action: str, target: str,
-                  details: dict[str, Any] | None = None, office_id: int | None = None) -> None:
+def record_change(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    action: str,
+    target: str,
+    details: dict[str, Any] | None = None,
+    office_id: int | None = None,
+) -> None:
     """Append one audit event (nothing is written for an empty change)."""
     if details is not None and not details:
         return
-    session.add(AuditEvent(at=now, user_id=actor.user_id, office_id=office_id, action=action,
-                           target=target[:120], details=json.dumps(details or {}, default=str),
-                           remote_addr=actor.remote_addr))
+    session.add(
+        AuditEvent(
+            at=now,
+            user_id=actor.user_id,
+            office_id=office_id,
+            action=action,
+            target=target[:120],
+            details=json.dumps(details or {}, default=str),
+            remote_addr=actor.remote_addr,
+        )
+    )

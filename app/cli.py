@@ -1,4 +1,5 @@
-"""``flask --app wsgi loket ...``: demo data, users, API tokens, closing the day."""
+"""``flask --app wsgi loket ...``: demo data, users, API tokens, closing the day, purging
+old notes, backups."""
 
 from __future__ import annotations
 
@@ -190,6 +191,39 @@ def urls() -> None:
         ]
         click.echo(f"  {office.slug:<15} " + "   ".join(pages))
     db.session.rollback()
+
+
+@loket.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="retention period in days (default: NOTE_RETENTION_DAYS, 30)",
+)
+def purge(days: int | None) -> None:
+    """Erase staff notes older than the retention period; counts stay for reports."""
+    from .maintenance import purge_notes
+
+    retention = days or current_app.config["NOTE_RETENTION_DAYS"]
+    done = purge_notes(db.session, queue.utcnow(), retention)
+    db.session.commit()
+    click.echo(
+        f"Notes older than {retention} days erased: {done.ticket_notes} on cards, "
+        f"{done.event_notes} in ticket histories; {done.login_links} old sign-in links deleted."
+    )
+
+
+@loket.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the SQLite database to PATH (a file or a folder) while the server runs."""
+    from .maintenance import BackupError, backup_sqlite
+
+    try:
+        written = backup_sqlite(db.engine, path, queue.utcnow())
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Backup written to {written} ({written.stat().st_size // 1024} KiB), checked.")
 
 
 def _generate_password() -> str:

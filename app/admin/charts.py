@@ -55,18 +55,22 @@ def bar_chart(
     groups = 1 if stacked else max(1, len(series))
     bar_w = max(1.0, slot * 0.8 / groups)
     parts = [
-        Markup('<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" '
-               'xmlns="http://www.w3.org/2000/svg">').format(w=WIDTH, h=HEIGHT, t=title),
+        Markup(
+            '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" '
+            'xmlns="http://www.w3.org/2000/svg">'
+        ).format(w=WIDTH, h=HEIGHT, t=title),
         Markup("<title>{}</title>").format(title),
     ]
     for k in range(6):
         value = top * k / 5
         y = TOP + plot_h - plot_h * k / 5
-        parts.append(Markup(
-            '<line x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" '
-            'stroke-width="1"/><text x="{tx}" y="{ty:.1f}" text-anchor="end" font-size="13" '
-            'fill="#334155">{v}</text>').format(
-            x1=LEFT, x2=WIDTH - RIGHT, y=y, tx=LEFT - 6, ty=y + 4, v=_number(value)))
+        parts.append(
+            Markup(
+                '<line x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" '
+                'stroke-width="1"/><text x="{tx}" y="{ty:.1f}" text-anchor="end" font-size="13" '
+                'fill="#334155">{v}</text>'
+            ).format(x1=LEFT, x2=WIDTH - RIGHT, y=y, tx=LEFT - 6, ty=y + 4, v=_number(value))
+        )
     every = max(1, -(-n // 24))  # at most about 24 labels under the axis
     for i, label in enumerate(labels):
         x0 = LEFT + slot * i + slot * 0.1
@@ -78,29 +82,46 @@ def bar_chart(
             h = plot_h * value / top
             x = x0 if stacked else x0 + bar_w * j
             y = base - h
-            parts.append(Markup(
-                '<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{c}">'
-                '<title>{label} · {name}: {v}{u}</title></rect>').format(
-                x=x, y=y, w=bar_w, h=h, c=s.colour, label=label, name=s.label,
-                v=_number(value), u=unit))
+            parts.append(
+                Markup(
+                    '<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{c}">'
+                    "<title>{label} · {name}: {v}{u}</title></rect>"
+                ).format(
+                    x=x,
+                    y=y,
+                    w=bar_w,
+                    h=h,
+                    c=s.colour,
+                    label=label,
+                    name=s.label,
+                    v=_number(value),
+                    u=unit,
+                )
+            )
             if stacked:
                 base = y
         if i % every == 0:
-            parts.append(Markup(
-                '<text x="{x:.1f}" y="{y}" text-anchor="middle" font-size="13" '
-                'fill="#334155">{label}</text>').format(
-                x=LEFT + slot * (i + 0.5), y=TOP + plot_h + 18, label=label))
+            parts.append(
+                Markup(
+                    '<text x="{x:.1f}" y="{y}" text-anchor="middle" font-size="13" '
+                    'fill="#334155">{label}</text>'
+                ).format(x=LEFT + slot * (i + 0.5), y=TOP + plot_h + 18, label=label)
+            )
     x = LEFT
     for s in series:
-        parts.append(Markup(
-            '<rect x="{x}" y="{y}" width="14" height="14" fill="{c}"/>'
-            '<text x="{tx}" y="{ty}" font-size="14" fill="#0f172a">{label}</text>').format(
-            x=x, y=HEIGHT - 18, c=s.colour, tx=x + 20, ty=HEIGHT - 6, label=s.label))
+        parts.append(
+            Markup(
+                '<rect x="{x}" y="{y}" width="14" height="14" fill="{c}"/>'
+                '<text x="{tx}" y="{ty}" font-size="14" fill="#0f172a">{label}</text>'
+            ).format(x=x, y=HEIGHT - 18, c=s.colour, tx=x + 20, ty=HEIGHT - 6, label=s.label)
+        )
         x += 28 + 9 * len(s.label)
     if unit:
-        parts.append(Markup(
-            '<text x="{x}" y="{y}" font-size="13" text-anchor="end" fill="#334155">{u}</text>'
-        ).format(x=WIDTH - RIGHT, y=HEIGHT - 6, u=unit.strip()))
+        parts.append(
+            Markup(
+                '<text x="{x}" y="{y}" font-size="13" text-anchor="end" fill="#334155">{u}</text>'
+            ).format(x=WIDTH - RIGHT, y=HEIGHT - 6, u=unit.strip())
+        )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
 

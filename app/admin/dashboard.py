@@ -50,5 +50,6 @@ def dashboard(office: str) -> str:
             },
         },
     }
-    return render_template("admin/dashboard.html", office=found, offices=offices_in_scope(),
-                           config=config)
+    return render_template(
+        "admin/dashboard.html", office=found, offices=offices_in_scope(), config=config
+    )

@@ -36,11 +36,14 @@ def _device(found, user_id: int) -> User:
 @staff_page("admin")
 def devices(office: str) -> str:
     found = office_in_scope(office)
-    listed = db.session.scalars(select(User).where(
-        User.office_id == found.id, User.role.in_(("kiosk", "display"))).order_by(
-        User.role, User.username)).all()
-    return render_template("admin/devices.html", office=found, offices=offices_in_scope(),
-                           devices=listed, link=None)
+    listed = db.session.scalars(
+        select(User)
+        .where(User.office_id == found.id, User.role.in_(("kiosk", "display")))
+        .order_by(User.role, User.username)
+    ).all()
+    return render_template(
+        "admin/devices.html", office=found, offices=offices_in_scope(), devices=listed, link=None
+    )
 
 
 @bp.post("/<office>/devices/<id:user_id>/link")
@@ -51,16 +54,31 @@ def device_link(office: str, user_id: int) -> str:
     user = _device(found, user_id)
     token = secrets.token_urlsafe(24)
     now = queue.utcnow()
-    db.session.add(LoginLink(user_id=user.id, token_hash=link_hash(token), created_at=now,
-                             expires_at=now + LINK_VALID, created_by_id=g.actor.user_id))
+    db.session.add(
+        LoginLink(
+            user_id=user.id,
+            token_hash=link_hash(token),
+            created_at=now,
+            expires_at=now + LINK_VALID,
+            created_by_id=g.actor.user_id,
+        )
+    )
     record_change(db.session, g.actor, now, "device.link", user.username, None, found.id)
     db.session.commit()
     link = url_for("auth.login_link", token=token, _external=True)
-    listed = db.session.scalars(select(User).where(
-        User.office_id == found.id, User.role.in_(("kiosk", "display"))).order_by(
-        User.role, User.username)).all()
-    return render_template("admin/devices.html", office=found, offices=offices_in_scope(),
-                           devices=listed, link=link, link_user=user)
+    listed = db.session.scalars(
+        select(User)
+        .where(User.office_id == found.id, User.role.in_(("kiosk", "display")))
+        .order_by(User.role, User.username)
+    ).all()
+    return render_template(
+        "admin/devices.html",
+        office=found,
+        offices=offices_in_scope(),
+        devices=listed,
+        link=link,
+        link_user=user,
+    )
 
 
 @bp.post("/<office>/devices/<id:user_id>/revoke")
@@ -71,14 +89,24 @@ def device_revoke(office: str, user_id: int) -> Response:
     user = _device(found, user_id)
     now = queue.utcnow()
     user.session_version += 1
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
-                                              ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=now), execution_options={"synchronize_session": False})
-    db.session.execute(update(LoginLink).where(LoginLink.user_id == user.id,
-                                               LoginLink.used_at.is_(None))
-                       .values(used_at=now), execution_options={"synchronize_session": False})
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(LoginLink)
+        .where(LoginLink.user_id == user.id, LoginLink.used_at.is_(None))
+        .values(used_at=now),
+        execution_options={"synchronize_session": False},
+    )
     record_change(db.session, g.actor, now, "device.revoke", user.username, None, found.id)
     db.session.commit()
-    saved(gettext("%(name)s is signed out everywhere; its tokens and links no longer work.",
-                  name=user.username))
+    saved(
+        gettext(
+            "%(name)s is signed out everywhere; its tokens and links no longer work.",
+            name=user.username,
+        )
+    )
     return redirect(url_for("admin.devices", office=found.slug))

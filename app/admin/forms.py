@@ -16,6 +16,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -32,31 +33,41 @@ REQUIRED = _l("This field is required.")
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
 
-def _time_or_empty(field_label: str):  # noqa: ANN202 - WTForms field factory
+def _time_or_empty(field_label: str):
     return TimeField(field_label, validators=[Optional()], format="%H:%M")
 
 
 class OfficeForm(FlaskForm):
-    slug = StringField(_l("Short name in addresses"), validators=[
-        DataRequired(REQUIRED),
-        Regexp(r"^[a-z0-9][a-z0-9-]{1,38}$",
-               message=_l("Use 2-39 lower-case letters, digits or hyphens, e.g. kota-raja.")),
-    ])
+    slug = StringField(
+        _l("Short name in addresses"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(
+                r"^[a-z0-9][a-z0-9-]{1,38}$",
+                message=_l("Use 2-39 lower-case letters, digits or hyphens, e.g. kota-raja."),
+            ),
+        ],
+    )
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in TIMEZONES],
-                           default="Asia/Makassar")
+    timezone = SelectField(
+        _l("Time zone"), choices=[SelectChoice(z) for z in TIMEZONES], default="Asia/Makassar"
+    )
     always_open = BooleanField(_l("Open at any hour (demonstration)"))
     cutoff_time = _time_or_empty(_l("No new tickets after (HH:MM, empty: until closing)"))
     priority_boost_min = IntegerField(
         _l("Priority tickets queue as if they came this many minutes earlier"),
-        default=60, validators=[InputRequired(REQUIRED), NumberRange(0, 480, message=_l(
-            "Between 0 and 480 minutes."))])
+        default=60,
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(0, 480, message=_l("Between 0 and 480 minutes.")),
+        ],
+    )
     announcement = TextAreaField(_l("Running text on the TV"), validators=[Length(max=1000)])
-    ticket_footer = StringField(_l("Footer printed on every ticket"),
-                                validators=[Length(max=200)])
-    card_stock = IntegerField(_l("Blank cards in stock (empty: not counted)"),
-                              validators=[Optional(), NumberRange(0, 1_000_000, message=_l(
-                                  "A number from 0."))])
+    ticket_footer = StringField(_l("Footer printed on every ticket"), validators=[Length(max=200)])
+    card_stock = IntegerField(
+        _l("Blank cards in stock (empty: not counted)"),
+        validators=[Optional(), NumberRange(0, 1_000_000, message=_l("A number from 0."))],
+    )
 
 
 class HoursForm(FlaskForm):
@@ -79,7 +90,7 @@ class HoursForm(FlaskForm):
 
     DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         for day in self.DAYS:
             opens, closes = getattr(self, f"{day}_opens"), getattr(self, f"{day}_closes")
@@ -94,14 +105,18 @@ class HoursForm(FlaskForm):
 
 class SpecialDayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Give a date (YYYY-MM-DD)."))])
-    is_open = SelectField(_l("The office is"), choices=[
-        ("open", _l("open (e.g. an extra Saturday session)")),
-        ("closed", _l("closed (e.g. a holiday)"))])
+    is_open = SelectField(
+        _l("The office is"),
+        choices=[
+            SelectChoice("open", _l("open (e.g. an extra Saturday session)")),
+            SelectChoice("closed", _l("closed (e.g. a holiday)")),
+        ],
+    )
     opens = _time_or_empty(_l("Opens (empty: the weekday's hours)"))
     closes = _time_or_empty(_l("Closes"))
     note = StringField(_l("Note shown to residents"), validators=[Length(max=200)])
 
-    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.opens.data and self.closes.data and self.opens.data >= self.closes.data:
             self.closes.errors.append(_l("Closing must come after opening."))
@@ -110,65 +125,83 @@ class SpecialDayForm(FlaskForm):
 
 
 class ServiceForm(FlaskForm):
-    code = StringField(_l("Letter"), validators=[
-        DataRequired(REQUIRED), Regexp(r"^[A-Za-z]$", message=_l("One letter, A to Z."))])
+    code = StringField(
+        _l("Letter"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^[A-Za-z]$", message=_l("One letter, A to Z.")),
+        ],
+    )
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=120)])
-    colour = StringField(_l("Colour"), default="#1565c0", validators=[
-        Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour like #1565c0."))])
+    colour = StringField(
+        _l("Colour"),
+        default="#1565c0",
+        validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour like #1565c0."))],
+    )
     produces_card = BooleanField(_l("Produces a card (print station and pickup)"))
-    daily_quota = IntegerField(_l("Daily quota (empty: none)"), validators=[
-        Optional(), NumberRange(1, 100_000, message=_l("At least 1."))])
+    daily_quota = IntegerField(
+        _l("Daily quota (empty: none)"),
+        validators=[Optional(), NumberRange(1, 100_000, message=_l("At least 1."))],
+    )
     active = BooleanField(_l("Offered"), default=True)
-    position = IntegerField(_l("Order on the kiosk"), default=0, validators=[
-        InputRequired(REQUIRED), NumberRange(0, 99, message=_l("Between 0 and 99."))])
-    default_minutes = IntegerField(_l("Minutes per person, before there is history"),
-                                   default=7, validators=[InputRequired(REQUIRED), NumberRange(
-                                       1, 60, message=_l("Between 1 and 60 minutes."))])
-    ticket_footer = StringField(_l("Extra footer on this service's tickets"),
-                                validators=[Length(max=200)])
+    position = IntegerField(
+        _l("Order on the kiosk"),
+        default=0,
+        validators=[InputRequired(REQUIRED), NumberRange(0, 99, message=_l("Between 0 and 99."))],
+    )
+    default_minutes = IntegerField(
+        _l("Minutes per person, before there is history"),
+        default=7,
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(1, 60, message=_l("Between 1 and 60 minutes.")),
+        ],
+    )
+    ticket_footer = StringField(
+        _l("Extra footer on this service's tickets"), validators=[Length(max=200)]
+    )
 
 
 class CounterForm(FlaskForm):
-    number = IntegerField(_l("Number"), validators=[
-        InputRequired(REQUIRED), NumberRange(1, 99, message=_l("Between 1 and 99."))])
+    number = IntegerField(
+        _l("Number"),
+        validators=[InputRequired(REQUIRED), NumberRange(1, 99, message=_l("Between 1 and 99."))],
+    )
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)])
-    services = StringField(_l("Services it calls, in order (letters, e.g. C E F)"),
-                           validators=[Length(max=60)])
-    call_order = SelectField(_l("Next ticket"), choices=[
-        ("oldest", _l("the one waiting longest across its services")),
-        ("service_order", _l("its first service with anyone waiting, in the order above"))])
+    services = StringField(
+        _l("Services it calls, in order (letters, e.g. C E F)"), validators=[Length(max=60)]
+    )
+    call_order = SelectField(
+        _l("Next ticket"),
+        choices=[
+            SelectChoice("oldest", _l("the one waiting longest across its services")),
+            SelectChoice(
+                "service_order", _l("its first service with anyone waiting, in the order above")
+            ),
+        ],
+    )
     is_open = BooleanField(_l("Open"), default=True)
 
-    def validate_call_order(self, field) -> None:  # noqa: ANN001
+    def validate_call_order(self, field) -> None:
         if field.data not in COUNTER_CALL_ORDERS:
             raise ValidationError(_l("Choose one of the listed orders."))
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[
-        DataRequired(REQUIRED),
-        Regexp(r"^[a-z0-9][a-z0-9._-]{1,63}$", flags=re.IGNORECASE, message=_l(
-            "2-64 letters, digits, dot, hyphen or underscore."))])
+    username = StringField(
+        _l("User name"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(
+                r"^[a-z0-9][a-z0-9._-]{1,63}$",
+                flags=re.IGNORECASE,
+                message=_l("2-64 letters, digits, dot, hyphen or underscore."),
+            ),
+        ],
+    )
     display_name = StringField(_l("Name shown on screens"), validators=[Length(max=120)])
-    role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in ROLES])
     office = SelectField(_l("Office"), choices=[])
     active = BooleanField(_l("Active"), default=True)
     prints_via_agent = BooleanField(_l("Kiosk printing through a remote print agent"))
-
-
-class GroupForm(FlaskForm):
-    service = SelectField(_l("Service"), choices=[])
-    count = IntegerField(_l("How many tickets"), validators=[
-        InputRequired(REQUIRED), NumberRange(2, 100, message=_l("Between 2 and 100."))])
-    label = StringField(_l("Group (e.g. the school's name; never printed)"),
-                        validators=[Length(max=120)])
-    priority = BooleanField(_l("Priority"))
-
-
-class ReasonForm(FlaskForm):
-    """Reprint by code from the printers page."""
-
-    code = StringField(_l("Ticket code"), validators=[
-        DataRequired(REQUIRED),
-        Regexp(r"^\s*[A-Za-z]\s*-?\s*\d{1,5}\s*$", message=_l("A code like A-007."))])

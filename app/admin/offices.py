@@ -44,9 +44,15 @@ def settings(office: str) -> Response | str:
             now = queue.utcnow()
             values = _office_values(form)
             if values["card_stock"] != found.card_stock:
-                record_change(db.session, g.actor, now, "stock.set", found.slug,
-                              {"card_stock": [found.card_stock, values["card_stock"]]},
-                              found.id)
+                record_change(
+                    db.session,
+                    g.actor,
+                    now,
+                    "stock.set",
+                    found.slug,
+                    {"card_stock": [found.card_stock, values["card_stock"]]},
+                    found.id,
+                )
             diff = changes(found, values)
             diff.pop("card_stock", None)
             record_change(db.session, g.actor, now, "office.update", found.slug, diff, found.id)
@@ -55,8 +61,9 @@ def settings(office: str) -> Response | str:
             saved(gettext("The office settings are saved."))
             return redirect(url_for("admin.settings", office=found.slug))
         status = 400
-    return render_template("admin/settings.html", office=found, offices=offices_in_scope(),
-                           form=form), status
+    return render_template(
+        "admin/settings.html", office=found, offices=offices_in_scope(), form=form
+    ), status
 
 
 @bp.route("/offices/new", methods=["GET", "POST"])
@@ -74,19 +81,28 @@ def new_office() -> Response | str:
             else:
                 now = queue.utcnow()
                 office = Office(slug=slug, seq=0, created_at=now, **_office_values(form))
-                office.hours = [OpeningHours(weekday=d, opens=time(8), closes=time(16))
-                                for d in range(5)]
+                office.hours = [
+                    OpeningHours(weekday=d, opens=time(8), closes=time(16)) for d in range(5)
+                ]
                 db.session.add(office)
                 db.session.flush()
-                record_change(db.session, g.actor, now, "office.create", slug,
-                              {"name": [None, office.name]}, office.id)
+                record_change(
+                    db.session,
+                    g.actor,
+                    now,
+                    "office.create",
+                    slug,
+                    {"name": [None, office.name]},
+                    office.id,
+                )
                 db.session.commit()
                 saved(gettext("The office is created; add its services and counters next."))
                 return redirect(url_for("admin.services", office=slug))
         status = 400
     first = offices_in_scope()
-    return render_template("admin/new_office.html", form=form, offices=first,
-                           office=first[0] if first else None), status
+    return render_template(
+        "admin/new_office.html", form=form, offices=first, office=first[0] if first else None
+    ), status
 
 
 @bp.route("/<office>/hours", methods=["GET", "POST"])
@@ -135,10 +151,17 @@ def _filled_hours(found: Office) -> HoursForm:
 
 
 def _hours_page(found: Office, form: HoursForm, special: SpecialDayForm, status: int) -> tuple:
-    days = db.session.scalars(select(SpecialDay).where(SpecialDay.office_id == found.id)
-                              .order_by(SpecialDay.day.desc())).all()
-    return render_template("admin/hours.html", office=found, offices=offices_in_scope(),
-                           form=form, special=special, days=days), status
+    days = db.session.scalars(
+        select(SpecialDay).where(SpecialDay.office_id == found.id).order_by(SpecialDay.day.desc())
+    ).all()
+    return render_template(
+        "admin/hours.html",
+        office=found,
+        offices=offices_in_scope(),
+        form=form,
+        special=special,
+        days=days,
+    ), status
 
 
 @bp.post("/<office>/special-days")
@@ -147,22 +170,36 @@ def add_special_day(office: str) -> Response | tuple:
     found = office_in_scope(office)
     special = SpecialDayForm(prefix="special")
     if special.validate_on_submit():
-        existing = db.session.scalar(select(SpecialDay).where(
-            SpecialDay.office_id == found.id, SpecialDay.day == special.day.data))
+        existing = db.session.scalar(
+            select(SpecialDay).where(
+                SpecialDay.office_id == found.id, SpecialDay.day == special.day.data
+            )
+        )
         if existing is not None:
-            special.day.errors.append(gettext("This date already has a special day; remove it "
-                                              "first."))
+            special.day.errors.append(
+                gettext("This date already has a special day; remove it first.")
+            )
         else:
             is_open = special.is_open.data == "open"
-            day = SpecialDay(office_id=found.id, day=special.day.data, is_open=is_open,
-                             opens=special.opens.data if is_open else None,
-                             closes=special.closes.data if is_open else None,
-                             note=(special.note.data or "").strip())
+            day = SpecialDay(
+                office_id=found.id,
+                day=special.day.data,
+                is_open=is_open,
+                opens=special.opens.data if is_open else None,
+                closes=special.closes.data if is_open else None,
+                note=(special.note.data or "").strip(),
+            )
             db.session.add(day)
             now = queue.utcnow()
-            record_change(db.session, g.actor, now, "special_day.add", found.slug,
-                          {day.day.isoformat(): [None, "open" if is_open else "closed"]},
-                          found.id)
+            record_change(
+                db.session,
+                g.actor,
+                now,
+                "special_day.add",
+                found.slug,
+                {day.day.isoformat(): [None, "open" if is_open else "closed"]},
+                found.id,
+            )
             queue.events.bump_seq(db.session, found.id)
             db.session.commit()
             saved(gettext("The special day is saved."))
@@ -177,8 +214,15 @@ def delete_special_day(office: str, day_id: int) -> Response:
     day = db.session.get(SpecialDay, day_id)
     if day is None or day.office_id != found.id:
         abort(404)
-    record_change(db.session, g.actor, queue.utcnow(), "special_day.remove", found.slug,
-                  {day.day.isoformat(): ["open" if day.is_open else "closed", None]}, found.id)
+    record_change(
+        db.session,
+        g.actor,
+        queue.utcnow(),
+        "special_day.remove",
+        found.slug,
+        {day.day.isoformat(): ["open" if day.is_open else "closed", None]},
+        found.id,
+    )
     db.session.delete(day)
     queue.events.bump_seq(db.session, found.id)
     db.session.commit()

@@ -30,8 +30,14 @@ def _page(found, status: int = 200, error: str | None = None, query: str = ""):
         .limit(RECENT)
     ).all()
     page = render_template(
-        "admin/printers.html", office=found, offices=offices_in_scope(), states=states,
-        jobs=jobs, error=error, query=query, tz=found.timezone,
+        "admin/printers.html",
+        office=found,
+        offices=offices_in_scope(),
+        states=states,
+        jobs=jobs,
+        error=error,
+        query=query,
+        tz=found.timezone,
         targets=[s["target"] for s in states],
     )
     return page, status
@@ -56,15 +62,34 @@ def printer_reprint(office: str) -> Response | tuple[str, int]:
     today = queue.local_day(now, found.timezone)
     found_tickets = queue.find_tickets(db.session, found, query, today) if query else []
     if not found_tickets:
-        return _page(found, 400, gettext(
-            "No ticket %(code)s today. Type the code as printed, e.g. A-007.", code=query or "—"),
-            query)
+        return _page(
+            found,
+            400,
+            gettext(
+                "No ticket %(code)s today. Type the code as printed, e.g. A-007.", code=query or "—"
+            ),
+            query,
+        )
     ticket = found_tickets[0]
     ahead, wait = queue.estimate(db.session, ticket, now)
-    job = enqueue(db.session, ticket, ticket_data(ticket, track_url(ticket.token), ahead, wait),
-                  target=target, now=now, requested_by=g.actor.user_id, kind="reprint")
-    record_change(db.session, g.actor, now, "ticket.reprint", ticket.code,
-                  {"job": [None, job.id], "printer": [None, target]}, found.id)
+    job = enqueue(
+        db.session,
+        ticket,
+        ticket_data(ticket, track_url(ticket.token), ahead, wait),
+        target=target,
+        now=now,
+        requested_by=g.actor.user_id,
+        kind="reprint",
+    )
+    record_change(
+        db.session,
+        g.actor,
+        now,
+        "ticket.reprint",
+        ticket.code,
+        {"job": [None, job.id], "printer": [None, target]},
+        found.id,
+    )
     db.session.commit()
     saved(gettext("%(code)s is queued for printing again.", code=ticket.code))
     return redirect(url_for("admin.printers", office=found.slug))
@@ -78,8 +103,7 @@ def printer_retry(office: str, job_id: int) -> Response:
     now = queue.utcnow()
     changed = db.session.execute(
         update(PrintJob)
-        .where(PrintJob.id == job_id, PrintJob.office_id == found.id,
-               PrintJob.status == "failed")
+        .where(PrintJob.id == job_id, PrintJob.office_id == found.id, PrintJob.status == "failed")
         .values(status="pending", next_attempt_at=None, attempts=0)
         .returning(PrintJob.ticket_id, PrintJob.target),
         execution_options={"synchronize_session": False},

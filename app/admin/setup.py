@@ -45,8 +45,9 @@ def service_edit(office: str, code: str | None) -> Response | str:
     found = office_in_scope(office)
     service = None
     if code is not None:
-        service = db.session.scalar(select(Service).where(Service.office_id == found.id,
-                                                          Service.code == code.upper()))
+        service = db.session.scalar(
+            select(Service).where(Service.office_id == found.id, Service.code == code.upper())
+        )
         if service is None:
             abort(404)
     form = ServiceForm(obj=service)
@@ -56,15 +57,20 @@ def service_edit(office: str, code: str | None) -> Response | str:
     if request.method == "POST":
         if form.validate_on_submit():
             values = _service_values(form)
-            twin = db.session.scalar(select(Service.id).where(
-                Service.office_id == found.id, Service.code == values["code"]))
+            twin = db.session.scalar(
+                select(Service.id).where(
+                    Service.office_id == found.id, Service.code == values["code"]
+                )
+            )
             if twin is not None and (service is None or twin != service.id):
-                form.code.errors.append(gettext("Another service of this office uses this "
-                                                "letter."))
-            elif service is not None and values["code"] != service.code and _has_tickets(
-                    service):
-                form.code.errors.append(gettext("The letter of a service with tickets cannot "
-                                                "change; add a new service instead."))
+                form.code.errors.append(gettext("Another service of this office uses this letter."))
+            elif service is not None and values["code"] != service.code and _has_tickets(service):
+                form.code.errors.append(
+                    gettext(
+                        "The letter of a service with tickets cannot "
+                        "change; add a new service instead."
+                    )
+                )
             else:
                 now = queue.utcnow()
                 if service is None:
@@ -75,22 +81,30 @@ def service_edit(office: str, code: str | None) -> Response | str:
                 else:
                     diff = changes(service, values)
                     action = "service.update"
-                record_change(db.session, g.actor, now, action, f"service {values['code']}",
-                              diff, found.id)
+                record_change(
+                    db.session, g.actor, now, action, f"service {values['code']}", diff, found.id
+                )
                 queue.events.bump_seq(db.session, found.id)
                 db.session.commit()
                 saved(gettext("Service %(code)s is saved.", code=values["code"]))
                 return redirect(url_for("admin.services", office=found.slug))
         status = 400
-    return render_template("admin/service_edit.html", office=found, offices=offices_in_scope(),
-                           form=form, service=service), status
+    return render_template(
+        "admin/service_edit.html",
+        office=found,
+        offices=offices_in_scope(),
+        form=form,
+        service=service,
+    ), status
 
 
 def _has_tickets(service: Service) -> bool:
     from ..models import Ticket
 
-    return db.session.scalar(select(Ticket.id).where(
-        Ticket.issued_service_id == service.id).limit(1)) is not None
+    return (
+        db.session.scalar(select(Ticket.id).where(Ticket.issued_service_id == service.id).limit(1))
+        is not None
+    )
 
 
 @bp.get("/<office>/counters")
@@ -120,13 +134,19 @@ def counter_edit(office: str, counter_id: int | None) -> Response | str:
             if status is None:
                 return redirect(url_for("admin.counters", office=found.slug))
         status = 400
-    return render_template("admin/counter_edit.html", office=found, offices=offices_in_scope(),
-                           form=form, counter=counter), status
+    return render_template(
+        "admin/counter_edit.html",
+        office=found,
+        offices=offices_in_scope(),
+        form=form,
+        counter=counter,
+    ), status
 
 
 def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> int | None:
-    twin = db.session.scalar(select(Counter.id).where(Counter.office_id == found.id,
-                                                      Counter.number == form.number.data))
+    twin = db.session.scalar(
+        select(Counter.id).where(Counter.office_id == found.id, Counter.number == form.number.data)
+    )
     if twin is not None and (counter is None or twin != counter.id):
         form.number.errors.append(gettext("Another counter of this office has this number."))
         return 400
@@ -134,12 +154,17 @@ def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> 
     wanted = [c for c in (form.services.data or "").upper() if c.isalpha()]
     unknown = [c for c in wanted if c not in by_code]
     if unknown or len(set(wanted)) != len(wanted):
-        form.services.errors.append(gettext(
-            "Give each service letter once, from: %(codes)s.", codes=" ".join(by_code)))
+        form.services.errors.append(
+            gettext("Give each service letter once, from: %(codes)s.", codes=" ".join(by_code))
+        )
         return 400
     now = queue.utcnow()
-    values = {"number": form.number.data, "name": form.name.data.strip(),
-              "call_order": form.call_order.data, "is_open": form.is_open.data}
+    values = {
+        "number": form.number.data,
+        "name": form.name.data.strip(),
+        "call_order": form.call_order.data,
+        "is_open": form.is_open.data,
+    }
     if counter is None:
         counter = Counter(office_id=found.id, **values)
         db.session.add(counter)
@@ -150,11 +175,11 @@ def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> 
         action = "counter.update"
     before = [link.service.code for link in counter.links]
     if before != wanted:
-        counter.links = [CounterService(service=by_code[c], position=i)
-                         for i, c in enumerate(wanted)]
+        counter.links = [
+            CounterService(service=by_code[c], position=i) for i, c in enumerate(wanted)
+        ]
         diff["services"] = [before, wanted]
-    record_change(db.session, g.actor, now, action, f"counter {values['number']}", diff,
-                  found.id)
+    record_change(db.session, g.actor, now, action, f"counter {values['number']}", diff, found.id)
     db.session.flush()
     for code in set(before) | set(wanted):
         queue.events.record(db.session, queue.events.QueueMoved(found.id, by_code[code].id))

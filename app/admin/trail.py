@@ -29,8 +29,9 @@ KINDS = ("all", "admin", "tickets")
 def _filters(found) -> dict[str, Any]:
     today = queue.local_day(queue.utcnow(), found.timezone)
     day_from = parse_day(request.args.get("from"), "from", today)
-    day_to = parse_day(request.args.get("to"), "to", day_from if request.args.get("from")
-                       else today)
+    day_to = parse_day(
+        request.args.get("to"), "to", day_from if request.args.get("from") else today
+    )
     check_range(day_from, day_to)
     kind = request.args.get("kind", "all")
     user = request.args.get("user", "")
@@ -40,8 +41,9 @@ def _filters(found) -> dict[str, Any]:
         "kind": kind if kind in KINDS else "all",
         "user": int(user) if user.isdigit() else None,
         "q": (request.args.get("q") or "").strip()[:60],
-        "page": max(0, int(request.args.get("page", "0"))
-                    if request.args.get("page", "0").isdigit() else 0),
+        "page": max(
+            0, int(request.args.get("page", "0")) if request.args.get("page", "0").isdigit() else 0
+        ),
     }
 
 
@@ -73,20 +75,25 @@ def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict],
             like = f"%{f['q']}%"
             stmt = stmt.where(AuditEvent.target.ilike(like) | AuditEvent.action.ilike(like))
         for event, username in db.session.execute(stmt):
-            rows.append({
-                "at": event.at, "user": username, "address": event.remote_addr,
-                "action": event.action, "target": event.target,
-                "details": _details(event.details), "id": f"a{event.id}",
-            })
+            rows.append(
+                {
+                    "at": event.at,
+                    "user": username,
+                    "address": event.remote_addr,
+                    "action": event.action,
+                    "target": event.target,
+                    "details": _details(event.details),
+                    "id": f"a{event.id}",
+                }
+            )
     if f["kind"] in ("all", "tickets"):
         counter = aliased(Counter)
         stmt = (
-            select(TicketEvent, Ticket.code, Ticket.day, User.username, counter.number)
+            select(TicketEvent, Ticket.code, User.username, counter.number)
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
             .outerjoin(User, User.id == TicketEvent.user_id)
             .outerjoin(counter, counter.id == TicketEvent.counter_id)
-            .where(TicketEvent.office_id == found.id, TicketEvent.at >= start,
-                   TicketEvent.at < end)
+            .where(TicketEvent.office_id == found.id, TicketEvent.at >= start, TicketEvent.at < end)
             .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
             .limit(limit)
         )
@@ -95,22 +102,31 @@ def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict],
         if f["q"]:
             like = f"%{f['q'].upper()}%"
             stmt = stmt.where(Ticket.code.like(like) | TicketEvent.action.ilike(f"%{f['q']}%"))
-        for event, code, day, username, counter_number in db.session.execute(stmt):
-            change = " → ".join(x for x in (event.from_status or event.from_stage,
-                                            event.to_status or event.to_stage) if x)
+        for event, code, username, counter_number in db.session.execute(stmt):
+            change = " → ".join(
+                x
+                for x in (event.from_status or event.from_stage, event.to_status or event.to_stage)
+                if x
+            )
             details = [change] if change else []
             if counter_number is not None:
                 details.append(gettext("counter %(n)s", n=counter_number))
             if event.note:
                 details.append(gettext("note: %(note)s", note=event.note))
-            rows.append({
-                "at": event.at, "user": username, "address": event.remote_addr,
-                "action": f"ticket.{event.action}", "target": code, "details": details,
-                "id": f"t{event.id}",
-            })
+            rows.append(
+                {
+                    "at": event.at,
+                    "user": username,
+                    "address": event.remote_addr,
+                    "action": f"ticket.{event.action}",
+                    "target": code,
+                    "details": details,
+                    "id": f"t{event.id}",
+                }
+            )
     rows.sort(key=lambda r: r["at"], reverse=True)
     first = PAGE * f["page"]
-    return rows[first:first + PAGE], len(rows) > first + PAGE
+    return rows[first : first + PAGE], len(rows) > first + PAGE
 
 
 def _details(raw: str) -> list[str]:
@@ -141,10 +157,18 @@ def trail(office: str) -> tuple[str, int]:
         f = {"from": today, "to": today, "kind": "all", "user": None, "q": "", "page": 0}
     rows, more = entries(found, f, include_global=g.actor.office_id is None)
     users = db.session.scalars(
-        select(User).where((User.office_id == found.id) | User.office_id.is_(None))
+        select(User)
+        .where((User.office_id == found.id) | User.office_id.is_(None))
         .order_by(User.username)
     ).all()
-    return render_template("admin/trail.html", office=found, offices=offices_in_scope(),
-                           rows=rows, more=more, f=f, users=users, error=error,
-                           tz=found.timezone), 400 if error else 200
-
+    return render_template(
+        "admin/trail.html",
+        office=found,
+        offices=offices_in_scope(),
+        rows=rows,
+        more=more,
+        f=f,
+        users=users,
+        error=error,
+        tz=found.timezone,
+    ), 400 if error else 200

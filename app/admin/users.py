@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import queue
 from ..audit import changes, record_change
+from ..auth import staff_page
 from ..auth.tokens import issue_token
 from ..auth.users import create_user, set_password
 from ..extensions import db
 from ..i18n import render_message
 from ..models import ApiToken, Office, User
 from ..queue.errors import QueueError
-from ..auth import staff_page
 from . import bp, office_in_scope, offices_in_scope, saved
-from .forms import UserForm
+from .forms import SelectChoice, UserForm
 
 
 def _user_in_scope(user_id: int) -> User:
@@ -34,14 +34,14 @@ def _user_in_scope(user_id: int) -> User:
 
 def _form(office: Office, user: User | None = None) -> UserForm:
     form = UserForm(obj=user)
-    form.office.choices = [(office.slug, office.name)]
+    form.office.choices = [SelectChoice(office.slug, office.name)]
     form.office.data = office.slug
     return form
 
 
 @bp.route("/<office>/users", methods=["GET", "POST"])
 @staff_page("admin")
-def users(office: str) -> Response | str:
+def users(office: str) -> Response | tuple[str, int]:
     found = office_in_scope(office)
     form = _form(found)
     status = 200
@@ -50,30 +50,60 @@ def users(office: str) -> Response | str:
             password = secrets.token_urlsafe(9)
             now = queue.utcnow()
             try:
-                user = create_user(db.session, form.username.data, form.role.data, office=found,
-                                   password=password, now=now,
-                                   display_name=(form.display_name.data or "").strip())
+                user = create_user(
+                    db.session,
+                    form.username.data,
+                    form.role.data,
+                    office=found,
+                    password=password,
+                    now=now,
+                    display_name=(form.display_name.data or "").strip(),
+                )
             except QueueError as err:
                 form.username.errors.append(render_message(err.template, err.params))
             else:
                 user.active = form.active.data
                 user.prints_via_agent = form.prints_via_agent.data
-                record_change(db.session, g.actor, now, "user.create", user.username,
-                              {"role": [None, user.role]}, found.id)
+                record_change(
+                    db.session,
+                    g.actor,
+                    now,
+                    "user.create",
+                    user.username,
+                    {"role": [None, user.role]},
+                    found.id,
+                )
                 db.session.commit()
-                flash(gettext("User %(name)s is created. Password (shown once): %(password)s",
-                              name=user.username, password=password), "ok")
-                return redirect(url_for("admin.users", office=found.slug))
+                # Shown on this page only, never stored in a flash cookie.
+                secret = {
+                    "message": gettext(
+                        "User %(name)s is created. Give them this password; it is shown only once.",
+                        name=user.username,
+                    ),
+                    "value": password,
+                }
+                return _users_page(found, _form(found), secret=secret), 201
         status = 400
-    listed = db.session.scalars(select(User).where(User.office_id == found.id)
-                                .order_by(User.role, User.username)).all()
-    return render_template("admin/users.html", office=found, offices=offices_in_scope(),
-                           form=form, users=listed), status
+    return _users_page(found, form), status
+
+
+def _users_page(found: Office, form: UserForm, secret: dict | None = None) -> str:
+    listed = db.session.scalars(
+        select(User).where(User.office_id == found.id).order_by(User.role, User.username)
+    ).all()
+    return render_template(
+        "admin/users.html",
+        office=found,
+        offices=offices_in_scope(),
+        form=form,
+        users=listed,
+        secret=secret,
+    )
 
 
 @bp.route("/<office>/users/<id:user_id>", methods=["GET", "POST"])
 @staff_page("admin")
-def user_edit(office: str, user_id: int) -> Response | str:
+def user_edit(office: str, user_id: int) -> Response | tuple[str, int]:
     found = office_in_scope(office)
     user = _user_in_scope(user_id)
     form = _form(found, user)
@@ -84,54 +114,101 @@ def user_edit(office: str, user_id: int) -> Response | str:
         if form.validate_on_submit():
             now = queue.utcnow()
             if user.id == g.actor.user_id and (not form.active.data or form.role.data != "admin"):
-                form.role.errors.append(gettext("You cannot disable yourself or take away your "
-                                                "own administration."))
+                form.role.errors.append(
+                    gettext("You cannot disable yourself or take away your own administration.")
+                )
             else:
-                diff = changes(user, {"display_name": (form.display_name.data or "").strip(),
-                                      "role": form.role.data, "active": form.active.data,
-                                      "prints_via_agent": form.prints_via_agent.data})
+                diff = changes(
+                    user,
+                    {
+                        "display_name": (form.display_name.data or "").strip(),
+                        "role": form.role.data,
+                        "active": form.active.data,
+                        "prints_via_agent": form.prints_via_agent.data,
+                    },
+                )
                 if "active" in diff or "role" in diff:
                     user.session_version += 1  # signed out everywhere
-                record_change(db.session, g.actor, now, "user.update", user.username, diff,
-                              found.id)
+                record_change(
+                    db.session, g.actor, now, "user.update", user.username, diff, found.id
+                )
                 db.session.commit()
                 saved(gettext("User %(name)s is saved.", name=user.username))
                 return redirect(url_for("admin.users", office=found.slug))
         status = 400
-    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                                .order_by(ApiToken.id.desc())).all()
-    return render_template("admin/user_edit.html", office=found, offices=offices_in_scope(),
-                           form=form, user=user, tokens=tokens), status
+    return _user_page(found, user, form), status
+
+
+def _user_page(
+    found: Office, user: User, form: UserForm | None = None, secret: dict | None = None
+) -> str:
+    if form is None:
+        form = _form(found, user)
+        form.username.render_kw = {"readonly": True}
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template(
+        "admin/user_edit.html",
+        office=found,
+        offices=offices_in_scope(),
+        form=form,
+        user=user,
+        tokens=tokens,
+        secret=secret,
+    )
 
 
 @bp.post("/<office>/users/<id:user_id>/password")
 @staff_page("admin")
-def user_password(office: str, user_id: int) -> Response:
+def user_password(office: str, user_id: int) -> str:
     found = office_in_scope(office)
     user = _user_in_scope(user_id)
     password = secrets.token_urlsafe(9)
     set_password(user, password)
-    record_change(db.session, g.actor, queue.utcnow(), "user.password_reset", user.username,
-                  None, found.id)
+    record_change(
+        db.session, g.actor, queue.utcnow(), "user.password_reset", user.username, None, found.id
+    )
     db.session.commit()
-    flash(gettext("New password of %(name)s (shown once): %(password)s", name=user.username,
-                  password=password), "ok")
-    return redirect(url_for("admin.user_edit", office=found.slug, user_id=user.id))
+    return _user_page(
+        found,
+        user,
+        secret={
+            "message": gettext(
+                "New password of %(name)s; it is shown only once.", name=user.username
+            ),
+            "value": password,
+        },
+    )
 
 
 @bp.post("/<office>/users/<id:user_id>/tokens")
 @staff_page("admin")
-def user_token(office: str, user_id: int) -> Response:
+def user_token(office: str, user_id: int) -> str:
     found = office_in_scope(office)
     user = _user_in_scope(user_id)
     label = (request.form.get("label") or "").strip()[:120] or "admin"
     token = issue_token(db.session, user, queue.utcnow(), label=label)
-    record_change(db.session, g.actor, queue.utcnow(), "token.create", user.username,
-                  {"label": [None, label]}, found.id)
+    record_change(
+        db.session,
+        g.actor,
+        queue.utcnow(),
+        "token.create",
+        user.username,
+        {"label": [None, label]},
+        found.id,
+    )
     db.session.commit()
-    flash(gettext("API token for %(name)s (shown once): %(token)s", name=user.username,
-                  token=token), "ok")
-    return redirect(url_for("admin.user_edit", office=found.slug, user_id=user.id))
+    return _user_page(
+        found,
+        user,
+        secret={
+            "message": gettext(
+                "API token for %(name)s; it is shown only once.", name=user.username
+            ),
+            "value": token,
+        },
+    )
 
 
 @bp.post("/<office>/users/<id:user_id>/tokens/<id:token_id>/revoke")
@@ -144,8 +221,15 @@ def user_token_revoke(office: str, user_id: int, token_id: int) -> Response:
         abort(404)
     if token.revoked_at is None:
         token.revoked_at = queue.utcnow()
-        record_change(db.session, g.actor, token.revoked_at, "token.revoke", user.username,
-                      {"label": [token.label, None]}, found.id)
+        record_change(
+            db.session,
+            g.actor,
+            token.revoked_at,
+            "token.revoke",
+            user.username,
+            {"label": [token.label, None]},
+            found.id,
+        )
         db.session.commit()
     saved(gettext("The token is revoked."))
     return redirect(url_for("admin.user_edit", office=found.slug, user_id=user.id))

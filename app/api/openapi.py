@@ -313,8 +313,12 @@ SCHEMAS: dict[str, Any] = {
         counters={"type": "array", "items": _throughput(number=INT)},
         operators={"type": "array", "items": _throughput(username=STR)},
         pipeline=_obj(
-            ["recorded_to_printed", "printed_to_handed_over", "recorded_to_handed_over",
-             "not_collected"],
+            [
+                "recorded_to_printed",
+                "printed_to_handed_over",
+                "recorded_to_handed_over",
+                "not_collected",
+            ],
             recorded_to_printed=LEG,
             printed_to_handed_over=LEG,
             recorded_to_handed_over=LEG,

@@ -41,8 +41,7 @@ def csv_rows(data: dict[str, Any], table: str) -> tuple[list[str], list[list[Any
     if table == "days":
         codes = [row["code"] for row in data["services"]]
         return ["day", *codes, "issued"], [
-            [d["day"], *(d["services"].get(c, 0) for c in codes), d["issued"]]
-            for d in data["days"]
+            [d["day"], *(d["services"].get(c, 0) for c in codes), d["issued"]] for d in data["days"]
         ]
     if table == "hours":
         return ["hour", "issued"], [[h["hour"], h["issued"]] for h in data["hours"]]

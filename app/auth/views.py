@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from .. import queue
@@ -123,23 +123,42 @@ def change_password() -> Response | str:
     return render_template("auth/password.html", error=error, message=message)
 
 
-@bp.get("/login/link/<token>")
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
 def login_link(token: str) -> Response | tuple:
-    """A one-time sign-in link made by an administrator for a kiosk or TV device."""
+    """A one-time sign-in link made by an administrator for a kiosk or TV device. Opening it
+    shows a button; only pressing it (a POST) uses the link, so a chat app that previews the
+    link does not spend it."""
     from ..admin.devices import link_hash
     from ..models import LoginLink
 
     now = queue.utcnow()
-    link = db.session.scalar(select(LoginLink).where(LoginLink.token_hash == link_hash(token)))
-    if link is None or link.used_at is not None or link.expires_at < now:
-        message = gettext("This sign-in link is used, expired or unknown. Ask an "
-                          "administrator for a new one.")
-        return render_template("error.html", status=410, code="link_invalid",
-                               message=message), 410
-    user = db.session.get(User, link.user_id)
-    if user is None or not user.active:
-        abort(410)
-    link.used_at = now
+    link = db.session.scalar(
+        select(LoginLink).where(LoginLink.token_hash == link_hash(token[:100]))
+    )
+    user = db.session.get(User, link.user_id) if link is not None else None
+    if link is None or link.used_at is not None or link.expires_at < now or user is None:
+        message = gettext(
+            "This sign-in link is used, expired or unknown. Ask an administrator for a new one."
+        )
+        return render_template("error.html", status=410, code="link_invalid", message=message), 410
+    if not user.active:
+        message = gettext("This account is disabled. Ask an administrator.")
+        return render_template("error.html", status=403, code="disabled", message=message), 403
+    if request.method == "GET":
+        return render_template("auth/link.html", user=user)
+    # Claimed with a conditional update: two devices racing with one link, only one wins.
+    claimed = db.session.execute(
+        update(LoginLink)
+        .where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
+        .values(used_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        message = gettext(
+            "This sign-in link is used, expired or unknown. Ask an administrator for a new one."
+        )
+        return render_template("error.html", status=410, code="link_invalid", message=message), 410
     note_success(user, now)
     db.session.commit()
     login_user(user, remember=True)

@@ -32,6 +32,7 @@ from .stages import set_stage
 from .tickets import MAX_GROUP, cancel, issue, issue_group, issue_once, requeue, transfer
 
 __all__ = [
+    "MAX_GROUP",
     "Actor",
     "Closed",
     "CounterBusy",
@@ -51,7 +52,6 @@ __all__ = [
     "issue",
     "issue_group",
     "issue_once",
-    "MAX_GROUP",
     "local_day",
     "no_show",
     "office_by_slug",

@@ -235,8 +235,11 @@ def _throughput(session: Session, in_range: tuple, service_s: Any) -> dict[str, 
     if per_operator:
         for u in session.scalars(select(User).where(User.id.in_(per_operator))):
             operators.append(
-                {"username": u.username, "name": u.display_name or u.username,
-                 **finish(per_operator[u.id])}
+                {
+                    "username": u.username,
+                    "name": u.display_name or u.username,
+                    **finish(per_operator[u.id]),
+                }
             )
     counters.sort(key=lambda c: c["number"])
     operators.sort(key=lambda o: (-o["served"], o["username"]))
@@ -261,8 +264,9 @@ def _pipeline(session: Session, dialect: str, in_range: tuple) -> dict[str, Any]
             (max(0, int(m or 0)) * 60, n)
             for m, n in session.execute(
                 select(minutes, func.count())
-                .where(*in_range, Ticket.stage.is_not(None), begin.is_not(None),
-                       finish.is_not(None))
+                .where(
+                    *in_range, Ticket.stage.is_not(None), begin.is_not(None), finish.is_not(None)
+                )
                 .group_by(minutes)
             )
         ]

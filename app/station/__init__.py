@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from flask import flash
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
-from werkzeug.wrappers import Response
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from .. import queue
-from ..auth import staff_page
 from ..api.serialize import track_url
 from ..audit import record_change
+from ..auth import staff_page
 from ..errors import render_message
 from ..extensions import db
-from ..printing import enqueue, ticket_data
 from ..i18n import BLOCK_REASON_LABELS, STAGE_LABELS
 from ..models import Office
+from ..printing import enqueue, ticket_data
 from ..queue.states import BLOCK_REASONS
 
 bp = Blueprint("station", __name__, url_prefix="/station", template_folder="templates")
@@ -106,22 +105,45 @@ def group() -> Response | tuple[str, int]:
             )
             for ticket in tickets:
                 ahead, wait = queue.estimate(db.session, ticket, now)
-                enqueue(db.session, ticket, ticket_data(ticket, track_url(ticket.token), ahead,
-                                                        wait),
-                        target=g.print_target, now=now, requested_by=g.actor.user_id)
-            record_change(db.session, g.actor, now, "ticket.group",
-                          f"{tickets[0].code}..{tickets[-1].code}",
-                          {"count": [None, len(tickets)]}, office.id)
+                enqueue(
+                    db.session,
+                    ticket,
+                    ticket_data(ticket, track_url(ticket.token), ahead, wait),
+                    target=g.print_target,
+                    now=now,
+                    requested_by=g.actor.user_id,
+                )
+            record_change(
+                db.session,
+                g.actor,
+                now,
+                "ticket.group",
+                f"{tickets[0].code}..{tickets[-1].code}",
+                {"count": [None, len(tickets)]},
+                office.id,
+            )
             db.session.commit()
         except queue.QueueError as exc:
             db.session.rollback()
             error, status = render_message(exc.template, exc.params), exc.status
         else:
-            flash(gettext(
-                "%(count)s tickets issued: %(first)s to %(last)s. They print one after another "
-                "and are called in this order.",
-                count=len(tickets), first=tickets[0].code, last=tickets[-1].code), "ok")
+            flash(
+                gettext(
+                    "%(count)s tickets issued: %(first)s to %(last)s. They print one after another "
+                    "and are called in this order.",
+                    count=len(tickets),
+                    first=tickets[0].code,
+                    last=tickets[-1].code,
+                ),
+                "ok",
+            )
             return redirect(url_for("station.group", office=office.slug))
     services = [s for s in office.services if s.active]
-    return render_template("station/group.html", office=office, services=services, form=form,
-                           error=error, most=queue.MAX_GROUP), status
+    return render_template(
+        "station/group.html",
+        office=office,
+        services=services,
+        form=form,
+        error=error,
+        most=queue.MAX_GROUP,
+    ), status

@@ -1,0 +1,226 @@
+"""Every administration form: its validation messages, its effect, and its audit entry."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Counter, Office, OpeningHours, Service, SpecialDay, User
+from tests.conftest import assert_error
+
+from .conftest import audit, errors, text
+
+SETTINGS = {
+    "name": "Dukcapil Kota Kupang",
+    "timezone": "Asia/Makassar",
+    "always_open": "y",
+    "cutoff_time": "",
+    "priority_boost_min": "60",
+    "announcement": "Pelayanan KTP-el hari Sabtu tanggal 5 Desember.",
+    "ticket_footer": "Bawa fotokopi KK",
+    "card_stock": "",
+}
+
+
+def office(app, slug: str = "kupang") -> Office:
+    with app.app_context():
+        found = db.session.scalar(select(Office).where(Office.slug == slug))
+        db.session.expunge(found)
+        return found
+
+
+def test_settings_refuse_bad_values_with_sentences_and_keep_the_office(app, admin):
+    bad = admin.post("/admin/kupang/settings", {**SETTINGS, "name": "", "priority_boost_min": "-5",
+                                                "cutoff_time": "25:99", "card_stock": "lots"})
+    assert bad.status_code == 400
+    found = errors(bad)
+    assert "This field is required." in found
+    assert "Between 0 and 480 minutes." in found
+    assert any("time" in e.lower() for e in found)
+    assert office(app).name == "Kantor kupang"
+    assert audit(app, "office.update") == []
+
+
+def test_settings_save_and_record_what_changed(app, admin, api):
+    done = admin.post("/admin/kupang/settings", {**SETTINGS, "card_stock": "250"})
+    assert done.status_code == 302
+    saved = office(app)
+    assert (saved.name, saved.ticket_footer, saved.card_stock) == (
+        "Dukcapil Kota Kupang", "Bawa fotokopi KK", 250)
+    [change] = audit(app, "office.update")
+    details = json.loads(change.details)
+    assert details["name"] == ["Kantor kupang", "Dukcapil Kota Kupang"]
+    assert change.remote_addr == "127.0.0.1" and change.user_id is not None
+    [stock] = audit(app, "stock.set")
+    assert json.loads(stock.details) == {"card_stock": [None, 250]}
+    board = api.get("/api/v1/offices/kupang/board").get_json()
+    assert board["seq"] > 0  # screens refresh with the new running text
+
+
+def test_new_office_checks_the_short_name(app, admin, browser):
+    bad = admin.post("/admin/offices/new", {**SETTINGS, "slug": "Kota Raja!"})
+    assert bad.status_code == 400 and any("lower-case" in e for e in errors(bad))
+    taken = admin.post("/admin/offices/new", {**SETTINGS, "slug": "oebobo"})
+    assert "Another office already uses this short name." in errors(taken)
+    made = admin.post("/admin/offices/new", {**SETTINGS, "slug": "alak"})
+    assert made.status_code == 302 and made.headers["Location"].endswith("/admin/alak/services")
+    with app.app_context():
+        alak = db.session.scalar(select(Office).where(Office.slug == "alak"))
+        assert [h.weekday for h in alak.hours] == [0, 1, 2, 3, 4]
+    local = browser("admin-oebobo")
+    assert local.get("/admin/offices/new").status_code == 403
+
+
+def test_office_admin_sees_only_their_office(browser):
+    local = browser("admin-oebobo")
+    assert local.get("/admin/oebobo/settings").status_code == 200
+    for page in ("settings", "users", "reports", "trail", "printers", "devices"):
+        assert local.get(f"/admin/kupang/{page}").status_code == 403
+    assert local.post("/admin/kupang/settings", SETTINGS).status_code == 403
+    assert local.get("/admin/").headers["Location"].endswith("/admin/oebobo/")
+
+
+HOURS = {f"{d}_{w}": "" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+         for w in ("opens", "closes")}
+
+
+def test_hours_need_both_times_in_order(app, admin):
+    bad = admin.post("/admin/kupang/hours", {**HOURS, "mon_opens": "16:00", "mon_closes": "08:00",
+                                             "tue_opens": "08:00"})
+    assert bad.status_code == 400
+    assert errors(bad) == ["Closing must come after opening.",
+                           "Give both times, or neither for a closed day."]
+    good = admin.post("/admin/kupang/hours", {**HOURS, "mon_opens": "07:30", "mon_closes": "15:00",
+                                              "sat_opens": "08:00", "sat_closes": "12:00"})
+    assert good.status_code == 302
+    with app.app_context():
+        rows = db.session.scalars(select(OpeningHours).join(Office).where(
+            Office.slug == "kupang").order_by(OpeningHours.weekday)).all()
+        assert [(h.weekday, h.opens.isoformat("minutes"), h.closes.isoformat("minutes"))
+                for h in rows] == [(0, "07:30", "15:00"), (5, "08:00", "12:00")]
+    [change] = audit(app, "hours.update")
+    assert json.loads(change.details)["tue"] == [["08:00:00", "16:00:00"], None]
+
+
+def test_special_days_add_and_remove(app, admin):
+    data = {"special-day": "2026-12-05", "special-is_open": "open", "special-opens": "08:00",
+            "special-closes": "12:00", "special-note": "Layanan KTP-el hari Sabtu"}
+    assert admin.post("/admin/kupang/special-days", data).status_code == 302
+    twice = admin.post("/admin/kupang/special-days", data)
+    assert twice.status_code == 400
+    assert "This date already has a special day; remove it first." in errors(twice)
+    bad = admin.post("/admin/kupang/special-days", {**data, "special-day": "5/12/2026"})
+    assert bad.status_code == 400 and errors(bad)
+    with app.app_context():
+        day = db.session.scalars(select(SpecialDay)).one()
+        assert day.is_open and day.opens.hour == 8
+        day_id = day.id
+    assert admin.post(f"/admin/kupang/special-days/{day_id}/delete").status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(SpecialDay)).all() == []
+    assert [e.action for e in audit(app, "special_day.add")] == ["special_day.add"]
+
+
+SERVICE = {"code": "E", "name": "Surat Pindah", "name_en": "Change of address",
+           "colour": "#0f766e", "daily_quota": "", "active": "y", "position": "4",
+           "default_minutes": "6", "ticket_footer": ""}
+
+
+def test_services_validate_letter_colour_and_quota(app, admin, api):
+    bad = admin.post("/admin/kupang/services/new",
+                     {**SERVICE, "code": "EE", "colour": "green", "daily_quota": "0"})
+    assert bad.status_code == 400
+    assert set(errors(bad)) == {"One letter, A to Z.", "A colour like #1565c0.", "At least 1."}
+    twin = admin.post("/admin/kupang/services/new", {**SERVICE, "code": "A"})
+    assert "Another service of this office uses this letter." in errors(twin)
+    assert admin.post("/admin/kupang/services/new", SERVICE).status_code == 302
+    listed = {s["code"]: s for s in api.get("/api/v1/offices/kupang/services").get_json()}
+    assert listed["E"]["name"] == "Surat Pindah" and listed["E"]["colour"] == "#0f766e"
+    assert api.issue("E")["code"] == "E-001"
+    renamed = admin.post("/admin/kupang/services/E", {**SERVICE, "code": "F"})
+    assert "cannot change" in " ".join(errors(renamed))
+    assert admin.post("/admin/kupang/services/E", {**SERVICE, "daily_quota": "2"}).status_code == 302
+    api.issue("E")
+    assert_error(api.post("/api/v1/offices/kupang/tickets", {"service": "E"}, as_="kiosk"),
+                 409, "quota_reached")
+    assert [e.action for e in audit(app, "service.update")] == ["service.update"]
+
+
+COUNTER = {"number": "7", "name": "Loket 7", "services": "C A", "call_order": "service_order",
+           "is_open": "y"}
+
+
+def test_counters_validate_number_and_letters(app, admin):
+    twin = admin.post("/admin/kupang/counters/new", {**COUNTER, "number": "1"})
+    assert "Another counter of this office has this number." in errors(twin)
+    unknown = admin.post("/admin/kupang/counters/new", {**COUNTER, "services": "C Z C"})
+    assert any("Give each service letter once" in e for e in errors(unknown))
+    order = admin.post("/admin/kupang/counters/new", {**COUNTER, "call_order": "random"})
+    assert order.status_code == 400 and errors(order)
+    assert admin.post("/admin/kupang/counters/new", COUNTER).status_code == 302
+    with app.app_context():
+        made = db.session.scalar(select(Counter).join(Office).where(
+            Office.slug == "kupang", Counter.number == 7))
+        assert [link.service.code for link in made.links] == ["C", "A"]
+        assert made.call_order == "service_order"
+
+
+def test_users_create_shows_the_password_once_and_it_signs_in(app, admin, browser):
+    bad = admin.post("/admin/kupang/users", {"username": "x", "role": "operator",
+                                             "office": "kupang", "active": "y"})
+    assert bad.status_code == 400 and any("2-64 letters" in e for e in errors(bad))
+    made = admin.post("/admin/kupang/users", {"username": "rina", "display_name": "Rina",
+                                              "role": "operator", "office": "kupang",
+                                              "active": "y"})
+    assert made.status_code == 201
+    page = text(made)
+    assert "data-secret" in page
+    password = page.split('id="secret-value" class="link-box" value="')[1].split('"')[0]
+    assert len(password) >= 12
+    from tests.api.test_sessions import sign_in
+
+    assert sign_in(app.test_client(), "rina", password).status_code == 302
+    # The password is on the page only, never in the (signed, readable) session cookie.
+    cookie = admin.client.get_cookie("session").value
+    stored = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert password not in json.dumps(stored, default=str)
+    taken = admin.post("/admin/kupang/users", {"username": "rina", "role": "operator",
+                                               "office": "kupang"})
+    assert taken.status_code == 400 and any("taken" in e for e in errors(taken))
+
+
+def test_disabling_a_user_signs_them_out_and_admins_cannot_disable_themselves(
+    app, admin, browser, world
+):
+    operator = browser("operator")
+    assert operator.get("/counter/").status_code == 200
+    uid = world.users["operator"].id
+    off = admin.post(f"/admin/kupang/users/{uid}", {"username": "operator", "role": "operator",
+                                                    "office": "kupang", "display_name": ""})
+    assert off.status_code == 302
+    assert operator.get("/counter/").status_code == 302  # back to sign-in
+    me = world.users["admin"].id
+    self_off = admin.post(f"/admin/kupang/users/{me}", {"username": "admin", "role": "admin",
+                                                        "office": "kupang"})
+    assert self_off.status_code == 400
+    assert "You cannot disable yourself or take away your own administration." in errors(self_off)
+    with app.app_context():
+        assert db.session.get(User, me).active
+
+
+def test_office_admin_cannot_touch_users_of_other_offices(browser, world):
+    local = browser("admin-oebobo")
+    target = world.users["operator"].id
+    assert local.get(f"/admin/oebobo/users/{target}").status_code == 403
+    assert local.post(f"/admin/oebobo/users/{target}/password").status_code == 403
+
+
+def test_password_reset_is_shown_once_and_ends_old_sessions(app, admin, browser, world):
+    clerk = browser("clerk")
+    assert clerk.get("/station/print").status_code == 200
+    reset = admin.post(f"/admin/kupang/users/{world.users['clerk'].id}/password")
+    assert reset.status_code == 200 and "data-secret" in text(reset)
+    assert clerk.get("/station/print").status_code == 302
+    assert [e.target for e in audit(app, "user.password_reset")] == ["clerk"]
