@@ -14,10 +14,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     literal_column,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, UTCDateTime
 from .office import Counter, Office, Service
@@ -109,6 +110,12 @@ class Ticket(Base):
     # The operator who called the ticket last (per-operator throughput).
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Durations in whole seconds, kept in step with the times above on every flush (see
+    # ``measure``), so reports over a year add integers instead of parsing timestamps.
+    wait_s: Mapped[int | None] = mapped_column(Integer)  # queued_at -> called_at
+    service_s: Mapped[int | None] = mapped_column(Integer)  # serving_at (or called_at) -> finished
+    print_s: Mapped[int | None] = mapped_column(Integer)  # ready_at -> printed_at
+    pickup_s: Mapped[int | None] = mapped_column(Integer)  # printed_at -> handed_over_at
 
     office: Mapped[Office] = relationship()
     service: Mapped[Service] = relationship(foreign_keys=[service_id])
@@ -118,9 +125,30 @@ class Ticket(Base):
     def __repr__(self) -> str:
         return f"<Ticket {self.code} {self.day} {self.status}/{self.stage}>"
 
+    def measure(self) -> None:
+        """Set the duration columns from the times."""
+        self.wait_s = _seconds(self.queued_at, self.called_at)
+        self.service_s = _seconds(self.serving_at or self.called_at, self.finished_at)
+        self.print_s = _seconds(self.ready_at, self.printed_at)
+        self.pickup_s = _seconds(self.printed_at, self.handed_over_at)
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, round((end - start).total_seconds()))
+
+
+@event.listens_for(Session, "before_flush")
+def _measure_tickets(session: Session, _context: object, _instances: object) -> None:
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Ticket):
+            obj.measure()
+
 
 class TicketEvent(Base):
-    """One move of one ticket. Rows are only ever added (the code has no update or delete)."""
+    """One move of one ticket. Rows are only ever added; the only change is ``loket purge``
+    erasing old notes."""
 
     __tablename__ = "ticket_events"
     __table_args__ = (Index("ix_ticket_events_office_at", "office_id", "at"),)

@@ -6,8 +6,16 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.conftest import assert_error
 from tests.schema import check
+
+
+@pytest.fixture
+def app(any_app):
+    """Every report test on SQLite and on PostgreSQL: their SQL differs (hours, durations)."""
+    return any_app
 
 
 def _day(api, world, clock, start: datetime) -> None:
