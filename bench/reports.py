@@ -35,17 +35,49 @@ from bench.harness import table
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/loket_bench")
 WITA = ZoneInfo("Asia/Makassar")
 # Service letter: (share of visitors, produces a card, service minutes (low, high)).
-MIX = {"A": (0.35, True, (4, 9)), "B": (0.15, True, (2, 4)), "C": (0.30, False, (5, 15)),
-       "D": (0.20, False, (6, 18))}
+MIX = {
+    "A": (0.35, True, (4, 9)),
+    "B": (0.15, True, (2, 4)),
+    "C": (0.30, False, (5, 15)),
+    "D": (0.20, False, (6, 18)),
+}
 # The duration columns the app keeps in step with the times (app.models.Ticket.measure).
-DURATIONS = (("wait_s", "queued_at", "called_at"), ("service_s", "serving_at", "finished_at"),
-             ("print_s", "ready_at", "printed_at"), ("pickup_s", "printed_at", "handed_over_at"))
+DURATIONS = (
+    ("wait_s", "queued_at", "called_at"),
+    ("service_s", "serving_at", "finished_at"),
+    ("print_s", "ready_at", "printed_at"),
+    ("pickup_s", "printed_at", "handed_over_at"),
+)
 COLUMNS = (
-    "office_id", "service_id", "issued_service_id", "day", "number", "code", "status", "stage",
-    "priority", "counter_id", "operator_id", "token", "queued_at", "sort_at", "issued_at",
-    "called_at", "serving_at", "finished_at", "no_show_at", "cancelled_at", "ready_at",
-    "printed_at", "handed_over_at", "recall_count", "updated_at", "wait_s", "service_s",
-    "print_s", "pickup_s",
+    "office_id",
+    "service_id",
+    "issued_service_id",
+    "day",
+    "number",
+    "code",
+    "status",
+    "stage",
+    "priority",
+    "counter_id",
+    "operator_id",
+    "token",
+    "queued_at",
+    "sort_at",
+    "issued_at",
+    "called_at",
+    "serving_at",
+    "finished_at",
+    "no_show_at",
+    "cancelled_at",
+    "ready_at",
+    "printed_at",
+    "handed_over_at",
+    "recall_count",
+    "updated_at",
+    "wait_s",
+    "service_s",
+    "print_s",
+    "pickup_s",
 )
 
 
@@ -58,8 +90,15 @@ def working_days(last: date, count: int) -> list[date]:
     return sorted(days)
 
 
-def make_rows(office_id: int, services: dict[str, int], counters: dict[str, list[int]],
-              operators: list[int], days: list[date], per_day: int, seed: int = 7) -> list[tuple]:
+def make_rows(
+    office_id: int,
+    services: dict[str, int],
+    counters: dict[str, list[int]],
+    operators: list[int],
+    days: list[date],
+    per_day: int,
+    seed: int = 7,
+) -> list[tuple]:
     """``per_day`` tickets on each of ``days`` with plausible times (UTC, naive ISO text)."""
     rng = random.Random(seed)
     codes = list(MIX)
@@ -81,11 +120,21 @@ def make_rows(office_id: int, services: dict[str, int], counters: dict[str, list
             counter = rng.choice(counters[code])
             operator = operators[counter % len(operators)]
             row: dict[str, Any] = dict.fromkeys(COLUMNS)
-            row.update(office_id=office_id, service_id=services[code],
-                       issued_service_id=services[code], day=day, number=numbers[code],
-                       code=f"{code}-{numbers[code]:03d}", status=status, priority=rng.random()
-                       < 0.08, token=secrets.token_urlsafe(16), queued_at=issued,
-                       sort_at=issued, issued_at=issued, recall_count=0)
+            row.update(
+                office_id=office_id,
+                service_id=services[code],
+                issued_service_id=services[code],
+                day=day,
+                number=numbers[code],
+                code=f"{code}-{numbers[code]:03d}",
+                status=status,
+                priority=rng.random() < 0.08,
+                token=secrets.token_urlsafe(16),
+                queued_at=issued,
+                sort_at=issued,
+                issued_at=issued,
+                recall_count=0,
+            )
             end = called
             if status == "cancelled":
                 row.update(cancelled_at=issued + timedelta(hours=9))
@@ -133,8 +182,10 @@ def load(url: str, rows: list[tuple]) -> None:
 
         conn = sqlite3.connect(url.split("///", 1)[1])
         marks = ", ".join("?" * len(COLUMNS))
-        conn.executemany(f"INSERT INTO tickets ({', '.join(COLUMNS)}) VALUES ({marks})",
-                         [tuple(_text(v) for v in row) for row in rows])
+        conn.executemany(
+            f"INSERT INTO tickets ({', '.join(COLUMNS)}) VALUES ({marks})",
+            [tuple(_text(v) for v in row) for row in rows],
+        )
         conn.commit()
         conn.execute("ANALYZE")
         conn.commit()
@@ -145,9 +196,13 @@ def load(url: str, rows: list[tuple]) -> None:
     conn = psycopg2.connect(url)
     buf = io.StringIO()
     for row in rows:
-        buf.write("\t".join(
-            "\\N" if v is None else "t" if v is True else "f" if v is False else str(_text(v))
-            for v in row) + "\n")
+        buf.write(
+            "\t".join(
+                "\\N" if v is None else "t" if v is True else "f" if v is False else str(_text(v))
+                for v in row
+            )
+            + "\n"
+        )
     buf.seek(0)
     cur = conn.cursor()
     cur.copy_expert(f"COPY tickets ({', '.join(COLUMNS)}) FROM STDIN", buf)
@@ -195,8 +250,11 @@ def ids(app: Any) -> tuple[int, dict[str, int], dict[str, list[int]], list[int]]
         for code, found in counters.items():
             if not found:
                 counters[code] = [office.counters[0].id]
-        operators = list(db.session.scalars(select(User.id).where(
-            User.office_id == office.id, User.role == "operator")))
+        operators = list(
+            db.session.scalars(
+                select(User.id).where(User.office_id == office.id, User.role == "operator")
+            )
+        )
         return office.id, services, counters, operators or [None]
 
 
@@ -216,8 +274,11 @@ def time_report(app: Any, day_from: date, day_to: date, repeat: int) -> dict[str
             timings.append(time.perf_counter() - start)
             db.session.rollback()
     timings = timings[1:]
-    return {"best_ms": min(timings) * 1000, "median_ms": statistics.median(timings) * 1000,
-            "tickets": data["totals"]["issued"]}
+    return {
+        "best_ms": min(timings) * 1000,
+        "median_ms": statistics.median(timings) * 1000,
+        "tickets": data["totals"]["issued"],
+    }
 
 
 def main() -> None:
@@ -226,8 +287,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=312)
     parser.add_argument("--per-day", type=int, default=800)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--keep", type=Path, default=None,
-                        help="copy the SQLite database here afterwards (e.g. for screenshots)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="copy the SQLite database here afterwards (e.g. for screenshots)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("LOKET_QUIET", "1")
 
@@ -246,8 +311,12 @@ def main() -> None:
         start = time.perf_counter()
         rows = make_rows(office_id, services, counters, operators, days, args.per_day)
         load(url, rows)
-        print(f"{kind}: {len(rows):,} tickets over {len(days)} days loaded in "
-              f"{time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+        print(
+            f"{kind}: {len(rows):,} tickets over {len(days)} days loaded in "
+            f"{time.perf_counter() - start:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         month_from = last.replace(day=1) if last.day > 7 else (last - timedelta(days=30))
         for label, first in (("month", month_from), ("year", days[0])):
             result = time_report(app, first, last, args.repeat)

@@ -57,8 +57,9 @@ def test_duration_columns_are_filled_for_existing_tickets(request, backend, cloc
         flask_migrate.downgrade(revision="820642516601")
         flask_migrate.upgrade()
         db.session.expire_all()
-        row = db.session.execute(select(Ticket.wait_s, Ticket.service_s).where(
-            Ticket.id == ticket_id)).one()
+        row = db.session.execute(
+            select(Ticket.wait_s, Ticket.service_s).where(Ticket.id == ticket_id)
+        ).one()
         assert row == (423, None)
         # Kept in step afterwards by the ORM whenever the times change.
         db.session.execute(update(Ticket).values(wait_s=None))

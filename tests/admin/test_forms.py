@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Counter, Office, OpeningHours, Service, SpecialDay, User
+from app.models import Counter, Office, OpeningHours, SpecialDay, User
 from tests.conftest import assert_error
 
 from .conftest import audit, errors, text
@@ -32,8 +32,16 @@ def office(app, slug: str = "kupang") -> Office:
 
 
 def test_settings_refuse_bad_values_with_sentences_and_keep_the_office(app, admin):
-    bad = admin.post("/admin/kupang/settings", {**SETTINGS, "name": "", "priority_boost_min": "-5",
-                                                "cutoff_time": "25:99", "card_stock": "lots"})
+    bad = admin.post(
+        "/admin/kupang/settings",
+        {
+            **SETTINGS,
+            "name": "",
+            "priority_boost_min": "-5",
+            "cutoff_time": "25:99",
+            "card_stock": "lots",
+        },
+    )
     assert bad.status_code == 400
     found = errors(bad)
     assert "This field is required." in found
@@ -48,7 +56,10 @@ def test_settings_save_and_record_what_changed(app, admin, api):
     assert done.status_code == 302
     saved = office(app)
     assert (saved.name, saved.ticket_footer, saved.card_stock) == (
-        "Dukcapil Kota Kupang", "Bawa fotokopi KK", 250)
+        "Dukcapil Kota Kupang",
+        "Bawa fotokopi KK",
+        250,
+    )
     [change] = audit(app, "office.update")
     details = json.loads(change.details)
     assert details["name"] == ["Kantor kupang", "Dukcapil Kota Kupang"]
@@ -82,31 +93,56 @@ def test_office_admin_sees_only_their_office(browser):
     assert local.get("/admin/").headers["Location"].endswith("/admin/oebobo/")
 
 
-HOURS = {f"{d}_{w}": "" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-         for w in ("opens", "closes")}
+HOURS = {
+    f"{d}_{w}": ""
+    for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    for w in ("opens", "closes")
+}
 
 
 def test_hours_need_both_times_in_order(app, admin):
-    bad = admin.post("/admin/kupang/hours", {**HOURS, "mon_opens": "16:00", "mon_closes": "08:00",
-                                             "tue_opens": "08:00"})
+    bad = admin.post(
+        "/admin/kupang/hours",
+        {**HOURS, "mon_opens": "16:00", "mon_closes": "08:00", "tue_opens": "08:00"},
+    )
     assert bad.status_code == 400
-    assert errors(bad) == ["Closing must come after opening.",
-                           "Give both times, or neither for a closed day."]
-    good = admin.post("/admin/kupang/hours", {**HOURS, "mon_opens": "07:30", "mon_closes": "15:00",
-                                              "sat_opens": "08:00", "sat_closes": "12:00"})
+    assert errors(bad) == [
+        "Closing must come after opening.",
+        "Give both times, or neither for a closed day.",
+    ]
+    good = admin.post(
+        "/admin/kupang/hours",
+        {
+            **HOURS,
+            "mon_opens": "07:30",
+            "mon_closes": "15:00",
+            "sat_opens": "08:00",
+            "sat_closes": "12:00",
+        },
+    )
     assert good.status_code == 302
     with app.app_context():
-        rows = db.session.scalars(select(OpeningHours).join(Office).where(
-            Office.slug == "kupang").order_by(OpeningHours.weekday)).all()
-        assert [(h.weekday, h.opens.isoformat("minutes"), h.closes.isoformat("minutes"))
-                for h in rows] == [(0, "07:30", "15:00"), (5, "08:00", "12:00")]
+        rows = db.session.scalars(
+            select(OpeningHours)
+            .join(Office)
+            .where(Office.slug == "kupang")
+            .order_by(OpeningHours.weekday)
+        ).all()
+        assert [
+            (h.weekday, h.opens.isoformat("minutes"), h.closes.isoformat("minutes")) for h in rows
+        ] == [(0, "07:30", "15:00"), (5, "08:00", "12:00")]
     [change] = audit(app, "hours.update")
     assert json.loads(change.details)["tue"] == [["08:00:00", "16:00:00"], None]
 
 
 def test_special_days_add_and_remove(app, admin):
-    data = {"special-day": "2026-12-05", "special-is_open": "open", "special-opens": "08:00",
-            "special-closes": "12:00", "special-note": "Layanan KTP-el hari Sabtu"}
+    data = {
+        "special-day": "2026-12-05",
+        "special-is_open": "open",
+        "special-opens": "08:00",
+        "special-closes": "12:00",
+        "special-note": "Layanan KTP-el hari Sabtu",
+    }
     assert admin.post("/admin/kupang/special-days", data).status_code == 302
     twice = admin.post("/admin/kupang/special-days", data)
     assert twice.status_code == 400
@@ -123,14 +159,24 @@ def test_special_days_add_and_remove(app, admin):
     assert [e.action for e in audit(app, "special_day.add")] == ["special_day.add"]
 
 
-SERVICE = {"code": "E", "name": "Surat Pindah", "name_en": "Change of address",
-           "colour": "#0f766e", "daily_quota": "", "active": "y", "position": "4",
-           "default_minutes": "6", "ticket_footer": ""}
+SERVICE = {
+    "code": "E",
+    "name": "Surat Pindah",
+    "name_en": "Change of address",
+    "colour": "#0f766e",
+    "daily_quota": "",
+    "active": "y",
+    "position": "4",
+    "default_minutes": "6",
+    "ticket_footer": "",
+}
 
 
 def test_services_validate_letter_colour_and_quota(app, admin, api):
-    bad = admin.post("/admin/kupang/services/new",
-                     {**SERVICE, "code": "EE", "colour": "green", "daily_quota": "0"})
+    bad = admin.post(
+        "/admin/kupang/services/new",
+        {**SERVICE, "code": "EE", "colour": "green", "daily_quota": "0"},
+    )
     assert bad.status_code == 400
     assert set(errors(bad)) == {"One letter, A to Z.", "A colour like #1565c0.", "At least 1."}
     twin = admin.post("/admin/kupang/services/new", {**SERVICE, "code": "A"})
@@ -141,15 +187,25 @@ def test_services_validate_letter_colour_and_quota(app, admin, api):
     assert api.issue("E")["code"] == "E-001"
     renamed = admin.post("/admin/kupang/services/E", {**SERVICE, "code": "F"})
     assert "cannot change" in " ".join(errors(renamed))
-    assert admin.post("/admin/kupang/services/E", {**SERVICE, "daily_quota": "2"}).status_code == 302
+    assert (
+        admin.post("/admin/kupang/services/E", {**SERVICE, "daily_quota": "2"}).status_code == 302
+    )
     api.issue("E")
-    assert_error(api.post("/api/v1/offices/kupang/tickets", {"service": "E"}, as_="kiosk"),
-                 409, "quota_reached")
+    assert_error(
+        api.post("/api/v1/offices/kupang/tickets", {"service": "E"}, as_="kiosk"),
+        409,
+        "quota_reached",
+    )
     assert [e.action for e in audit(app, "service.update")] == ["service.update"]
 
 
-COUNTER = {"number": "7", "name": "Loket 7", "services": "C A", "call_order": "service_order",
-           "is_open": "y"}
+COUNTER = {
+    "number": "7",
+    "name": "Loket 7",
+    "services": "C A",
+    "call_order": "service_order",
+    "is_open": "y",
+}
 
 
 def test_counters_validate_number_and_letters(app, admin):
@@ -161,19 +217,29 @@ def test_counters_validate_number_and_letters(app, admin):
     assert order.status_code == 400 and errors(order)
     assert admin.post("/admin/kupang/counters/new", COUNTER).status_code == 302
     with app.app_context():
-        made = db.session.scalar(select(Counter).join(Office).where(
-            Office.slug == "kupang", Counter.number == 7))
+        made = db.session.scalar(
+            select(Counter).join(Office).where(Office.slug == "kupang", Counter.number == 7)
+        )
         assert [link.service.code for link in made.links] == ["C", "A"]
         assert made.call_order == "service_order"
 
 
 def test_users_create_shows_the_password_once_and_it_signs_in(app, admin, browser):
-    bad = admin.post("/admin/kupang/users", {"username": "x", "role": "operator",
-                                             "office": "kupang", "active": "y"})
+    bad = admin.post(
+        "/admin/kupang/users",
+        {"username": "x", "role": "operator", "office": "kupang", "active": "y"},
+    )
     assert bad.status_code == 400 and any("2-64 letters" in e for e in errors(bad))
-    made = admin.post("/admin/kupang/users", {"username": "rina", "display_name": "Rina",
-                                              "role": "operator", "office": "kupang",
-                                              "active": "y"})
+    made = admin.post(
+        "/admin/kupang/users",
+        {
+            "username": "rina",
+            "display_name": "Rina",
+            "role": "operator",
+            "office": "kupang",
+            "active": "y",
+        },
+    )
     assert made.status_code == 201
     page = text(made)
     assert "data-secret" in page
@@ -186,8 +252,9 @@ def test_users_create_shows_the_password_once_and_it_signs_in(app, admin, browse
     cookie = admin.client.get_cookie("session").value
     stored = app.session_interface.get_signing_serializer(app).loads(cookie)
     assert password not in json.dumps(stored, default=str)
-    taken = admin.post("/admin/kupang/users", {"username": "rina", "role": "operator",
-                                               "office": "kupang"})
+    taken = admin.post(
+        "/admin/kupang/users", {"username": "rina", "role": "operator", "office": "kupang"}
+    )
     assert taken.status_code == 400 and any("taken" in e for e in errors(taken))
 
 
@@ -197,13 +264,16 @@ def test_disabling_a_user_signs_them_out_and_admins_cannot_disable_themselves(
     operator = browser("operator")
     assert operator.get("/counter/").status_code == 200
     uid = world.users["operator"].id
-    off = admin.post(f"/admin/kupang/users/{uid}", {"username": "operator", "role": "operator",
-                                                    "office": "kupang", "display_name": ""})
+    off = admin.post(
+        f"/admin/kupang/users/{uid}",
+        {"username": "operator", "role": "operator", "office": "kupang", "display_name": ""},
+    )
     assert off.status_code == 302
     assert operator.get("/counter/").status_code == 302  # back to sign-in
     me = world.users["admin"].id
-    self_off = admin.post(f"/admin/kupang/users/{me}", {"username": "admin", "role": "admin",
-                                                        "office": "kupang"})
+    self_off = admin.post(
+        f"/admin/kupang/users/{me}", {"username": "admin", "role": "admin", "office": "kupang"}
+    )
     assert self_off.status_code == 400
     assert "You cannot disable yourself or take away your own administration." in errors(self_off)
     with app.app_context():

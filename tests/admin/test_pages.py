@@ -14,8 +14,20 @@ from tests.factories import make_token, make_user
 
 from .conftest import audit, errors, text
 
-ADMIN_PAGES = ("", "settings", "hours", "services", "services/new", "counters", "counters/new",
-               "users", "devices", "printers", "reports", "trail")
+ADMIN_PAGES = (
+    "",
+    "settings",
+    "hours",
+    "services",
+    "services/new",
+    "counters",
+    "counters/new",
+    "users",
+    "devices",
+    "printers",
+    "reports",
+    "trail",
+)
 
 
 @pytest.mark.parametrize("user", ["operator", "clerk", "kiosk", "display", "admin"])
@@ -78,27 +90,40 @@ def test_revoking_a_device_signs_it_out_everywhere(app, admin, kiosk_device):
     device_id, token = kiosk_device
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
-    assert client.post("/api/v1/offices/kupang/tickets", json={"service": "A"},
-                       headers=headers).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/offices/kupang/tickets", json={"service": "A"}, headers=headers
+        ).status_code
+        == 201
+    )
     link_page = admin.post(f"/admin/kupang/devices/{device_id}/link")
     path = _link(link_page).split("localhost", 1)[1]
     assert admin.post(f"/admin/kupang/devices/{device_id}/revoke").status_code == 302
-    assert client.post("/api/v1/offices/kupang/tickets", json={"service": "A"},
-                       headers=headers).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/offices/kupang/tickets", json={"service": "A"}, headers=headers
+        ).status_code
+        == 401
+    )
     assert app.test_client().get(path).status_code == 410
     with app.app_context():
         assert db.session.get(User, device_id).session_version == 2
 
 
 def test_revoke_refuses_staff_accounts(admin, world):
-    assert admin.post(f"/admin/kupang/devices/{world.users['operator'].id}/revoke"
-                      ).status_code == 404
+    assert (
+        admin.post(f"/admin/kupang/devices/{world.users['operator'].id}/revoke").status_code == 404
+    )
 
 
 def _jobs(app) -> list[tuple[str, str, str]]:
     with app.app_context():
-        return [(code, job.kind, job.status) for job, code in db.session.execute(
-            select(PrintJob, Ticket.code).join(Ticket).order_by(PrintJob.id))]
+        return [
+            (code, job.kind, job.status)
+            for job, code in db.session.execute(
+                select(PrintJob, Ticket.code).join(Ticket).order_by(PrintJob.id)
+            )
+        ]
 
 
 def test_printers_page_shows_state_and_reprints_by_code(app, admin, api):
@@ -138,8 +163,14 @@ def test_group_tickets_are_consecutive_printed_in_order_and_called_in_order(
     assert done.status_code == 302
     page = text(clerk.get("/station/group"))
     assert "5 tickets issued: A-002 to A-006" in page
-    assert [code for code, _, _ in _jobs(app)] == ["A-001", "A-002", "A-003", "A-004", "A-005",
-                                                   "A-006"]
+    assert [code for code, _, _ in _jobs(app)] == [
+        "A-001",
+        "A-002",
+        "A-003",
+        "A-004",
+        "A-005",
+        "A-006",
+    ]
     api.issue("A")  # A-007 arrives after the group
     counter = world.counter(1).id
     called = []
@@ -153,35 +184,59 @@ def test_group_tickets_are_consecutive_printed_in_order_and_called_in_order(
 
 
 def test_group_tickets_are_all_or_nothing_against_the_quota(app, browser, admin, api):
-    service = {"code": "C", "name": "Layanan C", "colour": "#123456", "daily_quota": "4",
-               "active": "y", "position": "2", "default_minutes": "5"}
+    service = {
+        "code": "C",
+        "name": "Layanan C",
+        "colour": "#123456",
+        "daily_quota": "4",
+        "active": "y",
+        "position": "2",
+        "default_minutes": "5",
+    }
     assert admin.post("/admin/kupang/services/C", service).status_code == 302
     api.issue("C")
     clerk = browser("clerk")
-    refused = clerk.post("/station/group", {"service": "C", "count": "4"},
-                         form_page="/station/group")
+    refused = clerk.post(
+        "/station/group", {"service": "C", "count": "4"}, form_page="/station/group"
+    )
     assert refused.status_code == 409
-    assert ("Only 3 tickets are left today for Layanan C; a group of 4 does not fit. "
-            "No ticket was issued.") in text(refused)
+    assert (
+        "Only 3 tickets are left today for Layanan C; a group of 4 does not fit. "
+        "No ticket was issued."
+    ) in text(refused)
     assert api.issue("C")["code"] == "C-002"  # no number was used up
-    assert clerk.post("/station/group", {"service": "C", "count": "2"},
-                      form_page="/station/group").status_code == 302
+    assert (
+        clerk.post(
+            "/station/group", {"service": "C", "count": "2"}, form_page="/station/group"
+        ).status_code
+        == 302
+    )
     with app.app_context():
-        assert sorted(db.session.scalars(select(Ticket.code).where(
-            Ticket.code.like("C-%")))) == ["C-001", "C-002", "C-003", "C-004"]
+        assert sorted(db.session.scalars(select(Ticket.code).where(Ticket.code.like("C-%")))) == [
+            "C-001",
+            "C-002",
+            "C-003",
+            "C-004",
+        ]
 
 
 @pytest.mark.parametrize("count", ["1", "61", "lots", ""])
 def test_group_size_is_checked(browser, count):
     clerk = browser("clerk")
-    response = clerk.post("/station/group", {"service": "A", "count": count},
-                          form_page="/station/group")
+    response = clerk.post(
+        "/station/group", {"service": "A", "count": count}, form_page="/station/group"
+    )
     assert response.status_code == 422 and "A group has from 2 to 60 people." in text(response)
 
 
 def test_group_page_is_for_desk_staff(browser):
-    for user, status in (("clerk", 200), ("operator", 200), ("admin", 200), ("kiosk", 403),
-                         ("display", 403)):
+    for user, status in (
+        ("clerk", 200),
+        ("operator", 200),
+        ("admin", 200),
+        ("kiosk", 403),
+        ("display", 403),
+    ):
         assert browser(user).get("/station/group").status_code == status
 
 
