@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 960, 320
+HALF = 520  # a chart drawn beside another
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
 PALETTE = ("#1f6feb", "#d97706", "#0f766e", "#b91c1c", "#7c3aed", "#4b5563")
 
@@ -24,13 +25,13 @@ class Series:
 
 
 def nice_max(value: float) -> float:
-    """The smallest 1/2/5 x 10^n at or above ``value`` (at least 1)."""
+    """The smallest round number at or above ``value`` that splits into five even ticks."""
     if value <= 1:
         return 1
     magnitude = 1.0
     while magnitude * 10 <= value:
         magnitude *= 10
-    for step in (1, 2, 5, 10):
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if step * magnitude >= value:
             return step * magnitude
     return 10 * magnitude
@@ -42,9 +43,11 @@ def bar_chart(
     series: Sequence[Series],
     unit: str = "",
     stacked: bool = False,
+    width: int = WIDTH,
 ) -> Markup:
-    """Grouped (or stacked) vertical bars with a y axis of five ticks and a legend."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    """Grouped (or stacked) vertical bars with a y axis of five ticks and a legend. A chart
+    meant for half the page takes ``width=480`` so its text stays as large as a full one's."""
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(1, len(labels))
     if stacked:
         totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
@@ -58,7 +61,7 @@ def bar_chart(
         Markup(
             '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" '
             'xmlns="http://www.w3.org/2000/svg">'
-        ).format(w=WIDTH, h=HEIGHT, t=title),
+        ).format(w=width, h=HEIGHT, t=title),
         Markup("<title>{}</title>").format(title),
     ]
     for k in range(6):
@@ -69,9 +72,11 @@ def bar_chart(
                 '<line x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" '
                 'stroke-width="1"/><text x="{tx}" y="{ty:.1f}" text-anchor="end" font-size="13" '
                 'fill="#334155">{v}</text>'
-            ).format(x1=LEFT, x2=WIDTH - RIGHT, y=y, tx=LEFT - 6, ty=y + 4, v=_number(value))
+            ).format(x1=LEFT, x2=width - RIGHT, y=y, tx=LEFT - 6, ty=y + 4, v=_number(value))
         )
-    every = max(1, -(-n // 24))  # at most about 24 labels under the axis
+    # Labels under the axis no closer than their own width.
+    label_px = 8 * max((len(label) for label in labels), default=1) + 12
+    every = max(1, -(-label_px // max(1, int(slot))))
     for i, label in enumerate(labels):
         x0 = LEFT + slot * i + slot * 0.1
         base = TOP + plot_h
@@ -120,7 +125,7 @@ def bar_chart(
         parts.append(
             Markup(
                 '<text x="{x}" y="{y}" font-size="13" text-anchor="end" fill="#334155">{u}</text>'
-            ).format(x=WIDTH - RIGHT, y=HEIGHT - 6, u=unit.strip())
+            ).format(x=width - RIGHT, y=HEIGHT - 6, u=unit.strip())
         )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)

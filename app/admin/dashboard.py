@@ -42,6 +42,7 @@ def dashboard(office: str) -> str:
             "idle": gettext("free"),
             "online": gettext("online"),
             "offline": gettext("offline"),
+            "unused": gettext("no ticket printed yet"),
             "queue": gettext("%(n)s in the print queue"),
             "stage": {
                 "ready_to_print": gettext("ready to print"),

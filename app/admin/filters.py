@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import format_decimal
+
 from ..queue.clock import local
 from . import bp
 
@@ -24,6 +26,12 @@ def duration(seconds: int | None) -> str:
 @bp.app_template_filter("percent")
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f} %"
+
+
+@bp.app_template_filter("number")
+def number(value: int | None) -> str:
+    """249600 as "249.600" in Indonesian, "249,600" in English."""
+    return "—" if value is None else format_decimal(value)
 
 
 @bp.app_template_filter("local_time")

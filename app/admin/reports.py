@@ -17,7 +17,7 @@ from ..extensions import db
 from ..queue.errors import InvalidInput
 from ..queue.reports import parse_day, report
 from . import bp, office_in_scope, offices_in_scope
-from .charts import Series, bar_chart, colour_of
+from .charts import HALF, Series, bar_chart, colour_of
 
 
 def presets(today: date) -> list[tuple[str, date, date]]:
@@ -37,22 +37,41 @@ def presets(today: date) -> list[tuple[str, date, date]]:
     ]
 
 
-def charts(data: dict[str, Any], colours: dict[str, str]) -> dict[str, Any]:
-    services = data["services"]
-    codes = [s["code"] for s in services]
-    minutes = gettext("min")
+MONTHLY_AFTER_DAYS = 62
+
+
+def periods(data: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """The per-day rows, or per-month rows when the range is longer than two months."""
     days = data["days"]
-    per_day = (
+    if (date.fromisoformat(data["to"]) - date.fromisoformat(data["from"])).days < (
+        MONTHLY_AFTER_DAYS
+    ):
+        return days, False
+    months: dict[str, dict[str, Any]] = {}
+    for d in days:
+        month = months.setdefault(d["day"][:7], {"day": d["day"][:7], "issued": 0, "services": {}})
+        month["issued"] += d["issued"]
+        for code, n in d["services"].items():
+            month["services"][code] = month["services"].get(code, 0) + n
+    return list(months.values()), True
+
+
+def charts(data: dict[str, Any], colours: dict[str, str]) -> dict[str, Any]:
+    used = [s for s in data["services"] if s["issued"]] or data["services"]
+    codes = [s["code"] for s in used]
+    minutes = gettext("min")
+    rows, monthly = periods(data)
+    per_period = (
         bar_chart(
-            gettext("Tickets per day"),
-            [d["day"][5:] for d in days],
+            gettext("Tickets per month") if monthly else gettext("Tickets per day"),
+            [r["day"] if monthly else r["day"][5:] for r in rows],
             [
-                Series(code, [d["services"].get(code, 0) for d in days], colours[code])
+                Series(code, [r["services"].get(code, 0) for r in rows], colours[code])
                 for code in codes
             ],
             stacked=True,
         )
-        if days
+        if rows
         else None
     )
     hours = (
@@ -66,35 +85,42 @@ def charts(data: dict[str, Any], colours: dict[str, str]) -> dict[str, Any]:
     )
 
     def in_minutes(key: str) -> list[float | None]:
-        return [None if s[key] is None else round(s[key] / 60, 1) for s in services]
+        return [None if s[key] is None else round(s[key] / 60, 1) for s in used]
 
-    waited = any(s["wait_avg_s"] is not None for s in services)
     waits = (
         bar_chart(
             gettext("Waiting time per service"),
             codes,
             [
-                Series(gettext("average"), in_minutes("wait_avg_s"), "#1f6feb"),
-                Series(gettext("median"), in_minutes("wait_median_s"), "#0f766e"),
+                Series(gettext("Average"), in_minutes("wait_avg_s"), "#1f6feb"),
+                Series(gettext("Median"), in_minutes("wait_median_s"), "#0f766e"),
                 Series(gettext("90th percentile"), in_minutes("wait_p90_s"), "#d97706"),
             ],
             unit=f" {minutes}",
+            width=HALF,
         )
-        if waited
+        if any(s["wait_avg_s"] is not None for s in used)
         else None
     )
-    served = any(s["service_avg_s"] is not None for s in services)
     service_times = (
         bar_chart(
             gettext("Service time per service (average)"),
             codes,
-            [Series(gettext("average"), in_minutes("service_avg_s"), "#7c3aed")],
+            [Series(gettext("Average"), in_minutes("service_avg_s"), "#7c3aed")],
             unit=f" {minutes}",
+            width=HALF,
         )
-        if served
+        if any(s["service_avg_s"] is not None for s in used)
         else None
     )
-    return {"per_day": per_day, "hours": hours, "waits": waits, "service_times": service_times}
+    return {
+        "per_day": per_period,
+        "hours": hours,
+        "waits": waits,
+        "service_times": service_times,
+        "periods": rows,
+        "monthly": monthly,
+    }
 
 
 @bp.get("/<office>/reports")

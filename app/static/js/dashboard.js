@@ -56,9 +56,10 @@
     var list = $("[data-dash-printers]");
     L.clear(list);
     printers.forEach(function (p) {
-      var li = L.el("li", p.online ? "ok" : "warn");
+      var state = p.online ? s.online : (p.last_attempt_at ? s.offline : s.unused);
+      var li = L.el("li", p.online ? "ok" : (p.last_attempt_at ? "warn" : "muted"));
       li.setAttribute("data-printer", p.target);
-      li.appendChild(L.el("strong", "", p.target + ": " + (p.online ? s.online : s.offline)));
+      li.appendChild(L.el("strong", "", p.target + ": " + state));
       li.appendChild(L.el("span", "", " \u00b7 " + L.fill(s.queue, { n: p.queue })));
       if (p.last_error) { li.appendChild(L.el("span", "muted", " \u00b7 " + p.last_error)); }
       list.appendChild(li);
