@@ -25,7 +25,7 @@ def duration(seconds: int | None) -> str:
 
 @bp.app_template_filter("percent")
 def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f} %"
+    return "—" if rate is None else format_decimal(rate * 100, format="#,##0.0") + " %"
 
 
 @bp.app_template_filter("number")

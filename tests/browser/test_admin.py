@@ -1,0 +1,84 @@
+"""The administrator's pages in Chromium: the dashboard changing live, and the report page with
+its charts, CSV downloads and print layout (screenshots in test-artifacts/)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, shot
+from tests.browser.test_journey import signed_in, wait_text
+from tests.live import LiveServer
+from tests.realtime.test_end_to_end import Desk
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TABLET = {"width": 1024, "height": 768}
+WIDE = {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def live():
+    server = LiveServer()
+    tokens = server.prepare()
+    server.start()
+    yield server, Desk(server, tokens)
+    server.stop()
+
+
+def test_dashboard_follows_the_queue_live(browser, live):
+    server, desk = live
+    page, errors = signed_in(browser, server, "admin", TABLET, "/admin/kupang/")
+    wait_text(page, '[data-service="A"] td.num', r"^0 ")
+    first = desk.issue("A")
+    desk.issue("A")
+    wait_text(page, '[data-service="A"] td.num', r"^2 ")
+    desk.call(1)
+    wait_text(page, '[data-counter="1"] td:last-child', first["code"])
+    wait_text(page, '[data-today="issued"]', r"^2$", timeout=10000)  # figures refresh after 3 s
+    shot(page, "admin-dashboard-tablet")
+    assert errors.errors == []
+
+
+def test_report_page_charts_downloads_and_prints(browser, live):
+    server, desk = live
+    for _ in range(4):
+        desk.issue("A")
+    desk.issue("C")
+    for _ in range(2):
+        ticket = desk.call(1)
+        assert desk.post(f"/api/v1/tickets/{ticket['id']}/finish", "operator").status_code == 200
+    page, errors = signed_in(browser, server, "admin", WIDE, "/admin/kupang/reports")
+    charts = page.locator("svg.chart")
+    expect(charts).to_have_count(4)
+    for i in range(4):
+        box = charts.nth(i).bounding_box()
+        assert box["width"] > 400 and box["height"] > 120
+    services = page.locator('[data-table="services"] tbody tr').first
+    expect(services).to_contain_text("Perekaman KTP-el")
+    expect(services.locator("td").nth(1)).to_have_text("4")
+    shot(page, "admin-report-wide")
+
+    with page.expect_download() as download:
+        page.locator('a[href*="table=services"]').click()
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text())))
+    assert rows[0][:3] == ["code", "name", "issued"] and rows[1][:3] == [
+        "A",
+        "Perekaman KTP-el",
+        "4",
+    ]
+
+    page.set_viewport_size(TABLET)
+    shot(page, "admin-report-tablet")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the report scrolls sideways by {overflow}px on a 1024px tablet"
+
+    page.emulate_media(media="print")
+    assert not page.locator(".admin-tabs").is_visible()
+    assert not page.locator("form.report-range").is_visible()
+    assert page.locator(".print-only").is_visible()
+    page.pdf(path=str(ARTIFACTS / "admin-report.pdf"), format="A4")
+    assert errors.errors == []
