@@ -23,6 +23,19 @@ def changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     return changed
 
 
+def create_or_change(
+    session: Session, obj: Any, make: Any, values: dict[str, Any]
+) -> tuple[Any, dict[str, list[Any]], bool]:
+    """Change ``obj`` to ``values``, or when it is None add ``make(**values)``.
+
+    Returns (the object, {field: [old, new]}, whether it was created)."""
+    if obj is None:
+        obj = make(**values)
+        session.add(obj)
+        return obj, {k: [None, _plain(v)] for k, v in values.items()}, True
+    return obj, changes(obj, values), False
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()

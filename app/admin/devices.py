@@ -32,15 +32,21 @@ def _device(found, user_id: int) -> User:
     return user
 
 
+def _listed(found) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.office_id == found.id, User.role.in_(("kiosk", "display")))
+            .order_by(User.role, User.username)
+        )
+    )
+
+
 @bp.get("/<office>/devices")
 @staff_page("admin")
 def devices(office: str) -> str:
     found = office_in_scope(office)
-    listed = db.session.scalars(
-        select(User)
-        .where(User.office_id == found.id, User.role.in_(("kiosk", "display")))
-        .order_by(User.role, User.username)
-    ).all()
+    listed = _listed(found)
     return render_template(
         "admin/devices.html", office=found, offices=offices_in_scope(), devices=listed, link=None
     )
@@ -66,11 +72,7 @@ def device_link(office: str, user_id: int) -> str:
     record_change(db.session, g.actor, now, "device.link", user.username, None, found.id)
     db.session.commit()
     link = url_for("auth.login_link", token=token, _external=True)
-    listed = db.session.scalars(
-        select(User)
-        .where(User.office_id == found.id, User.role.in_(("kiosk", "display")))
-        .order_by(User.role, User.username)
-    ).all()
+    listed = _listed(found)
     return render_template(
         "admin/devices.html",
         office=found,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import queue
-from ..audit import changes, record_change
+from ..audit import create_or_change, record_change
 from ..auth import staff_page
 from ..extensions import db
 from ..models import Counter, CounterService, Office, Service
@@ -73,14 +73,10 @@ def service_edit(office: str, code: str | None) -> Response | str:
                 )
             else:
                 now = queue.utcnow()
-                if service is None:
-                    service = Service(office_id=found.id, **values)
-                    db.session.add(service)
-                    diff = {k: [None, v] for k, v in values.items()}
-                    action = "service.create"
-                else:
-                    diff = changes(service, values)
-                    action = "service.update"
+                service, diff, created = create_or_change(
+                    db.session, service, Service, {"office_id": found.id, **values}
+                )
+                action = "service.create" if created else "service.update"
                 record_change(
                     db.session, g.actor, now, action, f"service {values['code']}", diff, found.id
                 )
@@ -165,14 +161,10 @@ def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> 
         "call_order": form.call_order.data,
         "is_open": form.is_open.data,
     }
-    if counter is None:
-        counter = Counter(office_id=found.id, **values)
-        db.session.add(counter)
-        diff = {k: [None, v] for k, v in values.items()}
-        action = "counter.create"
-    else:
-        diff = changes(counter, values)
-        action = "counter.update"
+    counter, diff, created = create_or_change(
+        db.session, counter, Counter, {"office_id": found.id, **values}
+    )
+    action = "counter.create" if created else "counter.update"
     before = [link.service.code for link in counter.links]
     if before != wanted:
         counter.links = [

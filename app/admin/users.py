@@ -170,16 +170,8 @@ def user_password(office: str, user_id: int) -> str:
         db.session, g.actor, queue.utcnow(), "user.password_reset", user.username, None, found.id
     )
     db.session.commit()
-    return _user_page(
-        found,
-        user,
-        secret={
-            "message": gettext(
-                "New password of %(name)s; it is shown only once.", name=user.username
-            ),
-            "value": password,
-        },
-    )
+    message = gettext("New password of %(name)s; it is shown only once.", name=user.username)
+    return _user_page(found, user, secret={"message": message, "value": password})
 
 
 @bp.post("/<office>/users/<id:user_id>/tokens")
@@ -199,16 +191,8 @@ def user_token(office: str, user_id: int) -> str:
         found.id,
     )
     db.session.commit()
-    return _user_page(
-        found,
-        user,
-        secret={
-            "message": gettext(
-                "API token for %(name)s; it is shown only once.", name=user.username
-            ),
-            "value": token,
-        },
-    )
+    message = gettext("API token for %(name)s; it is shown only once.", name=user.username)
+    return _user_page(found, user, secret={"message": message, "value": token})
 
 
 @bp.post("/<office>/users/<id:user_id>/tokens/<id:token_id>/revoke")

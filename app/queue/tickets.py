@@ -17,7 +17,7 @@ from .log import log_move
 from .lookup import service_by_code
 from .numbering import format_code, next_number
 from .rollover import roll_over
-from .schedule import check_can_issue, load_calendar
+from .schedule import Calendar, check_can_issue, load_calendar
 from .states import check_status_move
 from .turn import office_turn, ticket_turn
 
@@ -72,10 +72,7 @@ def issue_once(
         earlier = session.scalar(_BY_KEY, {"office_id": office.id, "key": idempotency_key})
         if earlier is not None:
             return earlier, True
-    roll_over(session, office, now)
-    service = service_by_code(session, office, service_code)
-    calendar = load_calendar(session, office, now)
-    day = local_day(now, office.timezone)
+    service, calendar, day = _issuing(session, office, service_code, now)
     number = next_number(session, office.id, service.id, day)
     # Checked after taking the number so that the quota holds under concurrency; a refusal rolls
     # the number back with the transaction, leaving no gap.
@@ -88,6 +85,16 @@ def issue_once(
     if priority:
         record(session, QueueMoved(office.id, service.id))
     return ticket, False
+
+
+def _issuing(
+    session: Session, office: Office, service_code: str, now: datetime
+) -> tuple[Service, Calendar, date]:
+    """With the office's turn taken: close earlier days, then the service, the calendar and
+    the office-local day to number in."""
+    roll_over(session, office, now)
+    service = service_by_code(session, office, service_code)
+    return service, load_calendar(session, office, now), local_day(now, office.timezone)
 
 
 def _new_ticket(
@@ -146,10 +153,7 @@ def issue_group(
             N_("A group has from 2 to %(most)s people."), error_code="invalid_count", most=MAX_GROUP
         )
     office = office_turn(session, office_slug, "issue_group", actor)
-    roll_over(session, office, now)
-    service = service_by_code(session, office, service_code)
-    calendar = load_calendar(session, office, now)
-    day = local_day(now, office.timezone)
+    service, calendar, day = _issuing(session, office, service_code, now)
     first = next_number(session, office.id, service.id, day)
     check_can_issue(calendar, service, now, first - 1)
     if service.daily_quota is not None and first - 1 + count > service.daily_quota:
