@@ -76,6 +76,11 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "id"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
         self.LANGUAGES = ("id", "en")
+        # Anonymous requests per client address (TVs, phones, the status page; the contract
+        # asks for at least 300 a minute), and sign-in attempts per address and per user name.
+        self.ANONYMOUS_RATE_LIMIT = os.environ.get("ANONYMOUS_RATE_LIMIT") or "600 per minute"
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "30 per minute"
+        self.LOGIN_USER_RATE_LIMIT = "10 per minute"
         # Staff notes about tickets and cards are erased after this many days (loket purge).
         self.NOTE_RETENTION_DAYS = int(os.environ.get("NOTE_RETENTION_DAYS") or 30)
         self.SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS") or 15000)

@@ -96,6 +96,10 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
+    from . import limits
+
+    limits.init_app(app)  # after the authentication hook: signed-in requests are not limited
+
     from . import cli
 
     cli.init_app(app)
