@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import re
+
+from flask import Flask, Response, abort, request
+from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import read_only
+from .errors import ApiError
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -16,9 +21,33 @@ CSP = (
 )
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> bool:
+    """False for text no database keeps: a NUL character or half of a surrogate pair."""
+    return _UNSTORABLE.search(text) is None
+
+
 def _mark_read_only() -> None:
     # Reads never take SQLite's write lock (see app.db).
     read_only.set(request.method in SAFE_METHODS)
+
+
+def _refuse_unstorable_input() -> None:
+    """A NUL or a lone surrogate would make the database fail half-way (a 500): an address with
+    one names nothing (404); a query or form value with one is refused with a sentence (422)."""
+    if not storable(request.path):
+        abort(404)
+    values = list(request.args.values())
+    if request.method not in SAFE_METHODS and request.mimetype in FORM_TYPES:
+        values += request.form.values()
+    if not all(storable(v) for v in values):
+        raise ApiError(
+            422,
+            "invalid_field",
+            gettext("The request contains characters that are not allowed (such as NUL)."),
+        )
 
 
 def _headers(response: Response) -> Response:
@@ -37,4 +66,5 @@ def init_app(app: Flask) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.before_request(_mark_read_only)
+    app.before_request(_refuse_unstorable_input)
     app.after_request(_headers)

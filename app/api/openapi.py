@@ -533,7 +533,7 @@ def spec() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json({"type": "array", "items": REF["Ticket"]}),
-                        **{c: COMMON_ERRORS[c] for c in ("401", "403", "404")},
+                        **{c: COMMON_ERRORS[c] for c in ("401", "403", "404", "422")},
                     },
                 }
             },

@@ -10,6 +10,7 @@ from flask_babel import gettext
 from werkzeug.routing import BaseConverter
 
 from ..errors import ApiError
+from ..security import storable
 
 MAX_ID = 2**31 - 1
 _MISSING = object()
@@ -81,6 +82,12 @@ def field(
                 field=name,
                 kind=names.get(kind, kind.__name__),
             ),
+        )
+    if isinstance(value, str) and not storable(value):
+        raise ApiError(
+            422,
+            "invalid_field",
+            gettext("The field %(field)s contains characters that cannot be stored.", field=name),
         )
     if max_length is not None and isinstance(value, str) and len(value) > max_length:
         raise ApiError(

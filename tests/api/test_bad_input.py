@@ -118,3 +118,23 @@ def test_html_pages_get_a_page_not_json(client):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_text_no_database_can_store_is_refused_with_a_sentence(api, world):
+    """A NUL or half a surrogate pair would make PostgreSQL fail half-way; each is a 4xx."""
+    lone = api.client.post(
+        "/api/v1/offices/kupang/tickets",
+        data=b'{"service": "\\udfff"}',
+        headers={
+            "Authorization": f"Bearer {world.tokens['kiosk']}",
+            "Content-Type": "application/json",
+        },
+    )
+    error = assert_error(lone, 422, "invalid_field")
+    assert "service" in error["message"]
+    assert_error(api.get("/api/v1/offices/kupang%00/board"), 404, "not_found")
+    assert_error(
+        api.get("/api/v1/offices/kupang/tickets/find?q=A%00", as_="clerk"), 422, "invalid_field"
+    )
+    login = api.client.post("/login", data={"username": "op\x00", "password": "x"})
+    assert login.status_code == 422
