@@ -72,6 +72,16 @@ class Transport:
                 device._raw(data)
             except Exception as err:
                 raise PrinterError(f"sending failed: {err}") from err
+            if self.check_status:
+                # Asked again after the ticket: a printer that dropped the connection half-way
+                # (the bytes went no further than our socket buffer) or ran out of paper during
+                # the ticket does not confirm it, and the job is printed again.
+                try:
+                    self._check_paper(device)
+                except PaperOut:
+                    raise PaperOut("the printer ran out of paper during the ticket") from None
+                except PrinterError as err:
+                    raise PrinterError(f"the printer did not confirm the ticket: {err}") from None
         finally:
             try:
                 device.close()

@@ -1,7 +1,9 @@
 """A network thermal printer on 127.0.0.1 that records what it gets, and misbehaves on request.
 
 modes: "ok" answers status queries with "paper present"; "paper_out" answers "no paper";
-"hung" accepts connections and never reads or answers; "drop" reads a little and then closes.
+"hung" accepts connections and never reads or answers; "drop" reads a little and then closes;
+"runs_out" has paper for the first query of a connection and none after the ticket (and then
+records nothing). ``mode`` may change while it runs.
 A stopped printer refuses connections.
 """
 
@@ -53,6 +55,7 @@ class FakePrinter:
             self._held.append(conn)  # never read, never answer
             return
         received = bytearray()
+        queries = 0
         conn.settimeout(0.2)
         with conn:
             while not self._stop.is_set():
@@ -73,7 +76,11 @@ class FakePrinter:
                     if len(received) < at + 3:
                         break
                     del received[at : at + 3]
-                    conn.sendall(PAPER_OUT if self.mode == "paper_out" else PAPER_OK)
+                    queries += 1
+                    empty = self.mode == "paper_out" or (self.mode == "runs_out" and queries > 1)
+                    conn.sendall(PAPER_OUT if empty else PAPER_OK)
+                    if empty and self.mode == "runs_out":
+                        return  # the ticket stopped half-way: nothing usable came out
         if received:
             self.received_at.append(time.perf_counter())
             self.jobs.append(bytes(received))

@@ -184,3 +184,31 @@ def test_a_job_not_printed_within_half_an_hour_gives_up(make_app, clock, quick):
     spooler.step()
     assert _jobs(app)[0][0] == "failed"
     assert timedelta(minutes=30) == spooler.expire_after
+
+
+@pytest.mark.parametrize("fault", ["drop", "runs_out"])
+def test_a_ticket_cut_short_is_printed_again_whole(make_app, clock, quick, fault):
+    """Dropped mid-job, or out of paper half-way: the job stays first and prints whole once the
+    printer is well; the next ticket waits behind it; issuing never waits."""
+    faulty = FakePrinter(fault)
+    try:
+        app, api, spooler = _setup(make_app, faulty.url, clock)
+        api.issue("A")
+        api.issue("A")
+        spooler.step()
+        first, second = _jobs(app)
+        assert first[:2] == ("pending", 1) and second == ("pending", 0, None)
+        status = api.get("/api/v1/offices/kupang/printers", as_="admin").get_json()[0]
+        assert not status["online"] and status["queue"] == 2
+        assert ("did not confirm" if fault == "drop" else "during the ticket") in (
+            status["last_error"]
+        )
+        faulty.mode = "ok"
+        clock.advance(seconds=5)
+        spooler.step()
+        spooler.step()
+        whole = [decode(job).texts for job in faulty.wait_for_jobs(2)]
+        assert any("A-001" in t for t in whole[0]) and any("A-002" in t for t in whole[1])
+        assert [j[0] for j in _jobs(app)] == ["printed", "printed"]
+    finally:
+        faulty.stop()

@@ -127,3 +127,21 @@ def test_preview_writes_png_and_text(tmp_path):
     assert (tmp_path / "A-007.png").stat().st_size > 1000
     text = (tmp_path / "A-007.txt").read_text()
     assert "A - 0 0 7" in text and "(cut)" in text
+
+
+def test_a_printer_that_drops_the_connection_mid_ticket_does_not_confirm_it(quick):
+    printer = FakePrinter("drop")
+    try:
+        with pytest.raises(PrinterError, match="did not confirm"):
+            open_transport(printer.url).send(ticket_bytes(TICKET, "80"), "t")
+    finally:
+        printer.stop()
+
+
+def test_paper_running_out_during_the_ticket_is_reported(quick):
+    printer = FakePrinter("runs_out")
+    try:
+        with pytest.raises(PaperOut, match="during the ticket"):
+            open_transport(printer.url).send(ticket_bytes(TICKET, "80"), "t")
+    finally:
+        printer.stop()
