@@ -103,6 +103,22 @@ ROUTES = {
         {"admin"},
         200,
     ),
+    "staff-queue": (
+        "GET",
+        "/api/v1/offices/kupang/queue",
+        None,
+        None,
+        {"operator", "clerk", "admin"},
+        200,
+    ),
+    "find": (
+        "GET",
+        "/api/v1/offices/kupang/tickets/find?q=A-001",
+        _waiting,
+        None,
+        {"operator", "clerk", "admin"},
+        200,
+    ),
 }
 ROLES = ("admin", "operator", "clerk", "kiosk", "display")
 OTHER_OFFICE = ("admin@oebobo", "operator@oebobo", "clerk@oebobo", "kiosk@oebobo")
