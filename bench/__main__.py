@@ -1,18 +1,37 @@
-"""`make bench`: every benchmark in turn (each prints its own table)."""
+"""`make bench`: every benchmark in turn, each printing its own table, then one table of the
+figures that have a goal, with the goal beside each and whether it is met.
+
+    python -m bench              # everything (about half an hour on a 2-core machine)
+    python -m bench --quick      # smaller runs, for a first look
+"""
 
 from __future__ import annotations
 
 import sys
 
 from bench import core, fanout, printing, reports
+from bench.harness import table
+
+QUICK = {
+    core: ["--history", "1000,100000", "--seconds", "5"],
+    fanout: ["--clients", "100,500", "--modes", "eventlet", "--seconds", "5"],
+    printing: ["--taps", "100"],
+    reports: ["--days", "60"],
+}
 
 
 def main() -> None:
+    quick = "--quick" in sys.argv[1:]
+    summary = []
     for module in (core, fanout, printing, reports):
         print(f"==== {module.__name__} ====", flush=True)
-        sys.argv = [module.__name__]
-        module.main()
+        rows = module.main(QUICK[module] if quick else [])
+        summary.extend(module.goals(rows))
         print()
+    print("==== summary: every figure with a goal ====")
+    print(table(summary, ["bench", "measure", "result", "goal", "met"]))
+    missed = [row for row in summary if row["met"] == "NO"]
+    print(f"{len(summary)} figures, {len(missed)} goals missed")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bench.harness import Client, Server, summary, table
+from bench.harness import Client, Server, goal_row, summary, table
 
 SERVICES = "ABCDEFGH"
 ISSUERS = 4
@@ -314,12 +314,12 @@ def run(database: str, history: int, seconds: float) -> list[dict[str, Any]]:
     ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--history", default="1000,1000000")
     parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows = []
     for database in args.db.split(","):
         for history in (int(h) for h in args.history.split(",")):
@@ -328,6 +328,63 @@ def main() -> None:
     print()
     print(table(rows, ["case", "measure", "n", "per_s", "p50_ms", "p99_ms", "cpu_ms", "rss_mb"]))
     _ratios(rows)
+    return rows
+
+
+def goals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The figures that have a goal, each with its goal and whether it is met."""
+    out = []
+    for row in rows:
+        case, measure = row["case"], row["measure"]
+        if measure.startswith("issue,") and "flat out" in measure and case.startswith("sqlite"):
+            out.append(
+                goal_row(
+                    "core",
+                    f"{case}: {measure}",
+                    f"{row['per_s']:.0f}/s",
+                    ">= 300/s",
+                    row["per_s"] >= 300,
+                )
+            )
+        elif "offered" in measure:
+            out.append(
+                goal_row(
+                    "core",
+                    f"{case}: {measure}",
+                    f"p99 {row['p99_ms']:.1f} ms",
+                    "p99 <= 50 ms",
+                    row["p99_ms"] <= 50,
+                )
+            )
+        elif measure.startswith("call-next, 25/s"):
+            out.append(
+                goal_row(
+                    "core",
+                    f"{case}: {measure}",
+                    f"p99 {row['p99_ms']:.1f} ms",
+                    "p99 <= 20 ms",
+                    row["p99_ms"] <= 20,
+                )
+            )
+    by_db: dict[str, dict[int, dict]] = {}
+    for row in rows:
+        if "flat out" in row["measure"] and row["measure"].startswith("issue"):
+            database, history = row["case"].split(", ", 1)
+            by_db.setdefault(database, {})[int(history.split()[0].replace(",", ""))] = row
+    for database, cases in by_db.items():
+        if len(cases) >= 2:
+            small, large = cases[min(cases)], cases[max(cases)]
+            ratio = small["per_s"] / large["per_s"]
+            out.append(
+                goal_row(
+                    "core",
+                    f"{database}: issue with {max(cases):,} vs {min(cases):,} tickets of history",
+                    f"x{ratio:.2f} slower",
+                    "<= x1.2",
+                    ratio <= 1.2,
+                )
+            )
+    return out
 
 
 def _ratios(rows: list[dict[str, Any]]) -> None:

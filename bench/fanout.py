@@ -36,7 +36,7 @@ from wsproto.events import (
     TextMessage,
 )
 
-from bench.harness import Server, percentile, table
+from bench.harness import Server, goal_row, percentile, table
 
 OFFICE = "kupang"
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/loket_bench")
@@ -277,12 +277,12 @@ def run(mode: str, count: int, seconds: float) -> dict[str, Any]:
     return {"mode": label, "clients": count, **result}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", default="100,500,2000")
     parser.add_argument("--modes", default="eventlet,threading,redis")
     parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     rows = []
@@ -310,6 +310,54 @@ def main() -> None:
             ],
         )
     )
+    return rows
+
+
+def goals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        if row["mode"] != "eventlet":
+            continue
+        name = f"eventlet, {row['clients']:,} screens"
+        out.append(
+            goal_row(
+                "fanout",
+                f"{name}: calls missing a screen",
+                str(row["missing"]),
+                "0",
+                row["missing"] == 0,
+            )
+        )
+        if row["clients"] == 500:
+            out.append(
+                goal_row(
+                    "fanout",
+                    f"{name}: call to screen",
+                    f"p99 {row['p99_ms']:.0f} ms",
+                    "p99 <= 50 ms",
+                    row["p99_ms"] <= 50,
+                )
+            )
+        if row["clients"] == 2000:
+            out.append(
+                goal_row(
+                    "fanout",
+                    f"{name}: call to screen",
+                    f"p99 {row['p99_ms']:.0f} ms",
+                    "p99 <= 250 ms",
+                    row["p99_ms"] <= 250,
+                )
+            )
+            out.append(
+                goal_row(
+                    "fanout",
+                    f"{name}: server memory",
+                    f"{row['rss_mb']:.0f} MB",
+                    "<= 300 MB",
+                    row["rss_mb"] <= 300,
+                )
+            )
+    return out
 
 
 if __name__ == "__main__":

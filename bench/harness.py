@@ -78,3 +78,14 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     for row in rows:
         lines.append("  ".join(fmt(row.get(c, "")).ljust(widths[c]) for c in columns))
     return "\n".join(lines)
+
+
+def goal_row(bench: str, measure: str, result: str, goal: str, met: bool | None) -> dict[str, Any]:
+    """One line of the summary table that ``make bench`` prints at the end."""
+    return {
+        "bench": bench,
+        "measure": measure,
+        "result": result,
+        "goal": goal,
+        "met": "" if met is None else ("yes" if met else "NO"),
+    }

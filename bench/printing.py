@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.harness import Client, Server, percentile, table
+from bench.harness import Client, Server, goal_row, percentile, table
 from printer.decode import decode
 from tests.printer.fakes import FakePrinter
 
@@ -92,14 +92,26 @@ def issue_latency(mode: str, taps: int) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--taps", type=int, default=200)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows = [tap_to_paper(args.taps)]
     for mode in ("healthy", "dead", "hung"):
         rows.append(issue_latency(mode, args.taps))
     print(table(rows, ["measure", "n", "missing", "p50_ms", "p99_ms", "goal"]))
+    return rows
+
+
+def goals(rows: list[dict]) -> list[dict]:
+    out = []
+    for row in rows:
+        limit = 300 if row["measure"].startswith("tap") else 50
+        met = row["p99_ms"] <= limit and not row.get("missing")
+        out.append(
+            goal_row("printing", row["measure"], f"p99 {row['p99_ms']:.0f} ms", row["goal"], met)
+        )
+    return out
 
 
 if __name__ == "__main__":

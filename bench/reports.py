@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.harness import table
+from bench.harness import goal_row, table
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/loket_bench")
 WITA = ZoneInfo("Asia/Makassar")
@@ -281,7 +281,7 @@ def time_report(app: Any, day_from: date, day_to: date, repeat: int) -> dict[str
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--days", type=int, default=312)
@@ -293,8 +293,7 @@ def main() -> None:
         default=None,
         help="copy the SQLite database here afterwards (e.g. for screenshots)",
     )
-    args = parser.parse_args()
-    os.environ.setdefault("LOKET_QUIET", "1")
+    args = parser.parse_args(argv)
 
     last = date.today() - timedelta(days=1)
     days = working_days(last, args.days)
@@ -330,6 +329,24 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     print(table(results, ["db", "range", "tickets", "best_ms", "median_ms"]))
     print("goal: a year on SQLite <= 1000 ms")
+    return results
+
+
+def goals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        span = row["range"].split(" ")[0]
+        has_goal = row["db"] == "sqlite" and span == "year"
+        out.append(
+            goal_row(
+                "reports",
+                f"{row['db']}: report over a {span} ({row['tickets']:,} tickets)",
+                f"{row['median_ms']:.0f} ms",
+                "<= 1000 ms" if has_goal else "",
+                row["median_ms"] <= 1000 if has_goal else None,
+            )
+        )
+    return out
 
 
 if __name__ == "__main__":
