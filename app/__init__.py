@@ -49,6 +49,9 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     init_auth(app, login)
 
     mode = async_mode or app.config["ASYNC_MODE"]
+    # Flask-SocketIO keeps the message-queue manager of an earlier init_app in its options;
+    # an app built later in the same process (tests, the CLI) must get its own or none.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=mode,
