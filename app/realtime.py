@@ -35,6 +35,7 @@ from .models import SERVER_PRINTER, Office, Ticket
 from .queue.estimate import service_rate, waiting_in_order
 from .queue.events import Announced, OfficeChanged, PrintQueued, QueueMoved, TicketChanged, take
 from .queue.snapshots import board, staff_view, track
+from .security import storable
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +268,9 @@ def _refuse(code: str, message: str) -> None:
 
 
 def _text(value: Any) -> str | None:
-    if isinstance(value, str) and 0 < len(value) <= MAX_KEY:
+    """A slug or token as sent, or None for anything no office or ticket could be named by
+    (not text, empty, too long, or characters no database stores)."""
+    if isinstance(value, str) and 0 < len(value) <= MAX_KEY and storable(value):
         return value
     return None
 
@@ -303,7 +306,8 @@ def identity(sid: str) -> queue.Actor | None:
 _staff: dict[str, queue.Actor] = {}
 
 
-def on_join(data: Any = None) -> None:
+def on_join(data: Any = None, *_extra: Any) -> None:
+    """Join an office's, a ticket's or the staff room; extra arguments are ignored."""
     if not isinstance(data, dict) or len(data) != 1:
         _refuse("invalid_join", gettext('Join with {"office": "<slug>"} or {"ticket": "<token>"}.'))
         return

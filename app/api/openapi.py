@@ -413,8 +413,27 @@ def _move(
 NOTE = {"type": "string", "maxLength": 500}
 
 
+# Any operation can meet these: the anonymous rate limit (with Retry-After), and a database
+# that is not answering (nothing was changed; try again).
+EVERYWHERE = {
+    "429": {
+        **_error("too many anonymous requests from this address; wait Retry-After seconds"),
+        "headers": {"Retry-After": {"schema": INT}},
+    },
+    "503": _error("the database is not answering; nothing was changed"),
+}
+
+
 def spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document."""
+    document = _document()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            operation["responses"] = {**operation["responses"], **EVERYWHERE}
+    return document
+
+
+def _document() -> dict[str, Any]:
     counter_state = {
         "post": {
             "summary": "",
