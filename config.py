@@ -80,12 +80,16 @@ class Config:
         # asks for at least 300 a minute), and sign-in attempts per address and per user name.
         self.ANONYMOUS_RATE_LIMIT = os.environ.get("ANONYMOUS_RATE_LIMIT") or "600 per minute"
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "30 per minute"
-        self.LOGIN_USER_RATE_LIMIT = "10 per minute"
+        # Above the lockout (10 wrong passwords), so a user is told the account is locked.
+        self.LOGIN_USER_RATE_LIMIT = "20 per minute"
         # Staff notes about tickets and cards are erased after this many days (loket purge).
         self.NOTE_RETENTION_DAYS = int(os.environ.get("NOTE_RETENTION_DAYS") or 30)
         self.SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS") or 15000)
         # Events are built and sent by a background worker; tests can ask for inline delivery.
         self.BROADCAST_INLINE = False
+        # With a message queue, boards are sent again this often even when nothing changed, so
+        # a board lost while Redis was away is made good without anyone touching the queue.
+        self.BOARD_RESYNC_SECONDS = float(os.environ.get("BOARD_RESYNC_SECONDS") or 30)
         self.TESTING = False
 
 

@@ -55,7 +55,14 @@ def engine_options(url: str, busy_timeout_ms: int) -> dict[str, Any]:
             "pool_size": 20,
             "max_overflow": 20,
         }
-    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_timeout": 10}
+    # A server that does not answer (cable out, host down) gets a 503 in seconds, not minutes.
+    return {
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_pre_ping": True,
+        "pool_timeout": 10,
+        "connect_args": {"connect_timeout": 5},
+    }
 
 
 @contextmanager

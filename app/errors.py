@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .db import DatabaseBusy
-from .extensions import db
+from .extensions import db, login
 from .i18n import render_message
 from .queue.errors import QueueError
 
@@ -103,6 +103,8 @@ def init_app(app: Flask) -> None:
     def _db_down(err: Exception) -> Response:
         _rollback()
         log.warning("database unavailable: %s", err)
+        # The page is shown as to a visitor: loading the signed-in user needs the database too.
+        g._login_user = login.anonymous_user()
         return error_response(
             503,
             "database_unavailable",

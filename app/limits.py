@@ -23,8 +23,9 @@ def _login_username() -> str:
 
 
 def _retry_after_only_when_refused(response: Response) -> Response:
-    # Flask-Limiter sends Retry-After with every counted response; it belongs on a 429 only.
-    if response.status_code != 429:
+    # Flask-Limiter sends Retry-After with every counted response; it belongs on a 429 only
+    # (and on the 503 of an unavailable database, which sets its own).
+    if response.status_code not in (429, 503):
         response.headers.pop("Retry-After", None)
     return response
 

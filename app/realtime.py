@@ -95,6 +95,13 @@ class Broadcaster:
         self.inline = bool(app.config.get("BROADCAST_INLINE"))
         self._queue: queue_module.Queue | None = None
         self._worker_started = False
+        # Across processes a publish can be lost (Redis away): boards are then sent again
+        # regularly. In one process nothing is lost (a screen that reconnects joins again).
+        self.resync = (
+            float(app.config.get("BOARD_RESYNC_SECONDS") or 0)
+            if app.config.get("MESSAGE_QUEUE_URL")
+            else 0.0
+        )
 
     def submit(self, events: list[Any]) -> None:
         """Publish ``events`` (already committed)."""
@@ -113,6 +120,10 @@ class Broadcaster:
         due_at: dict[int, float] = {}  # office id -> when its next board may go
         last_sent: dict[int, float] = {}
         while True:
+            if self.resync:
+                # Every office that has had a board gets one again once it is resync seconds old.
+                for office_id, at in last_sent.items():
+                    due_at.setdefault(office_id, at + self.resync)
             timeout = max(0.0, min(due_at.values()) - time.monotonic()) if due_at else None
             try:
                 events = list(self._queue.get(timeout=timeout))
@@ -125,9 +136,8 @@ class Broadcaster:
                     break
             now = time.monotonic()
             for office_id in _office_ids(events):
-                due_at.setdefault(
-                    office_id, max(now, last_sent.get(office_id, 0.0) + self.BOARD_INTERVAL)
-                )
+                soonest = max(now, last_sent.get(office_id, 0.0) + self.BOARD_INTERVAL)
+                due_at[office_id] = min(due_at.get(office_id, soonest), soonest)
             boards = {office_id for office_id, at in due_at.items() if at <= now}
             for office_id in boards:
                 del due_at[office_id]

@@ -98,11 +98,18 @@ class Spooler:
 
     def run_forever(self, poll: float = 2.0) -> None:
         """The background loop (until ``stop``)."""
+        failing = False
         while not self.stopped:
             try:
                 delay = self.step()
-            except Exception:  # the loop must outlive a database hiccup
-                log.exception("print spooler step failed")
+                failing = False
+            except Exception as err:  # the loop must outlive a database outage
+                if failing:  # one traceback per outage, then a line per try
+                    first_line = (str(err).splitlines() or [repr(err)])[0]
+                    log.warning("print spooler still failing: %s", first_line)
+                else:
+                    log.exception("print spooler step failed; trying again every %s s", poll)
+                failing = True
                 delay = poll
             if self.stopped:
                 break

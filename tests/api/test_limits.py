@@ -67,7 +67,7 @@ def test_signed_in_staff_are_not_limited(make_app):
 
 
 def test_sign_in_attempts_are_limited_per_user_and_per_address(make_app):
-    app = make_app(LOGIN_RATE_LIMIT="15 per minute")
+    app = make_app(LOGIN_RATE_LIMIT="15 per minute", LOGIN_USER_RATE_LIMIT="10 per minute")
     _world(app)
     client = app.test_client()
     where = _address()

@@ -1,0 +1,255 @@
+"""Outages: PostgreSQL or Redis goes away under the real server (``python wsgi.py``) and comes back.
+
+A TCP proxy stands between the server and the service; cutting it drops every open connection and
+refuses new ones, as a stopped or restarted service does. While PostgreSQL is away every request
+that needs it gets a clear 503 at once (JSON under ``/api/``, a page elsewhere) and changes
+nothing; when it is back the same process answers again, numbering goes on without a gap, and the
+screens get boards again. While Redis is away tickets are still issued; when it is back the
+screens are brought up to date without anyone touching the queue.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+
+import pytest
+import requests
+from sqlalchemy.engine import make_url
+
+from tests.live import LiveServer, free_port
+from tests.realtime.test_end_to_end import MODES, Desk, Screen, close_all
+from tests.services import redis_url
+
+pytestmark = pytest.mark.slow
+
+ISSUE = "/api/v1/offices/kupang/tickets"
+BOARD = "/api/v1/offices/kupang/board"
+
+
+class Proxy:
+    """A TCP proxy on 127.0.0.1 that can be cut (connections dropped, new ones refused) and
+    restored on the same port."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(128)
+        listener.settimeout(0.1)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while self._listener is listener:
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._sockets |= {client, upstream}
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._close(src, dst)
+
+    def _close(self, *sockets: socket.socket) -> None:
+        for sock in sockets:
+            with self._lock:
+                self._sockets.discard(sock)
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def cut(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            # Stops listening at once (close alone waits for a blocked accept to return).
+            try:
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            listener.close()
+        with self._lock:
+            open_sockets = list(self._sockets)
+        self._close(*open_sockets)
+
+    def close(self) -> None:
+        self.cut()
+
+
+def _through(proxy: Proxy, url: str) -> str:
+    return (
+        make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    )
+
+
+def _sign_in(server: LiveServer, username: str) -> requests.Session:
+    http = requests.Session()
+    page = http.get(f"{server.url}/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = http.post(
+        f"{server.url}/login",
+        data={"username": username, "password": server.password(username), "csrf_token": token},
+        timeout=10,
+    )
+    assert response.status_code == 200 and "/login" not in response.url, response.text[:500]
+    return http
+
+
+def _assert_unavailable(response: requests.Response) -> None:
+    assert response.status_code == 503, (response.status_code, response.text[:300])
+    assert response.headers["Retry-After"]
+    error = response.json()["error"]
+    assert error["code"] == "database_unavailable"
+    # A sentence, in Indonesian by default.
+    assert "Basis data sedang tidak menjawab" in error["message"]
+
+
+@pytest.fixture
+def postgres_proxy(pg_app, postgres_migrated):
+    """A proxy to the test PostgreSQL database (emptied by pg_app)."""
+    url = make_url(postgres_migrated)
+    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
+    yield proxy, _through(proxy, postgres_migrated)
+    proxy.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", MODES)
+def test_postgres_away_gives_503_and_the_same_process_recovers(postgres_proxy, mode):
+    proxy, url = postgres_proxy
+    server = LiveServer(async_mode=mode, database_url=url)
+    tokens = server.prepare()
+    server.start()
+    desk = Desk(server, tokens)
+    operator = _sign_in(server, "operator")
+    tv = Screen(server.url, {"office": "kupang"})
+    try:
+        first = [desk.issue("A") for _ in range(2)]
+        tv.wait_for("board", lambda b: b["waiting"].get("A") == 2)
+        pid = server.pid()
+        counter = desk.counter_id(1)
+
+        proxy.cut()
+        # Every kind of caller is told, at once, that nothing happened and to try again.
+        for _ in range(3):
+            _assert_unavailable(desk.post(ISSUE, "kiosk", {"service": "A"}))
+        _assert_unavailable(requests.get(server.url + BOARD, timeout=10))
+        _assert_unavailable(desk.post(f"/api/v1/counters/{counter}/call-next", "operator"))
+        page = requests.get(f"{server.url}/t/{first[0]['token']}", timeout=10)
+        assert page.status_code == 503 and page.headers["Content-Type"].startswith("text/html")
+        assert "Basis data sedang tidak menjawab" in page.text and "Traceback" not in page.text
+        console = operator.get(f"{server.url}/counter", timeout=10)
+        assert console.status_code == 503 and "Basis data sedang tidak menjawab" in console.text
+        assert server.process.poll() is None
+
+        proxy.restore()
+        # The same process answers again by itself; the refused tickets left no gap.
+        third = desk.issue("A")
+        assert third["number"] == 3 and third["code"] == "A-003"
+        assert server.pid() == pid and server.process.poll() is None
+        tv.wait_for("board", lambda b: b["waiting"].get("A") == 3, timeout=10)
+        board = requests.get(server.url + BOARD, timeout=10).json()
+        assert board["waiting"]["A"] == 3
+        assert operator.get(f"{server.url}/counter", timeout=10).status_code == 200
+        # The print spooler lived through it: the new ticket is printed (as a preview).
+        printed = server.instance / "tickets"
+        _wait_for(
+            lambda: any("A - 0 0 3" in p.read_text() for p in printed.glob("*.txt")),
+            "the ticket issued after the outage printed",
+        )
+        # Calling works again, and the call reaches the TV.
+        assert desk.call(1)["code"] == "A-001"
+        assert tv.wait_for("called", timeout=10)["code"] == "A-001"
+    finally:
+        close_all(tv)
+        server.stop()
+
+
+def _wait_for(check, what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {timeout}s")
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", MODES)
+def test_redis_away_tickets_still_issued_and_screens_catch_up(pg_app, postgres_migrated, mode):
+    """Two processes share PostgreSQL and Redis; the TV is on A, the kiosk on B."""
+    url = make_url(redis_url())
+    proxy = Proxy(url.host or "127.0.0.1", url.port or 6379)
+    env = {
+        "MESSAGE_QUEUE_URL": f"redis://127.0.0.1:{proxy.port}/{url.database or 0}",
+        "BOARD_RESYNC_SECONDS": "2",
+    }
+    first = LiveServer(async_mode=mode, database_url=postgres_migrated, extra_env=env)
+    tokens = first.prepare()
+    second = LiveServer(
+        async_mode=mode, database_url=postgres_migrated, extra_env={**env, "PRINT_SPOOLER": "0"}
+    )
+    first.start()
+    second.start()
+    desk = Desk(second, tokens)
+    tv = Screen(first.url, {"office": "kupang"})
+    try:
+        desk.issue("A")
+        tv.wait_for("board", lambda b: b["waiting"].get("A") == 1)
+
+        proxy.cut()
+        # Issuing and the public board need only the database.
+        during = [desk.issue("A"), desk.issue("C")]
+        assert [t["code"] for t in during] == ["A-002", "C-001"]
+        # Anonymous requests are still counted (in memory on each process) and answered.
+        for server in (first, second):
+            assert requests.get(server.url + BOARD, timeout=10).json()["waiting"]["A"] == 2
+        # The boards B sent could not reach A's screen.
+        assert all(b["waiting"].get("A") == 1 for n, b in tv.drain() if n == "board")
+
+        proxy.restore()
+        # Nobody touches the queue: the screen on A still gets the board it missed.
+        board = tv.wait_for(
+            "board", lambda b: b["waiting"].get("A") == 2 and b["waiting"].get("C") == 1, 30
+        )
+        assert board["seq"] == requests.get(first.url + BOARD, timeout=10).json()["seq"]
+        # And live events flow between the processes again: a call on B reaches the TV on A.
+        desk.call(1)
+        assert tv.wait_for("called", timeout=15)["code"] == "A-001"
+        assert first.process.poll() is None and second.process.poll() is None
+    finally:
+        close_all(tv)
+        first.stop()
+        second.stop()
+        proxy.close()
