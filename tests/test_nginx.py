@@ -1,0 +1,124 @@
+"""The nginx example (``deploy/nginx-loket.conf``) tried for real: nginx in front of two server
+processes on PostgreSQL and Redis, as the README's production layout.
+
+Through nginx a kiosk issues, an operator calls, and a TV that starts on long-polling and upgrades
+to a WebSocket (sticky sessions and the upgrade headers are what make that work) gets the call.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import requests
+import socketio
+
+from tests.live import ROOT, LiveServer, free_port
+from tests.realtime.test_end_to_end import Desk
+from tests.services import need, redis_url
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+EXAMPLE = ROOT / "deploy" / "nginx-loket.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _config(folder: Path, port: int, upstreams: list[int]) -> Path:
+    """The example, unchanged but for its ports, inside a minimal main configuration."""
+    site = EXAMPLE.read_text()
+    assert site.count("server 127.0.0.1:500") == 2 and "listen 80;" in site
+    site = site.replace("server 127.0.0.1:5001;", f"server 127.0.0.1:{upstreams[0]};")
+    site = site.replace("server 127.0.0.1:5002;", f"server 127.0.0.1:{upstreams[1]};")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    (folder / "loket.conf").write_text(site)
+    main = folder / "nginx.conf"
+    main.write_text(
+        f"""daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {folder}/access.log;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    include {folder}/loket.conf;
+}}
+"""
+    )
+    return main
+
+
+@pytest.fixture
+def behind_nginx(pg_app, postgres_migrated, tmp_path):
+    need(Path(NGINX).exists(), "the nginx test needs nginx (Debian package nginx)")
+    env = {"MESSAGE_QUEUE_URL": redis_url(), "TRUSTED_PROXIES": "1"}
+    first = LiveServer(database_url=postgres_migrated, extra_env=env)
+    tokens = first.prepare()
+    second = LiveServer(database_url=postgres_migrated, extra_env={**env, "PRINT_SPOOLER": "0"})
+    port = free_port()
+    conf = _config(tmp_path, port, [first.port, second.port])
+    check = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    first.start()
+    second.start()
+    nginx = subprocess.Popen(
+        [NGINX, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            requests.get(url + "/", timeout=1)
+            break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, (tmp_path / "error.log").read_text()
+            time.sleep(0.1)
+    yield url, tokens, tmp_path
+    nginx.terminate()
+    nginx.wait(10)
+    first.stop()
+    second.stop()
+
+
+def test_the_example_serves_two_processes_with_websockets(behind_nginx):
+    url, tokens, folder = behind_nginx
+    events: list[tuple[str, dict]] = []
+    tv = socketio.Client(reconnection=False)
+    tv.on("board", lambda payload: events.append(("board", payload)))
+    tv.on("called", lambda payload: events.append(("called", payload)))
+    # Long-polling first, then the upgrade: both must pass through nginx to one process.
+    tv.connect(url, transports=["polling", "websocket"], wait_timeout=10)
+    try:
+        tv.emit("join", {"office": "kupang"})
+        desk = Desk(SimpleNamespace(url=url), tokens)
+        ticket = desk.issue("A")
+        call = desk.call(1)
+        assert call["code"] == ticket["code"]
+        deadline = time.monotonic() + 10
+        while not any(name == "called" for name, _ in events):
+            assert time.monotonic() < deadline, events
+            time.sleep(0.05)
+        called = next(p for name, p in events if name == "called")
+        assert called["code"] == ticket["code"] and called["counter"] == 1
+        assert tv.transport() == "websocket"
+        # Pages and static files come through too.
+        page = requests.get(f"{url}/display/kupang", timeout=10)
+        assert page.status_code == 200 and "Content-Security-Policy" in page.headers
+        scripts = re.findall(r'<script src="([^"]+)"', page.text)
+        assert len(scripts) == 2  # the Socket.IO client from npm and the TV's own script
+        for script in scripts:
+            assert requests.get(url + script, timeout=10).status_code == 200, script
+    finally:
+        tv.disconnect()
+    access = (folder / "access.log").read_text()
+    assert " 101 " in access  # the WebSocket upgrade went through nginx
+    assert "/api/v1/counters/" in access
