@@ -47,6 +47,7 @@ def init_app(app: Flask) -> Limiter:
         in_memory_fallback_enabled=True,
     )
     limiter.request_filter(_static)
+    limiter.request_filter(_signed_in)  # skips the whole check, not only the application limit
     app.after_request(_retry_after_only_when_refused)  # after-request hooks run last-first
     limiter.init_app(app)
     login = app.view_functions["auth.login"]

@@ -4,7 +4,8 @@
 
 For each database and history size: a fresh database with the demo offices and that many tickets
 of earlier days, the real server (``python wsgi.py``, eventlet), and a load generator in this
-process speaking HTTP/1.1 with keep-alive:
+process speaking HTTP/1.1 with keep-alive. Tickets are issued without paper (``"print": false``;
+``--paper`` prints each on a fake network printer that takes the bytes at once):
 
 * issue, closed loop: 4 kiosks issuing as fast as the server answers (the most it can do);
 * issue, open loop: tickets offered at a fixed 300/s; latency is measured from the moment each
@@ -30,11 +31,22 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bench.harness import Client, Server, goal_row, summary, table
+from tests.printer.fakes import FakePrinter
 
 SERVICES = "ABCDEFGH"
 ISSUERS = 4
 OPERATORS = 5
 OFFERED_RATE = 300
+# The queue core is measured without paper: no printer prints 300 tickets a second, and a spooler
+# fed that fast would measure the fake printer. What printing costs the kiosk is measured by
+# bench.printing at an office's pace (--paper prints every ticket here too).
+PAPER = False
+
+
+def _ticket(n: int) -> dict[str, Any]:
+    return {"service": SERVICES[n % 8], "print": PAPER}
+
+
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/loket_bench")
 
 
@@ -159,7 +171,7 @@ def issue_closed(server: Server, token: str, seconds: float) -> dict[str, float]
         n = index
         while time.perf_counter() < deadline:
             status, body, elapsed = client.request(
-                "POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[n % 8]}
+                "POST", "/api/v1/offices/kupang/tickets", _ticket(n)
             )
             assert status == 201, body
             mine.append(elapsed)
@@ -203,7 +215,7 @@ def issue_open(server: Server, token: str, seconds: float, rate: int) -> dict[st
             if wait > 0:
                 time.sleep(wait)
             status, body, _elapsed = client.request(
-                "POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[index % 8]}
+                "POST", "/api/v1/offices/kupang/tickets", _ticket(index)
             )
             assert status == 201, body
             mine.append(time.perf_counter() - due[index])
@@ -278,11 +290,15 @@ def call_next_under_load(server: Server, tokens: dict[str, str], seconds: float)
 
 
 def run(database: str, history: int, seconds: float) -> list[dict[str, Any]]:
+    # With --paper, every ticket's job goes to a network printer (a fake one in this process
+    # that takes the bytes at once).
+    printer = FakePrinter()
+    env = {"PRINTER_URL": printer.url}
     if database == "postgresql":
         reset_postgres()
-        server = Server(database_url=PG_URL)
+        server = Server(database_url=PG_URL, extra_env=env)
     else:
-        server = Server()
+        server = Server(extra_env=env)
     tokens = server.prepare()
     t0 = time.perf_counter()
     load_history(server, history)
@@ -291,7 +307,7 @@ def run(database: str, history: int, seconds: float) -> list[dict[str, Any]]:
     try:
         warm = Client(server.port, tokens["kiosk"])
         for i in range(50):
-            warm.request("POST", "/api/v1/offices/kupang/tickets", {"service": SERVICES[i % 8]})
+            warm.request("POST", "/api/v1/offices/kupang/tickets", _ticket(i))
         closed = issue_closed(server, tokens["kiosk"], seconds)
         opened = issue_open(server, tokens["kiosk"], seconds, OFFERED_RATE)
         calls = call_next(server, tokens["operator"], seconds)
@@ -299,6 +315,7 @@ def run(database: str, history: int, seconds: float) -> list[dict[str, Any]]:
         rss = server.rss_mb()
     finally:
         server.stop()
+        printer.stop()
     label = f"{database}, {history:,} history"
     return [
         {
@@ -319,7 +336,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--history", default="1000,1000000")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--paper", action="store_true", help="print every ticket too")
     args = parser.parse_args(argv)
+    global PAPER
+    PAPER = args.paper
     rows = []
     for database in args.db.split(","):
         for history in (int(h) for h in args.history.split(",")):

@@ -114,6 +114,6 @@ def write_preview(data: bytes, folder: Path, name: str, width: int, columns: int
     folder.mkdir(parents=True, exist_ok=True)
     decoded = decode(data)
     png = folder / f"{name}.png"
-    render_png(decoded, width).save(png, optimize=True)
+    render_png(decoded, width).save(png, compress_level=6)
     (folder / f"{name}.txt").write_text(render_text(decoded, columns), encoding="utf-8")
     return png

@@ -58,6 +58,9 @@ def backoff(attempts: int) -> float:
     return min(MAX_BACKOFF, 2.0 ** max(0, attempts - 1))
 
 
+STATE_REFRESH = timedelta(seconds=30)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -87,6 +90,7 @@ class Spooler:
         self._wait = wait or self._wake.wait
         self._sleep = sleep
         self.stopped = False
+        self._healthy_since_report: datetime | None = None  # when "online" was last written
 
     def wake(self) -> None:
         """A job was queued: look now instead of at the next poll."""
@@ -127,7 +131,12 @@ class Spooler:
         if not self.store.claim(job, now):
             return 0.0
         try:
-            data = ticket_bytes(TicketData.from_dict(job.payload), self.transport.paper)
+            ticket = TicketData.from_dict(job.payload)
+            if self.run_blocking is not None:
+                # CPU work (a raster QR code on 58 mm) leaves the event loop too.
+                data = self.run_blocking(ticket_bytes, ticket, self.transport.paper)
+            else:
+                data = ticket_bytes(ticket, self.transport.paper)
             if self.transport.blocking and self.run_blocking is not None:
                 self.run_blocking(self.transport.send, data, job.name or f"job-{job.id}")
             else:
@@ -138,9 +147,15 @@ class Spooler:
             retry_at = None if expired else now + timedelta(seconds=backoff(job.attempts + 1))
             self.store.failed(job, str(err), retry_at, now)
             self.store.state(self.target, False, str(err), now)
+            self._healthy_since_report = None
             log.warning("print job %s failed (%s)%s", job.id, err, "; giving up" if expired else "")
             return 0.0 if expired else backoff(job.attempts + 1)
         now = self.clock()
         self.store.done(job, now)
-        self.store.state(self.target, True, None, now)
+        # "Online" is written when it changes and then at most every STATE_REFRESH while jobs
+        # keep printing: a busy printer does not cost a write per ticket.
+        last = self._healthy_since_report
+        if last is None or now - last >= STATE_REFRESH or now < last:
+            self.store.state(self.target, True, None, now)
+            self._healthy_since_report = now
         return 0.0

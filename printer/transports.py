@@ -200,7 +200,7 @@ class PreviewTransport(Transport):
 
     folder: Path = Path("instance/tickets")
     check_status: bool = False
-    blocking: bool = False
+    blocking: bool = True  # drawing the PNG is CPU work: off the event loop
 
     def send(self, data: bytes, name: str) -> None:
         from .preview import write_preview
