@@ -131,12 +131,7 @@ class Spooler:
         if not self.store.claim(job, now):
             return 0.0
         try:
-            ticket = TicketData.from_dict(job.payload)
-            if self.run_blocking is not None:
-                # CPU work (a raster QR code on 58 mm) leaves the event loop too.
-                data = self.run_blocking(ticket_bytes, ticket, self.transport.paper)
-            else:
-                data = ticket_bytes(ticket, self.transport.paper)
+            data = ticket_bytes(TicketData.from_dict(job.payload), self.transport.paper)
             if self.transport.blocking and self.run_blocking is not None:
                 self.run_blocking(self.transport.send, data, job.name or f"job-{job.id}")
             else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from printer.layout import ticket_bytes
 from printer.spooler import Job, Spooler, backoff
 from printer.transports import PrinterError, Transport
 from tests.printer.test_layout import TICKET
@@ -126,17 +125,4 @@ def test_blocking_transport_goes_through_the_executor():
 
     store, transport = MemoryJobs(1), Recorder(blocking=True)
     Spooler(store, transport, run_blocking=executor, clock=Clock()).step()
-    # Building the bytes (CPU work) and the blocking send both leave the event loop.
-    assert calls == [ticket_bytes, transport.send] and transport.sent == ["job-1"]
-
-
-def test_a_green_transport_sends_on_the_event_loop_but_the_bytes_are_built_off_it():
-    calls = []
-
-    def executor(fn, *args):
-        calls.append(fn)
-        return fn(*args)
-
-    store, transport = MemoryJobs(1), Recorder(blocking=False)
-    Spooler(store, transport, run_blocking=executor, clock=Clock()).step()
-    assert calls == [ticket_bytes] and transport.sent == ["job-1"]
+    assert calls == [transport.send] and transport.sent == ["job-1"]
