@@ -196,6 +196,18 @@ class DatabaseJobs:
             )
             return _as_job(row) if row is not None else None
 
+    def release(self, target: str) -> int:
+        """Put the jobs of ``target`` left "printing" back in the queue; how many there were."""
+        with self.app.app_context(), self._session() as session:
+            released = session.execute(
+                update(PrintJob)
+                .where(PrintJob.target == target, PrintJob.status == "printing")
+                .values(status="pending", claimed_at=None),
+                execution_options={"synchronize_session": False},
+            ).rowcount
+            session.commit()
+            return released
+
     def claim(self, job: Job, now: datetime) -> bool:
         with self.app.app_context(), self._session() as session:
             stale = now - LEASE
@@ -272,6 +284,11 @@ class PrintService:
         if self.spooler is not None or not self.app.config.get("PRINT_SPOOLER", True):
             return
         self.spooler = self.build_spooler()
+        # Only this process prints the server's jobs: one left "printing" was cut off by a crash
+        # or a power cut, and prints again now rather than when its lease runs out.
+        released = DatabaseJobs(self.app).release(SERVER_PRINTER)
+        if released:
+            log.warning("%d print job(s) cut off by a restart will print again", released)
         self.socketio.start_background_task(self.spooler.run_forever)
 
     def wake(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,6 +60,7 @@ def backoff(attempts: int) -> float:
 
 
 STATE_REFRESH = timedelta(seconds=30)
+HELD_RETRY = 2.0  # seconds before looking again at a job someone else is printing
 
 
 def utcnow() -> datetime:
@@ -118,6 +120,11 @@ class Spooler:
             if self.stopped:
                 break
             self._wake.clear()
+            if delay == 0:
+                # The next job at once, but let the event loop serve requests in between (under
+                # eventlet, SQLite calls and drawing do not yield by themselves).
+                (self._sleep or time.sleep)(0)
+                continue
             self._wait(poll if delay is None else min(poll, delay))
 
     def step(self) -> float | None:
@@ -129,7 +136,9 @@ class Spooler:
         if job.next_attempt_at is not None and job.next_attempt_at > now:
             return (job.next_attempt_at - now).total_seconds()
         if not self.store.claim(job, now):
-            return 0.0
+            # Another process holds it (or this server did before a power cut, until its lease
+            # runs out): look again later. Trying again at once would spin and starve the loop.
+            return HELD_RETRY
         try:
             data = ticket_bytes(TicketData.from_dict(job.payload), self.transport.paper)
             if self.transport.blocking and self.run_blocking is not None:

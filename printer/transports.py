@@ -200,9 +200,7 @@ class PreviewTransport(Transport):
 
     folder: Path = Path("instance/tickets")
     check_status: bool = False
-    # Drawing takes ~30 ms of CPU on the event loop. Not through eventlet's tpool: drawing there
-    # (Pillow loading its plugins and fonts in a real thread) hung the server in a test.
-    blocking: bool = False
+    blocking: bool = True  # drawing takes ~30 ms of CPU: off the event loop
 
     def send(self, data: bytes, name: str) -> None:
         from .preview import write_preview

@@ -126,3 +126,48 @@ def test_blocking_transport_goes_through_the_executor():
     store, transport = MemoryJobs(1), Recorder(blocking=True)
     Spooler(store, transport, run_blocking=executor, clock=Clock()).step()
     assert calls == [transport.send] and transport.sent == ["job-1"]
+
+
+class Held(MemoryJobs):
+    """The head job is being printed by someone else (another process, or this server before a
+    power cut) until its lease runs out."""
+
+    def claim(self, job, now):
+        return False
+
+
+def test_a_job_someone_else_holds_is_looked_at_again_later_not_at_once():
+    store, transport = Held(1), Recorder()
+    delay = Spooler(store, transport, clock=Clock()).step()
+    assert delay is not None and delay >= 1.0
+    assert transport.sent == []
+
+
+def test_the_loop_lets_others_run_between_jobs_and_waits_when_a_job_is_held():
+    events: list[tuple[str, float]] = []
+    spooler = Spooler(MemoryJobs(3), Recorder(), clock=Clock())
+
+    def sleep(seconds: float) -> None:
+        events.append(("yield", seconds))
+
+    def wait(seconds: float) -> bool:
+        events.append(("wait", seconds))
+        spooler.stop()  # idle: end the loop
+        return False
+
+    spooler._sleep, spooler._wait = sleep, wait
+    spooler.run_forever()
+    # Three jobs, each followed by a yield to the event loop, then the idle wait.
+    assert events == [("yield", 0), ("yield", 0), ("yield", 0), ("wait", 2.0)]
+
+    held = Spooler(Held(1), Recorder(), clock=Clock())
+    waits: list[float] = []
+
+    def held_wait(seconds: float) -> bool:
+        waits.append(seconds)
+        held.stop()
+        return False
+
+    held._sleep, held._wait = sleep, held_wait
+    held.run_forever()
+    assert waits == [2.0]  # not a spin: a real wait
