@@ -187,6 +187,20 @@ def still_connected(client) -> None:
     assert received[0]["args"][0]["office"] == "kupang"
 
 
+def join_once(client, payload, known) -> None:
+    """One join: exactly one answer, the right one, and the connection still up."""
+    emit_join(client, payload)
+    check_answer(client, payload, known)
+    still_connected(client)
+
+
+def run_then_disconnect(client, test) -> None:
+    try:
+        test()
+    finally:
+        client.disconnect()
+
+
 # ---- tests ---------------------------------------------------------------------------------
 
 
@@ -203,14 +217,9 @@ def test_any_json_value_as_join_gets_one_answer_and_the_connection_stays(any_app
     @example(payload=["office", "kupang"])
     @example(payload={"office": "kupang", "ticket": "x"})
     def join(payload):
-        emit_join(client, payload)
-        check_answer(client, payload, known)
-        still_connected(client)
+        join_once(client, payload, known)
 
-    try:
-        join()
-    finally:
-        client.disconnect()
+    run_then_disconnect(client, join)
 
 
 @pytest.mark.slow
@@ -229,14 +238,9 @@ def test_join_dicts_of_any_values_get_one_answer_and_the_connection_stays(
     @example(payload={"staff": "oebobo"})
     @example(payload={"office": "x" * 10_000})
     def join(payload):
-        emit_join(client, payload)
-        check_answer(client, payload, known)
-        still_connected(client)
+        join_once(client, payload, known)
 
-    try:
-        join()
-    finally:
-        client.disconnect()
+    run_then_disconnect(client, join)
 
 
 @pytest.mark.slow
@@ -258,14 +262,9 @@ def test_join_with_lone_surrogates_in_its_text_gets_one_error(any_app, known):
     @example(payload={"ticket": "\ud800" * 10})
     @example(payload={"staff": "kupang\udfff"})
     def join(payload):
-        emit_join(client, payload)
-        check_answer(client, payload, known)
-        still_connected(client)
+        join_once(client, payload, known)
 
-    try:
-        join()
-    finally:
-        client.disconnect()
+    run_then_disconnect(client, join)
 
 
 @pytest.mark.slow
