@@ -38,7 +38,6 @@ def init_app(app: Flask) -> Limiter:
         key_func=get_remote_address,  # the client's address, after ProxyFix behind nginx
         # One budget per address for every route together (default limits count per route).
         application_limits=[app.config["ANONYMOUS_RATE_LIMIT"]],
-        application_limits_exempt_when=_signed_in,
         headers_enabled=True,
         strategy="moving-window",
         storage_uri=queue_url if queue_url.startswith("redis") else "memory://",
@@ -47,7 +46,7 @@ def init_app(app: Flask) -> Limiter:
         in_memory_fallback_enabled=True,
     )
     limiter.request_filter(_static)
-    limiter.request_filter(_signed_in)  # skips the whole check, not only the application limit
+    limiter.request_filter(_signed_in)  # staff and devices are never limited, nor even counted
     app.after_request(_retry_after_only_when_refused)  # after-request hooks run last-first
     limiter.init_app(app)
     login = app.view_functions["auth.login"]

@@ -160,3 +160,12 @@ class LiveServer:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024
         return 0.0
+
+
+def wait_for(check, what: str, timeout: float = 15.0) -> None:
+    """Poll ``check`` until it is true; fail saying ``what`` did not happen in time."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(0.05)

@@ -13,13 +13,12 @@ from __future__ import annotations
 import re
 import socket
 import threading
-import time
 
 import pytest
 import requests
 from sqlalchemy.engine import make_url
 
-from tests.live import LiveServer, free_port
+from tests.live import LiveServer, free_port, wait_for
 from tests.realtime.test_end_to_end import MODES, Desk, Screen, close_all
 from tests.services import redis_url
 
@@ -183,7 +182,7 @@ def test_postgres_away_gives_503_and_the_same_process_recovers(postgres_proxy, m
         assert operator.get(f"{server.url}/counter", timeout=10).status_code == 200
         # The print spooler lived through it: the new ticket is printed (as a preview).
         printed = server.instance / "tickets"
-        _wait_for(
+        wait_for(
             lambda: any("A - 0 0 3" in p.read_text() for p in printed.glob("*.txt")),
             "the ticket issued after the outage printed",
         )
@@ -193,15 +192,6 @@ def test_postgres_away_gives_503_and_the_same_process_recovers(postgres_proxy, m
     finally:
         close_all(tv)
         server.stop()
-
-
-def _wait_for(check, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {timeout}s")
 
 
 @pytest.mark.redis

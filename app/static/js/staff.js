@@ -81,10 +81,20 @@ window.Loket = (function () {
 
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
+  // A table body with nothing in it says so in one full-width row.
+  function emptyRow(body, text, columns) {
+    var tr = el("tr");
+    var td = el("td", "none", text);
+    td.colSpan = columns;
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+
   function config() {
     return JSON.parse(document.getElementById("page-config").textContent);
   }
 
   return { api: api, errorText: errorText, follow: follow, secondsSince: secondsSince,
-           clock: clock, fill: fill, el: el, clear: clear, config: config };
+           clock: clock, fill: fill, el: el, clear: clear, emptyRow: emptyRow,
+           config: config };
 }());

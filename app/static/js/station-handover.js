@@ -112,13 +112,7 @@
       tr.appendChild(acts);
       list.appendChild(tr);
     });
-    if (!snapshot.cards.printed.length) {
-      var none = L.el("tr");
-      var td = L.el("td", "none", s.none_printed);
-      td.colSpan = 4;
-      none.appendChild(td);
-      list.appendChild(none);
-    }
+    if (!snapshot.cards.printed.length) { L.emptyRow(list, s.none_printed, 4); }
     $("[data-count-printed]").textContent = "(" + snapshot.cards.printed.length + ")";
   }
 

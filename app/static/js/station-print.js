@@ -106,13 +106,7 @@
       tr.appendChild(acts);
       ready.appendChild(tr);
     });
-    if (!snapshot.cards.ready_to_print.length) {
-      var none = L.el("tr");
-      var td = L.el("td", "none", s.none_ready);
-      td.colSpan = 4;
-      none.appendChild(td);
-      ready.appendChild(none);
-    }
+    if (!snapshot.cards.ready_to_print.length) { L.emptyRow(ready, s.none_ready, 4); }
     $("[data-count-ready]").textContent = "(" + snapshot.cards.ready_to_print.length + ")";
 
     var blocked = $("[data-list-blocked]");
@@ -134,13 +128,7 @@
       tr.appendChild(acts);
       blocked.appendChild(tr);
     });
-    if (!snapshot.cards.blocked.length) {
-      var nothing = L.el("tr");
-      var cell = L.el("td", "none", s.none_blocked);
-      cell.colSpan = 4;
-      nothing.appendChild(cell);
-      blocked.appendChild(nothing);
-    }
+    if (!snapshot.cards.blocked.length) { L.emptyRow(blocked, s.none_blocked, 4); }
     $("[data-count-blocked]").textContent = "(" + snapshot.cards.blocked.length + ")";
   }
 
