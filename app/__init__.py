@@ -12,6 +12,7 @@ from config import BASE_DIR, Config
 
 from .db import configure_engine, engine_options, normalise_url
 from .extensions import babel, csrf, db, login, migrate, socketio
+from .files import secure_instance
 
 
 def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(cfg.INSTANCE_DIR))
     app.config.from_object(cfg)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    secure_instance(Path(app.instance_path))  # files 0600, folders 0700 (umask 0077)
     url = normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config.setdefault(

@@ -37,25 +37,29 @@ def _credentials_path() -> Path:
 
 @loket.command("demo")
 def demo() -> None:
-    """Seed the demo offices and users if the database has no office (idempotent)."""
+    """Seed the demo offices and users if the database has no office (idempotent).
+
+    Each demo account gets its own random password, printed here once and kept in
+    instance/demo-credentials.txt (0600); a later run changes nothing and prints no password."""
     created = seed(db.session, queue.utcnow())
+    path = _credentials_path()
     if created is None:
         db.session.rollback()
         click.echo("Demo data: the database already has offices; nothing added.")
-        path = _credentials_path()
         if path.exists():
-            click.echo(path.read_text().rstrip())
+            click.echo(f"The demo passwords are in {path} (readable by its owner only).")
         return
     db.session.commit()
-    lines = ["Demo accounts (user name / password):"]
+    lines = ["Demo accounts (user name / password, each its own):"]
     lines += [f"  {name:<9} {password}" for name, password in created.items()]
     text = "\n".join(lines)
-    path = _credentials_path()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # also when an earlier file was readable by others
         fh.write(text + "\n")
     click.echo("Demo data created: offices kupang, oebobo, kota-raja.")
     click.echo(text)
+    click.echo(f"These passwords are shown once; they are kept in {path} (owner only).")
 
 
 @user_group.command("add")

@@ -108,7 +108,8 @@ def _office(
 def seed(session: Session, now: datetime) -> dict[str, str] | None:
     """Create the demo offices and users when the database has no office yet.
 
-    Returns {username: password} of the users it created, or None when offices existed.
+    Returns {username: password} of the users it created, each with its own random password,
+    or None when offices existed (nothing is changed then).
     """
     if session.scalar(select(func.count()).select_from(Office)):
         return None
@@ -134,9 +135,11 @@ def seed(session: Session, now: datetime) -> dict[str, str] | None:
         ),
     }
     session.flush()
-    password = secrets.token_urlsafe(9)
     created = {}
     for username, role, slug, display in DEMO_USERS:
+        # One random password each: knowing the kiosk's or the TV's must not give the
+        # all-offices administrator's.
+        password = secrets.token_urlsafe(12)
         create_user(
             session,
             username,

@@ -69,6 +69,9 @@ def purge_notes(session: Session, now: datetime, retention_days: int) -> Purged:
     return result
 
 
+BACKUP_MODE = 0o600
+
+
 class BackupError(Exception):
     """The backup could not be made; the message says why."""
 
@@ -76,7 +79,8 @@ class BackupError(Exception):
 def backup_sqlite(engine: Engine, target: Path, now: datetime) -> Path:
     """Copy the live SQLite database to ``target`` (a file, or a folder for a dated file) with
     SQLite's online backup API: consistent while the server keeps writing. The copy is checked
-    and only then renamed into place. Returns the path written."""
+    and only then renamed into place, readable by its owner only (0600). Returns the path
+    written."""
     if engine.dialect.name != "sqlite":
         raise BackupError("The database is PostgreSQL; back it up with pg_dump (see the README).")
     source = engine.url.database
@@ -89,6 +93,14 @@ def backup_sqlite(engine: Engine, target: Path, now: datetime) -> Path:
     if not target.parent.is_dir():
         raise BackupError(f"The folder {target.parent} does not exist.")
     partial = target.with_name(target.name + ".partial")
+    # The copy holds password and token hashes and staff notes: its owner alone may read it,
+    # wherever it goes and whatever the umask. Created here, new, with that mode (SQLite gives
+    # its journal the same); no chmod, which a FAT-formatted USB stick would refuse.
+    try:
+        partial.unlink(missing_ok=True)
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, BACKUP_MODE))
+    except OSError as err:
+        raise BackupError(f"The backup cannot be written to {target.parent}: {err}.") from None
     src = sqlite3.connect(source, timeout=30)
     try:
         dst = sqlite3.connect(partial)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import stat
+
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Office, Service, User
+from tests.api.test_sessions import sign_in
 
 
 def test_demo_seeds_once_with_the_contract_offices(app, runner):
@@ -107,3 +110,47 @@ def test_user_password_resets_and_unlocks(app, runner):
     assert result.exit_code == 0 and "Password:" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Service)) > 0
+
+
+def _demo_passwords(output: str) -> dict[str, str]:
+    """{user: password} from the lines ``loket demo`` prints (``  NAME  PASSWORD``)."""
+    names = ("admin", "operator", "clerk", "kiosk", "display")
+    found = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in names:
+            found[parts[0]] = parts[1]
+    return found
+
+
+def test_demo_gives_each_account_its_own_password_shown_once(app, runner, tmp_path):
+    first = runner.invoke(args=["loket", "demo"])
+    assert first.exit_code == 0, first.output
+    passwords = _demo_passwords(first.output)
+    assert sorted(passwords) == ["admin", "clerk", "display", "kiosk", "operator"]
+    assert len(set(passwords.values())) == 5, passwords
+    assert all(len(p) >= 12 for p in passwords.values())
+    kept = tmp_path / "demo-credentials.txt"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert _demo_passwords(kept.read_text()) == passwords
+
+    # Each password opens its own account and no other.
+    for username in passwords:
+        for owner, password in passwords.items():
+            response = sign_in(app.test_client(), username, password)
+            if owner == username:
+                assert response.status_code == 302, (username, response.status_code)
+            else:
+                assert response.status_code == 401, (username, owner, response.status_code)
+
+    with app.app_context():
+        hashes = dict(db.session.execute(select(User.username, User.password_hash)).all())
+    second = runner.invoke(args=["loket", "demo"])
+    assert second.exit_code == 0 and "nothing added" in second.output
+    assert str(kept) in second.output
+    assert not any(password in second.output for password in passwords.values())
+    assert _demo_passwords(second.output) == {}
+    with app.app_context():
+        assert dict(db.session.execute(select(User.username, User.password_hash)).all()) == hashes
+    assert _demo_passwords(kept.read_text()) == passwords
+    assert sign_in(app.test_client(), "admin", passwords["admin"]).status_code == 302
