@@ -70,6 +70,7 @@ class Config:
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE  # as the session cookie
         self.REMEMBER_COOKIE_DURATION = 400 * 24 * 3600  # kiosk and TV devices stay logged in
         self.WTF_CSRF_CHECK_DEFAULT = False  # checked in app.auth for browser requests only
         self.WTF_CSRF_TIME_LIMIT = None  # a counter console stays open all day

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Open a Loket page full screen on a TV or a kiosk PC, and keep it open.
 #
-#   deploy/loket-kiosk.sh http://192.168.1.10:5000/display/kupang       # the waiting-room TV
-#   deploy/loket-kiosk.sh http://192.168.1.10:5000/kiosk/kupang         # the ticket kiosk
+#   deploy/loket-kiosk.sh http://192.168.1.10/display/kupang       # the waiting-room TV
+#   deploy/loket-kiosk.sh http://192.168.1.10/kiosk/kupang         # the ticket kiosk
 #
 # Waits until the server answers (the PC may boot before the server), turns off screen blanking,
 # starts Chromium in kiosk mode with its own profile (so the device stays signed in: open the
@@ -15,7 +15,7 @@ set -u
 
 URL=${1:-}
 if [ -z "$URL" ]; then
-    echo "usage: $0 URL   (e.g. http://192.168.1.10:5000/display/kupang)" >&2
+    echo "usage: $0 URL   (e.g. http://192.168.1.10/display/kupang)" >&2
     exit 2
 fi
 case "$URL" in
