@@ -15,7 +15,7 @@ from ..auth import staff_page
 from ..errors import render_message
 from ..extensions import db
 from ..queue.errors import InvalidInput
-from ..queue.reports import parse_day, report
+from ..queue.reports import FIRST_DAY, LAST_DAY, parse_day, report
 from . import bp, office_in_scope, offices_in_scope
 from .charts import HALF, Series, bar_chart, colour_of
 
@@ -154,5 +154,7 @@ def reports(office: str) -> Response | tuple[str, int] | str:
         charts=charts(data, colours),
         error=error,
         printed_at=queue.clock.iso(queue.utcnow(), found.timezone),
+        first_day=FIRST_DAY,
+        last_day=LAST_DAY,
     )
     return (page, 400) if error else page

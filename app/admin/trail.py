@@ -4,12 +4,13 @@ changes (audit_events) and ticket moves (ticket_events) in one list, newest firs
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import g, render_template, request
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from .. import queue
@@ -18,33 +19,59 @@ from ..errors import render_message
 from ..extensions import db
 from ..models import AuditEvent, Counter, Ticket, TicketEvent, User
 from ..queue.clock import zone
-from ..queue.errors import InvalidInput
-from ..queue.reports import check_range, parse_day
+from ..queue.errors import N_, InvalidInput
+from ..queue.reports import FIRST_DAY, LAST_DAY, check_range, parse_day
 from . import bp, office_in_scope, offices_in_scope
 
 PAGE = 200
 KINDS = ("all", "admin", "tickets")
+_DIGITS = re.compile(r"[0-9]+")
+# A page number longer than this is past the end of any list (PAGE * 10**9 entries).
+_PAGE_DIGITS = 9
 
 
-def _filters(found) -> dict[str, Any]:
+def _filters(found, users: list[User]) -> dict[str, Any]:
+    """The filters in the query string. Raises InvalidInput with a sentence for a bad one; a page
+    number too large for the list is kept (``entries`` shows the last page instead)."""
+    args = request.args
     today = queue.local_day(queue.utcnow(), found.timezone)
-    day_from = parse_day(request.args.get("from"), "from", today)
-    day_to = parse_day(
-        request.args.get("to"), "to", day_from if request.args.get("from") else today
-    )
+    day_from = parse_day(args.get("from"), "from", today)
+    day_to = parse_day(args.get("to"), "to", day_from if args.get("from") else today)
     check_range(day_from, day_to)
-    kind = request.args.get("kind", "all")
-    user = request.args.get("user", "")
+    kind = args.get("kind") or "all"
+    if kind not in KINDS:
+        raise InvalidInput(N_("Choose what to show from the list."), error_code="invalid_field")
     return {
         "from": day_from,
         "to": day_to,
-        "kind": kind if kind in KINDS else "all",
-        "user": int(user) if user.isdigit() else None,
-        "q": (request.args.get("q") or "").strip()[:60],
-        "page": max(
-            0, int(request.args.get("page", "0")) if request.args.get("page", "0").isdigit() else 0
-        ),
+        "kind": kind,
+        "user": _user(args.get("user", ""), users),
+        "q": (args.get("q") or "").strip()[:60],
+        "page": _page(args.get("page", "")),
     }
+
+
+def _user(raw: str, users: list[User]) -> int | None:
+    """The id of one of the listed ``users``, or None for anyone."""
+    if raw == "":
+        return None
+    if _DIGITS.fullmatch(raw) and len(raw) <= 10 and int(raw) in {u.id for u in users}:
+        return int(raw)
+    raise InvalidInput(
+        N_("Choose the person from the list of this office's staff."), error_code="invalid_field"
+    )
+
+
+def _page(raw: str) -> int:
+    """A page number from 0 (the newest entries), written in the digits 0 to 9."""
+    if raw == "":
+        return 0
+    if not _DIGITS.fullmatch(raw):
+        raise InvalidInput(
+            N_("The page must be a whole number written with the digits 0 to 9."),
+            error_code="invalid_field",
+        )
+    return int(raw) if len(raw) <= _PAGE_DIGITS else 10**_PAGE_DIGITS
 
 
 def _window(found, f: dict[str, Any]) -> tuple[datetime, datetime]:
@@ -54,27 +81,65 @@ def _window(found, f: dict[str, Any]) -> tuple[datetime, datetime]:
     return start, end
 
 
-def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict], bool]:
+def _admin_events(found, f: dict[str, Any], include_global: bool):
+    """The administrative changes that match ``f``, newest first."""
     start, end = _window(found, f)
-    limit = PAGE * (f["page"] + 1) + 1
-    rows: list[dict[str, Any]] = []
+    office_cond = AuditEvent.office_id == found.id
+    if include_global:
+        office_cond = office_cond | AuditEvent.office_id.is_(None)
+    stmt = (
+        select(AuditEvent, User.username)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .where(office_cond, AuditEvent.at >= start, AuditEvent.at < end)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if f["user"] is not None:
+        stmt = stmt.where(AuditEvent.user_id == f["user"])
+    if f["q"]:
+        like = f"%{f['q']}%"
+        stmt = stmt.where(AuditEvent.target.ilike(like) | AuditEvent.action.ilike(like))
+    return stmt
+
+
+def _ticket_events(found, f: dict[str, Any]):
+    """The ticket moves that match ``f``, newest first."""
+    start, end = _window(found, f)
+    counter = aliased(Counter)
+    stmt = (
+        select(TicketEvent, Ticket.code, User.username, counter.number)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .outerjoin(User, User.id == TicketEvent.user_id)
+        .outerjoin(counter, counter.id == TicketEvent.counter_id)
+        .where(TicketEvent.office_id == found.id, TicketEvent.at >= start, TicketEvent.at < end)
+        .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+    )
+    if f["user"] is not None:
+        stmt = stmt.where(TicketEvent.user_id == f["user"])
+    if f["q"]:
+        like = f"%{f['q'].upper()}%"
+        stmt = stmt.where(Ticket.code.like(like) | TicketEvent.action.ilike(f"%{f['q']}%"))
+    return stmt
+
+
+def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict], bool, int]:
+    """The entries of page ``f["page"]`` (the last page when that one is past the end), whether
+    older entries follow, and the number of the page given."""
+    sources = {}
     if f["kind"] in ("all", "admin"):
-        office_cond = AuditEvent.office_id == found.id
-        if include_global:
-            office_cond = office_cond | AuditEvent.office_id.is_(None)
-        stmt = (
-            select(AuditEvent, User.username)
-            .outerjoin(User, User.id == AuditEvent.user_id)
-            .where(office_cond, AuditEvent.at >= start, AuditEvent.at < end)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-            .limit(limit)
+        sources["admin"] = _admin_events(found, f, include_global)
+    if f["kind"] in ("all", "tickets"):
+        sources["tickets"] = _ticket_events(found, f)
+    page = f["page"]
+    if page:
+        total = sum(
+            db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+            for stmt in sources.values()
         )
-        if f["user"] is not None:
-            stmt = stmt.where(AuditEvent.user_id == f["user"])
-        if f["q"]:
-            like = f"%{f['q']}%"
-            stmt = stmt.where(AuditEvent.target.ilike(like) | AuditEvent.action.ilike(like))
-        for event, username in db.session.execute(stmt):
+        page = min(page, max(0, (total - 1) // PAGE))
+    limit = PAGE * (page + 1) + 1
+    rows: list[dict[str, Any]] = []
+    if "admin" in sources:
+        for event, username in db.session.execute(sources["admin"].limit(limit)):
             rows.append(
                 {
                     "at": event.at,
@@ -86,23 +151,9 @@ def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict],
                     "id": f"a{event.id}",
                 }
             )
-    if f["kind"] in ("all", "tickets"):
-        counter = aliased(Counter)
-        stmt = (
-            select(TicketEvent, Ticket.code, User.username, counter.number)
-            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-            .outerjoin(User, User.id == TicketEvent.user_id)
-            .outerjoin(counter, counter.id == TicketEvent.counter_id)
-            .where(TicketEvent.office_id == found.id, TicketEvent.at >= start, TicketEvent.at < end)
-            .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
-            .limit(limit)
-        )
-        if f["user"] is not None:
-            stmt = stmt.where(TicketEvent.user_id == f["user"])
-        if f["q"]:
-            like = f"%{f['q'].upper()}%"
-            stmt = stmt.where(Ticket.code.like(like) | TicketEvent.action.ilike(f"%{f['q']}%"))
-        for event, code, username, counter_number in db.session.execute(stmt):
+    if "tickets" in sources:
+        moves = db.session.execute(sources["tickets"].limit(limit))
+        for event, code, username, counter_number in moves:
             change = " → ".join(
                 x
                 for x in (event.from_status or event.from_stage, event.to_status or event.to_stage)
@@ -125,8 +176,8 @@ def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict],
                 }
             )
     rows.sort(key=lambda r: r["at"], reverse=True)
-    first = PAGE * f["page"]
-    return rows[first : first + PAGE], len(rows) > first + PAGE
+    first = PAGE * page
+    return rows[first : first + PAGE], len(rows) > first + PAGE, page
 
 
 def _details(raw: str) -> list[str]:
@@ -148,19 +199,22 @@ def _details(raw: str) -> list[str]:
 @staff_page("admin")
 def trail(office: str) -> tuple[str, int]:
     found = office_in_scope(office)
-    error = None
-    try:
-        f = _filters(found)
-    except InvalidInput as exc:
-        error = render_message(exc.template, exc.params)
-        today = queue.local_day(queue.utcnow(), found.timezone)
-        f = {"from": today, "to": today, "kind": "all", "user": None, "q": "", "page": 0}
-    rows, more = entries(found, f, include_global=g.actor.office_id is None)
     users = db.session.scalars(
         select(User)
         .where((User.office_id == found.id) | User.office_id.is_(None))
         .order_by(User.username)
     ).all()
+    error = notice = None
+    try:
+        f = _filters(found, users)
+    except InvalidInput as exc:
+        error = render_message(exc.template, exc.params)
+        today = queue.local_day(queue.utcnow(), found.timezone)
+        f = {"from": today, "to": today, "kind": "all", "user": None, "q": "", "page": 0}
+    rows, more, page = entries(found, f, include_global=g.actor.office_id is None)
+    if page != f["page"]:
+        notice = gettext("That page is past the end of the list; this is its last page.")
+        f["page"] = page
     return render_template(
         "admin/trail.html",
         office=found,
@@ -170,5 +224,8 @@ def trail(office: str) -> tuple[str, int]:
         f=f,
         users=users,
         error=error,
+        notice=notice,
         tz=found.timezone,
+        first_day=FIRST_DAY,
+        last_day=LAST_DAY,
     ), 400 if error else 200

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import jsonify, request
@@ -12,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from .. import queue
 from ..auth import require_actor
+from ..csvsafe import render
 from ..errors import ApiError
 from ..extensions import db
 from ..queue.reports import parse_day, report
@@ -84,15 +83,10 @@ def office_report(office: str) -> Response:
     if fmt == "json":
         return jsonify(data)
     header, rows = csv_rows(data, table)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
     suffix = "" if table == "services" else f"-{table}"
     filename = f"loket-{found.slug}-{data['from']}-{data['to']}{suffix}.csv"
     return Response(
-        out.getvalue(),
+        render(header, rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -10,6 +10,7 @@ from the start (or the call, if never started) to finish.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -21,6 +22,11 @@ from .clock import local, zone
 from .errors import N_, InvalidInput
 
 MAX_DAYS = 3 * 366
+# The days a report, its CSV or the audit trail may be asked about: every day an office can
+# have records, far from the calendar's ends (where a local day's bounds in UTC do not exist).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CARD_STAGES = ("ready_to_print", "printed", "handed_over", "blocked")
 
 
@@ -320,12 +326,24 @@ def _cards(session: Session, in_range: tuple) -> tuple[dict[str, int], dict[str,
 
 
 def parse_day(value: str | None, name: str, default: date) -> date:
-    """A YYYY-MM-DD query value. Raises InvalidInput naming the parameter when malformed."""
+    """A YYYY-MM-DD query value from FIRST_DAY to LAST_DAY: the one rule for every date a report,
+    its CSV or the audit trail is asked for. Raises InvalidInput naming the parameter otherwise."""
     if value is None or value == "":
         return default
     try:
-        return date.fromisoformat(value)
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
             N_("%(name)s must be a date written YYYY-MM-DD."), error_code="invalid_date", name=name
         ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(
+            N_("%(name)s must be a day from %(first)s to %(last)s."),
+            error_code="invalid_date",
+            name=name,
+            first=FIRST_DAY,
+            last=LAST_DAY,
+        )
+    return day
