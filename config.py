@@ -61,6 +61,28 @@ class Config:
         self.ASYNC_MODE = mode
         self.HOST = os.environ.get("HOST") or "0.0.0.0"
         self.PORT = int(os.environ.get("PORT") or 5000)
+        # Connection limits of the server (wsgi.py). A request head (request line and headers)
+        # must arrive within HEADER_TIMEOUT seconds; a kept-alive connection idle for
+        # KEEPALIVE_TIMEOUT is closed; a socket that neither sends nor takes data for
+        # IO_TIMEOUT is closed (Socket.IO pings every 20 s, so live screens never hit it).
+        self.HEADER_TIMEOUT = float(os.environ.get("HEADER_TIMEOUT") or 10)
+        self.KEEPALIVE_TIMEOUT = float(os.environ.get("KEEPALIVE_TIMEOUT") or 30)
+        self.IO_TIMEOUT = float(os.environ.get("IO_TIMEOUT") or 60)
+        # Open connections at once: in all, and from one client address. The per-address cap
+        # leaves room for a guest Wi-Fi of phones behind one router; addresses in
+        # CONNECTION_LIMIT_EXEMPT (this machine, where nginx runs) are not capped.
+        self.MAX_CONNECTIONS = int(os.environ.get("MAX_CONNECTIONS") or 10_000)
+        self.MAX_CONNECTIONS_PER_ADDRESS = int(os.environ.get("MAX_CONNECTIONS_PER_ADDRESS") or 300)
+        self.CONNECTION_LIMIT_EXEMPT = tuple(
+            (os.environ.get("CONNECTION_LIMIT_EXEMPT") or "127.0.0.1 ::1").replace(",", " ").split()
+        )
+        # How often live connections (staff screens, print agents) are checked against their
+        # user and token, so a disabled user or a revoked device is cut off within seconds.
+        self.SOCKET_RECHECK_SECONDS = float(os.environ.get("SOCKET_RECHECK_SECONDS") or 2)
+        # Seconds a stop (Ctrl-C, SIGTERM) gives requests in progress before connections close.
+        self.STOP_GRACE = float(os.environ.get("STOP_GRACE") or 2)
+        # Request bodies larger than this are refused with 413 before they are read.
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH") or 1024 * 1024)
         # Base of links printed in QR codes; empty means "the address the request came to".
         # Number of reverse proxies (nginx) in front whose X-Forwarded-* headers are trusted.
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or 0)
@@ -108,3 +130,4 @@ class TestingConfig(Config):
         self.MESSAGE_QUEUE_URL = None
         self.ASYNC_MODE = "threading"
         self.BROADCAST_INLINE = True
+        self.SOCKET_RECHECK_SECONDS = 0.0  # tests re-check live connections when they want

@@ -4,14 +4,19 @@
     flask --app wsgi db upgrade    any CLI command (no server, no eventlet)
 
 eventlet is imported and monkey-patched here and only here, first, before anything else loads
-sockets or threads; the rest of the code runs unchanged in either mode.
+sockets or threads; the rest of the code runs unchanged in either mode. The servers below are the
+only code that knows the mode: both give a request head HEADER_TIMEOUT seconds, close idle and
+silent connections, cap the connections of one client address, pause accepting (never stop) when
+file descriptors run out, and stop within a few seconds on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
+import time
 
 SERVING = __name__ == "__main__"
 ASYNC_MODE = os.environ.get("ASYNC_MODE") or "eventlet"
@@ -25,7 +30,14 @@ if SERVING and ASYNC_MODE == "eventlet":
     eventlet.monkey_patch()
 
 from app import create_app  # noqa: E402
-from app.extensions import socketio  # noqa: E402
+from app.connections import (  # noqa: E402
+    ACCEPT_PAUSE,
+    CONNECTION_ERRNOS,
+    RESOURCE_ERRNOS,
+    AcceptPauses,
+    ConnectionGuard,
+    raise_open_files_limit,
+)
 from config import Config  # noqa: E402
 
 # Python's default collector thresholds cause 40-65 ms pauses with thousands of live sockets;
@@ -43,6 +55,12 @@ if not SERVING:
     _config.BROADCAST_INLINE = True
 app = create_app(_config, async_mode=ASYNC_MODE if SERVING else "threading")
 
+BUSY_RESPONSE = (
+    b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 10\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 59\r\n\r\n"
+    b"Too many connections from your address; try again shortly.\n"
+)
+
 
 def _blocking_executor():
     """How blocking calls (USB printer writes) leave the event loop in this mode."""
@@ -56,39 +74,288 @@ def _blocking_executor():
 app.config["BLOCKING_EXECUTOR"] = _blocking_executor() if SERVING else None
 
 
-def _stop(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+class StopRequest:
+    """Set by SIGINT/SIGTERM. The handler only sets a flag: raising from it would land in
+    whichever greenlet or thread happens to run, which is how a stop used to get lost."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, _signum: int, _frame: object) -> None:
+        self.requested = True
+
+
+def _guard() -> ConnectionGuard:
+    return ConnectionGuard(
+        app.config["MAX_CONNECTIONS_PER_ADDRESS"], app.config["CONNECTION_LIMIT_EXEMPT"]
+    )
+
+
+def _refuse_busy(client: socket.socket) -> None:
+    try:
+        client.settimeout(0.01)
+        client.send(BUSY_RESPONSE)
+    except OSError:
+        pass
+    finally:
+        client.close()
+
+
+def _serve_eventlet(host: str, port: int, stop: StopRequest) -> None:
+    import eventlet
+    import eventlet.wsgi
+    from eventlet import greenio
+
+    cfg = app.config
+    head_timeout, idle_timeout = cfg["HEADER_TIMEOUT"], cfg["KEEPALIVE_TIMEOUT"]
+    guard, pauses = _guard(), AcceptPauses()
+    connections: dict[int, list] = {}  # id -> eventlet's [address, socket, state]
+    long_lived: set[int] = set()  # Socket.IO connections (WebSocket, long polling)
+
+    class Protocol(eventlet.wsgi.HttpProtocol):
+        """eventlet's protocol with a deadline for the request head."""
+
+        served = 0
+        head: eventlet.Timeout | None = None
+
+        def _deadline(self, seconds: float) -> None:
+            self._cancel()
+            self.head = eventlet.Timeout(seconds, TimeoutError("request head too slow"))
+
+        def _cancel(self) -> None:
+            if self.head is not None:
+                self.head.cancel()
+                self.head = None
+
+        def handle_one_request(self) -> None:
+            try:
+                super().handle_one_request()
+            finally:
+                self._cancel()
+
+        def _read_request_line(self) -> str:
+            # The first request's head must come within head_timeout; between kept-alive
+            # requests the connection may idle for idle_timeout.
+            self._deadline(head_timeout if self.served == 0 else idle_timeout)
+            line = super()._read_request_line()
+            if line and self.served:
+                self._deadline(head_timeout)  # the headers after the line
+            return line
+
+        def parse_request(self) -> bool:
+            try:
+                ok = super().parse_request()
+            finally:
+                self._cancel()
+            self.served += 1
+            key = id(self.conn_state)
+            if ok and self.path.startswith("/socket.io/"):
+                long_lived.add(key)
+            else:
+                long_lived.discard(key)
+            return ok
+
+    listener = eventlet.listen((host, port), backlog=2048)
+    server = eventlet.wsgi.Server(
+        listener,
+        listener.getsockname(),
+        app,
+        protocol=Protocol,
+        keepalive=True,
+        log_output=False,
+        debug=False,  # never a traceback in a response
+        socket_timeout=cfg["IO_TIMEOUT"],
+    )
+    pool = eventlet.GreenPool(cfg["MAX_CONNECTIONS"])
+    state = {"accepting": True}
+
+    def closed(_thread: object, conn: list) -> None:
+        connections.pop(id(conn), None)
+        long_lived.discard(id(conn))
+        guard.release(conn[0][0])
+        conn[2] = eventlet.wsgi.STATE_CLOSE
+        greenio.shutdown_safe(conn[1])
+        conn[1].close()
+
+    def accept_loop() -> None:
+        while state["accepting"]:
+            try:
+                client, address = listener.accept()
+            except OSError as err:
+                if not state["accepting"]:
+                    return
+                if err.errno in RESOURCE_ERRNOS:
+                    pauses.out_of_resources(err)
+                    eventlet.sleep(ACCEPT_PAUSE)
+                elif err.errno not in CONNECTION_ERRNOS:
+                    app.logger.exception("accept failed; accepting again shortly")
+                    eventlet.sleep(ACCEPT_PAUSE)
+                continue
+            pauses.accepted()
+            if not guard.admit(address[0]):
+                _refuse_busy(client)
+                continue
+            client.settimeout(cfg["IO_TIMEOUT"])
+            conn = [address, client, eventlet.wsgi.STATE_IDLE]
+            connections[id(conn)] = conn
+            pool.spawn(server.process_request, conn).link(closed, conn)
+
+    acceptor = eventlet.spawn(accept_loop)
+    while not stop.requested:
+        eventlet.sleep(0.1)
+
+    # Stop: no new connections; requests in progress get STOP_GRACE seconds; then every
+    # connection (screens, idle keep-alives) is closed and the clients reconnect elsewhere/later.
+    state["accepting"] = False
+    acceptor.kill()
+    listener.close()
+    for conn in list(connections.values()):
+        if conn[2] == eventlet.wsgi.STATE_IDLE:
+            greenio.shutdown_safe(conn[1])
+    deadline = time.monotonic() + cfg["STOP_GRACE"]
+    while time.monotonic() < deadline and any(
+        conn[2] == eventlet.wsgi.STATE_REQUEST and key not in long_lived
+        for key, conn in list(connections.items())
+    ):
+        eventlet.sleep(0.05)
+    for conn in list(connections.values()):
+        greenio.shutdown_safe(conn[1])
+    with eventlet.Timeout(1, False):
+        pool.waitall()
+
+
+def _serve_threading(host: str, port: int, stop: StopRequest) -> None:
+    import logging
+    import threading
+
+    from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    cfg = app.config
+    head_timeout, idle_timeout = cfg["HEADER_TIMEOUT"], cfg["KEEPALIVE_TIMEOUT"]
+    guard, pauses = _guard(), AcceptPauses()
+    handlers: dict[int, Handler] = {}
+    admitted: dict[int, str] = {}  # id(socket) -> client address, for the per-address count
+    lock = threading.Lock()
+
+    class Handler(WSGIRequestHandler):
+        """Werkzeug's handler with a deadline for the request head (enforced by the watchdog,
+        so a head sent a byte at a time cannot outlast it)."""
+
+        def setup(self) -> None:
+            super().setup()
+            self.served, self.busy, self.long_lived = 0, False, False
+            self.head_deadline: float | None = None
+            with lock:
+                handlers[id(self)] = self
+
+        def handle_one_request(self) -> None:
+            wait = head_timeout if self.served == 0 else idle_timeout
+            self.busy, self.head_deadline = False, time.monotonic() + wait
+            self.connection.settimeout(wait)
+            super().handle_one_request()
+            self.busy = False
+
+        def parse_request(self) -> bool:
+            ok = super().parse_request()
+            self.head_deadline = None
+            self.served += 1
+            self.busy = ok
+            self.long_lived = ok and self.path.startswith("/socket.io/")
+            self.connection.settimeout(cfg["IO_TIMEOUT"])
+            return ok
+
+        def finish(self) -> None:
+            with lock:
+                handlers.pop(id(self), None)
+            super().finish()
+
+        def log_error(self, format: str, *args: object) -> None:
+            # A slow or silent client is normal on a LAN; a line per one would let anyone fill
+            # the log.
+            if not format.startswith("Request timed out"):
+                super().log_error(format, *args)
+
+        def close_now(self) -> None:
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    class Server(ThreadedWSGIServer):
+        def get_request(self):
+            try:
+                request, address = super().get_request()
+            except OSError as err:
+                if err.errno in RESOURCE_ERRNOS:
+                    pauses.out_of_resources(err)
+                    time.sleep(ACCEPT_PAUSE)
+                raise
+            pauses.accepted()
+            return request, address
+
+        def verify_request(self, request, client_address) -> bool:
+            if not guard.admit(client_address[0]):
+                _refuse_busy(request)
+                return False
+            admitted[id(request)] = client_address[0]
+            return True
+
+        def shutdown_request(self, request) -> None:
+            address = admitted.pop(id(request), None)
+            if address is not None:
+                guard.release(address)
+            super().shutdown_request(request)
+
+    server = Server(host, port, app, handler=Handler)
+
+    def watchdog() -> None:
+        while True:
+            time.sleep(0.5)
+            now = time.monotonic()
+            with lock:
+                late = [h for h in handlers.values() if h.head_deadline and h.head_deadline < now]
+            for handler in late:
+                handler.close_now()
+
+    threading.Thread(target=watchdog, daemon=True, name="head-deadlines").start()
+    serving = threading.Thread(target=server.serve_forever, daemon=True, name="accept")
+    serving.start()
+    while not stop.requested and serving.is_alive():
+        time.sleep(0.1)
+    server.shutdown()
+    deadline = time.monotonic() + cfg["STOP_GRACE"]
+    while time.monotonic() < deadline:
+        with lock:
+            if not any(h.busy and not h.long_lived for h in handlers.values()):
+                break
+        time.sleep(0.05)
+    with lock:
+        remaining = list(handlers.values())
+    for handler in remaining:
+        handler.close_now()
 
 
 def serve() -> None:
+    stop = StopRequest()
     # Ctrl-C and `systemctl stop` both stop cleanly, also when SIGINT was inherited as ignored
     # (a process started in the background by a non-interactive shell).
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    soft, _hard = raise_open_files_limit()
     host, port = app.config["HOST"], app.config["PORT"]
     printing = app.extensions["loket_printing"]
     printing.start()
-    print(f"Loket serving on http://{host}:{port} ({ASYNC_MODE} mode). Ctrl-C stops.", flush=True)
+    print(
+        f"Loket serving on http://{host}:{port} ({ASYNC_MODE} mode, up to {soft} open files). "
+        "Ctrl-C stops.",
+        flush=True,
+    )
     try:
         if ASYNC_MODE == "eventlet":
-            import eventlet
-            import eventlet.wsgi
-
-            listener = eventlet.listen((host, port), backlog=2048)
-            # max_size: eventlet's default of 1,024 connections would stop answering HTTP when
-            # that many TVs and phones are connected.
-            eventlet.wsgi.server(listener, app, max_size=10_000, log_output=False)
+            _serve_eventlet(host, port, stop)
         else:
-            socketio.run(
-                app,
-                host=host,
-                port=port,
-                allow_unsafe_werkzeug=True,
-                use_reloader=False,
-                log_output=False,
-            )
-    except KeyboardInterrupt:
-        pass
+            _serve_threading(host, port, stop)
     finally:
         printing.stop()
         print("Loket stopped.", flush=True)

@@ -12,8 +12,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import queue
+from .audit import record_change
 from .auth.tokens import issue_token
-from .auth.users import create_user, set_password
+from .auth.users import create_user, set_active, set_password
 from .demo import seed
 from .extensions import db
 from .models import ROLES, Office, User
@@ -24,6 +25,8 @@ user_group = AppGroup("user", help="Manage staff and device accounts.")
 loket.add_command(user_group)
 
 CREDENTIALS_FILE = "demo-credentials.txt"
+# Who the audit trail names for changes made on the command line.
+CLI_ACTOR = queue.Actor(None, "system", None, "command line")
 
 
 def _fail(err: QueueError) -> click.ClickException:
@@ -122,6 +125,45 @@ def user_password(name: str, password: str | None) -> None:
     click.echo(f"Password of {user.username} changed.")
     if generated:
         click.echo(f"Password: {password}")
+
+
+def _user_named(name: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == name.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"There is no user {name}.")
+    return user
+
+
+@user_group.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """Disable NAME: no sign-in, no token; live connections close within seconds."""
+    user = _user_named(name)
+    changed = set_active(user, False)
+    if changed:
+        record_change(db.session, CLI_ACTOR, queue.utcnow(), "user.disable", user.username)
+    db.session.commit()
+    click.echo(
+        f"User {user.username} disabled; their screens and devices are signed out."
+        if changed
+        else f"User {user.username} was already disabled."
+    )
+
+
+@user_group.command("enable")
+@click.argument("name")
+def user_enable(name: str) -> None:
+    """Enable NAME again (their tokens work again; browsers sign in anew)."""
+    user = _user_named(name)
+    changed = set_active(user, True)
+    if changed:
+        record_change(db.session, CLI_ACTOR, queue.utcnow(), "user.enable", user.username)
+    db.session.commit()
+    click.echo(
+        f"User {user.username} enabled."
+        if changed
+        else f"User {user.username} was already enabled."
+    )
 
 
 @loket.command("token")

@@ -94,6 +94,8 @@ def init_app(app: Flask) -> None:
         code, sentence = _HTTP.get(status, ("http_error", lambda: err.description or ""))
         headers = dict(err.get_headers()) if status == 405 else {}
         headers.pop("Content-Type", None)
+        if status == 413:
+            headers["Connection"] = "close"  # the rest of the body is not read
         if status == 429 and getattr(err, "retry_after", None):
             headers["Retry-After"] = str(err.retry_after)
         return error_response(status, code, sentence(), headers)

@@ -1,7 +1,8 @@
 """Rate limits (Flask-Limiter): anonymous requests per client address, and sign-in attempts per
-address and per user name. A request from a signed-in session or with a valid API token is never
-limited. With several processes (``MESSAGE_QUEUE_URL=redis://...``) the counts live in Redis so
-they hold across processes; if Redis goes away, each process counts in memory meanwhile."""
+address and per user name. A request from a signed-in session or with a valid API token is not
+limited, except at the sign-in form. With several processes (``MESSAGE_QUEUE_URL=redis://...``)
+the counts live in Redis so they hold across processes; if Redis goes away, each process counts
+in memory meanwhile."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 
-def _signed_in() -> bool:
-    return g.get("actor") is not None
+def _signed_in_elsewhere() -> bool:
+    """Signed-in staff and token holders skip the limiter, except at the sign-in form: a
+    stolen session or a device token must not give a guesser unlimited password attempts."""
+    return g.get("actor") is not None and request.endpoint != "auth.login"
 
 
 def _static() -> bool:
@@ -46,7 +49,7 @@ def init_app(app: Flask) -> Limiter:
         in_memory_fallback_enabled=True,
     )
     limiter.request_filter(_static)
-    limiter.request_filter(_signed_in)  # staff and devices are never limited, nor even counted
+    limiter.request_filter(_signed_in_elsewhere)  # staff and devices: not even counted
     app.after_request(_retry_after_only_when_refused)  # after-request hooks run last-first
     limiter.init_app(app)
     login = app.view_functions["auth.login"]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from display.voice import call_clips, pickup_clips
 
-from . import queue
+from . import live_identity, queue
 from .auth.tokens import user_for_token
 from .db import reading
 from .extensions import db
@@ -304,22 +304,28 @@ def _text(value: Any) -> str | None:
 
 
 def on_connect(auth: Any = None) -> None:
-    """Remember a staff identity for this connection (browser session or ``auth.token``)."""
-    identity = None
+    """Remember a staff identity for this connection (browser session or ``auth.token``); it is
+    checked again while the connection lives (``app.live_identity``)."""
+    identities = current_app.extensions[live_identity.EXTENSION_KEY]
     with reading():
+        user, credential = None, None
         if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-            found = user_for_token(db.session, auth["token"][:200])
+            token = auth["token"][:200]
+            found = user_for_token(db.session, token)
             if found is not None:
-                identity = found[0]
+                user = found[0]
+                credential = live_identity.Credential.of_token(user, token)
         elif current_user.is_authenticated:
-            identity = current_user._get_current_object()
-        if identity is not None:
-            _staff[request.sid] = queue.Actor(identity.id, identity.role, identity.office_id)
+            user = current_user._get_current_object()
+            credential = live_identity.Credential.of_session(user)
+        if user is not None and credential is not None:
+            actor = queue.Actor(user.id, user.role, user.office_id)
+            identities.remember(request.sid, actor, credential)
         db.session.rollback()
 
 
 def on_disconnect(*_args: Any) -> None:
-    _staff.pop(request.sid, None)
+    current_app.extensions[live_identity.EXTENSION_KEY].forget(request.sid)
     from .printing import on_disconnect_agent
 
     on_disconnect_agent()
@@ -327,11 +333,7 @@ def on_disconnect(*_args: Any) -> None:
 
 def identity(sid: str) -> queue.Actor | None:
     """The signed-in user behind the Socket.IO connection ``sid`` (None when anonymous)."""
-    return _staff.get(sid)
-
-
-# Staff identities per Socket.IO connection id (this process only; connections are sticky).
-_staff: dict[str, queue.Actor] = {}
+    return current_app.extensions[live_identity.EXTENSION_KEY].actor(sid)
 
 
 def on_join(data: Any = None, *_extra: Any) -> None:
@@ -368,7 +370,7 @@ def on_join(data: Any = None, *_extra: Any) -> None:
 
 
 def _join_staff(slug: str) -> None:
-    actor = _staff.get(request.sid)
+    actor = identity(request.sid)
     office = queue.office_by_slug(db.session, slug)
     if (
         actor is None
@@ -391,6 +393,7 @@ def on_leave(data: Any = None) -> None:
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.extensions[EXTENSION_KEY] = Broadcaster(app, socketio)
+    live_identity.init_app(app, socketio, ERROR)
     _install_session_hooks()
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)

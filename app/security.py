@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
 from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -27,6 +27,20 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def storable(text: str) -> bool:
     """False for text no database keeps: a NUL character or half of a surrogate pair."""
     return _UNSTORABLE.search(text) is None
+
+
+def _refuse_large_body() -> None:
+    """A body over MAX_CONTENT_LENGTH is refused from its Content-Length, before a byte of it is
+    read or spooled to disk (a body without a length is cut off at the limit by Werkzeug)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        raise ApiError(
+            413,
+            "too_large",
+            gettext("The request is larger than %(size)s KB; send less.", size=limit // 1024),
+            # The unread body is not drained: the connection closes after the answer.
+            {"Connection": "close"},
+        )
 
 
 def _mark_read_only() -> None:
@@ -65,6 +79,7 @@ def init_app(app: Flask) -> None:
     proxies = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.before_request(_refuse_large_body)  # first: nothing may read the body before this
     app.before_request(_mark_read_only)
     app.before_request(_refuse_unstorable_input)
     app.after_request(_headers)

@@ -25,108 +25,12 @@ import threading
 import time
 from typing import Any
 
-from wsproto import ConnectionType, WSConnection
-from wsproto.events import (
-    AcceptConnection,
-    BytesMessage,
-    CloseConnection,
-    Ping,
-    RejectConnection,
-    Request,
-    TextMessage,
-)
-
 from bench.harness import Server, goal_row, percentile, table
+from bench.screens import LeanScreen
 
 OFFICE = "kupang"
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/loket_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-class LeanScreen:
-    """One Socket.IO client speaking Engine.IO v4 over a raw WebSocket."""
-
-    def __init__(
-        self,
-        port: int,
-        arrivals: dict[str, list[float]],
-        joined: asyncio.Event,
-        counter: list[int],
-        total: int,
-    ) -> None:
-        self.port = port
-        self.arrivals = arrivals
-        self.joined = joined
-        self.counter = counter
-        self.total = total
-        self.ws = WSConnection(ConnectionType.CLIENT)
-        self.buffer: list[str] = []
-        self.has_joined = False
-
-    async def run(self, stop: asyncio.Event) -> None:
-        try:
-            await self._run(stop)
-        except (OSError, asyncio.IncompleteReadError):
-            self.counter[1] += 1  # refused or reset by the server
-
-    async def _run(self, stop: asyncio.Event) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        writer.write(
-            self.ws.send(
-                Request(
-                    host=f"127.0.0.1:{self.port}", target="/socket.io/?EIO=4&transport=websocket"
-                )
-            )
-        )
-        try:
-            while not stop.is_set():
-                data = await reader.read(65536)
-                if not data:
-                    return
-                self.ws.receive_data(data)
-                for event in self.ws.events():
-                    out = self._handle(event)
-                    if out:
-                        writer.write(out)
-        finally:
-            writer.close()
-
-    def _send(self, text: str) -> bytes:
-        return self.ws.send(TextMessage(data=text))
-
-    def _handle(self, event: Any) -> bytes | None:
-        if isinstance(event, Ping):
-            return self.ws.send(event.response())
-        if isinstance(event, (CloseConnection, RejectConnection)):
-            return None
-        if isinstance(event, AcceptConnection):
-            return None
-        if isinstance(event, BytesMessage):
-            return None
-        if not isinstance(event, TextMessage):
-            return None
-        self.buffer.append(event.data)
-        if not event.message_finished:
-            return None
-        text = "".join(self.buffer)
-        self.buffer = []
-        if text.startswith("42"):
-            if text.startswith('42["called"'):
-                payload = json.loads(text[2:])[1]
-                self.arrivals.setdefault(payload["code"], []).append(time.perf_counter())
-            elif not self.has_joined and text.startswith('42["board"'):
-                self.has_joined = True
-                self.counter[0] += 1
-                if self.counter[0] >= self.total:
-                    self.joined.set()
-            return None
-        if text == "2":  # Engine.IO ping
-            return self._send("3")
-        if text.startswith("0"):  # Engine.IO open: connect to the default namespace
-            return self._send("40")
-        if text.startswith("40"):  # namespace connected
-            return self._send("42" + json.dumps(["join", {"office": OFFICE}]))
-        return None
 
 
 class JoinFailed(Exception):
@@ -173,21 +77,36 @@ class Driver(threading.Thread):
 
 
 async def _connect_all(
-    ports: list[int], count: int, stop: asyncio.Event, arrivals: dict[str, list[float]]
+    ports: list[int], count: int, arrivals: dict[str, list[float]]
 ) -> tuple[list[asyncio.Task], float]:
     joined = asyncio.Event()
     counter = [0, 0]  # joined, failed
+
+    def on_event(screen: LeanScreen, name: str, payload: Any) -> None:
+        if name == "called":
+            arrivals.setdefault(payload["code"], []).append(time.perf_counter())
+        elif name == "board" and not getattr(screen, "counted", False):
+            screen.counted = True
+            counter[0] += 1
+            if counter[0] >= count:
+                joined.set()
+
+    async def run(screen: LeanScreen) -> None:
+        try:
+            await screen.run()
+        except (OSError, asyncio.IncompleteReadError):
+            counter[1] += 1  # refused or reset by the server
+
     tasks = []
     started = time.perf_counter()
     for i in range(count):
-        screen = LeanScreen(ports[i % len(ports)], arrivals, joined, counter, count)
-        tasks.append(asyncio.create_task(screen.run(stop)))
+        screen = LeanScreen(ports[i % len(ports)], {"office": OFFICE}, on_event)
+        tasks.append(asyncio.create_task(run(screen)))
         if i % 100 == 99:
             await asyncio.sleep(0.05)  # connect in bursts, as TVs and phones do
     try:
         await asyncio.wait_for(joined.wait(), timeout=120)
     except TimeoutError:
-        stop.set()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -198,9 +117,8 @@ async def _connect_all(
 
 
 async def _measure(servers: list[Server], token: str, count: int, seconds: float) -> dict:
-    stop = asyncio.Event()
     arrivals: dict[str, list[float]] = {}
-    tasks, join_s = await _connect_all([s.port for s in servers], count, stop, arrivals)
+    tasks, join_s = await _connect_all([s.port for s in servers], count, arrivals)
     cpu_server = sum(s.cpu_seconds() for s in servers)
     cpu_self = resource.getrusage(resource.RUSAGE_SELF)
     driver = Driver(servers[0].port, token, seconds)
@@ -211,7 +129,6 @@ async def _measure(servers: list[Server], token: str, count: int, seconds: float
     used_self = resource.getrusage(resource.RUSAGE_SELF)
     server_cpu = sum(s.cpu_seconds() for s in servers) - cpu_server
     rss = sum(s.rss_mb() for s in servers)
-    stop.set()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -8,6 +8,7 @@ and can be killed and restarted on the same port and database.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -42,6 +43,8 @@ class LiveServer:
     instance: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="loket-live-")))
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    # An open-files limit (soft = hard) for the server process, as a small system would have.
+    open_files: int | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -112,7 +115,12 @@ class LiveServer:
         self.log_path = self.instance / f"server-{self.port}.log"
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
-                [PYTHON, "wsgi.py"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                [PYTHON, "wsgi.py"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=self._limit_open_files if self.open_files else None,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -124,6 +132,9 @@ class LiveServer:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"server did not listen within {timeout}s:\n{self.log()}")
+
+    def _limit_open_files(self) -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""

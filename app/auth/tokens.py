@@ -17,14 +17,14 @@ PREFIX = "lkt_"
 TOUCH_EVERY = timedelta(hours=1)
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def issue_token(session: Session, user: User, now: datetime, label: str = "") -> str:
     """Create a token for ``user`` and return it; only its hash is kept."""
     token = PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label, created_at=now))
+    session.add(ApiToken(user_id=user.id, token_hash=digest(token), label=label, created_at=now))
     return token
 
 
@@ -35,7 +35,7 @@ def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None
     row = session.execute(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None or not row[0].active:
         return None
@@ -60,7 +60,7 @@ def actor_for_token(
     small query), or None (unknown, revoked, disabled)."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    row = session.execute(_ACTOR, {"digest": _digest(token)}).first()
+    row = session.execute(_ACTOR, {"digest": digest(token)}).first()
     if row is None:
         return None
     return Actor(row.id, row.role, row.office_id, remote_addr), bool(row.prints_via_agent)

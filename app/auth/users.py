@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import ROLES, Office, User
+from ..models.base import UTCDateTime
 from ..queue.errors import N_, InvalidInput
 
 MAX_FAILURES = 10
@@ -89,6 +90,18 @@ def set_password(user: User, password: str) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
+def set_active(user: User, active: bool) -> bool:
+    """Enable or disable ``user``; returns whether anything changed. A disabled user can no longer
+    sign in or use a token, and every browser of theirs is signed out (their live connections are
+    closed by ``app.live_identity``)."""
+    if user.active == active:
+        return False
+    user.active = active
+    if not active:
+        user.session_version = (user.session_version or 0) + 1
+    return True
+
+
 def is_locked(user: User, now: datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
@@ -97,15 +110,45 @@ def password_matches(user: User, password: str) -> bool:
     return bool(user.password_hash) and check_password_hash(user.password_hash, password)
 
 
-def note_failure(user: User, now: datetime) -> None:
-    """Count a wrong password; the tenth in a row locks the account for a while."""
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= MAX_FAILURES:
-        user.locked_until = now + LOCK_FOR
-        user.failed_logins = 0
+def note_failure(session: Session, user: User, now: datetime) -> bool:
+    """Count a wrong password for ``user``; the tenth in a row locks the account for a while.
+    Returns whether the account is locked now.
+
+    One UPDATE reads and writes the count, so wrong passwords sent in parallel are each counted
+    (a read, then a write of read + 1, let twelve parallel attempts count as one).
+    """
+    counted = User.failed_logins + 1
+    limit_reached = counted >= MAX_FAILURES
+    locked_until = session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            failed_logins=case((limit_reached, 0), else_=counted),
+            locked_until=case(
+                (limit_reached, literal(now + LOCK_FOR, UTCDateTime())),
+                else_=User.locked_until,
+            ),
+        )
+        .returning(User.locked_until),
+        execution_options={"synchronize_session": False},
+    ).scalar_one()
+    return locked_until is not None and _aware(locked_until) > now
 
 
-def note_success(user: User, now: datetime) -> None:
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+def note_success(session: Session, user: User, now: datetime) -> bool:
+    """Record a sign-in with the right password, unless a lock was set meanwhile (by wrong
+    passwords sent at the same moment). Returns whether the sign-in may go ahead."""
+    signed_in = session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            (User.locked_until.is_(None)) | (User.locked_until <= now),
+        )
+        .values(failed_logins=0, locked_until=None, last_login_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    return signed_in == 1
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from .. import queue
 from ..db import reading
-from ..extensions import db
+from ..extensions import csrf, db
 from ..i18n import render_message
 from ..models import User
 from ..queue.errors import QueueError
@@ -44,6 +44,8 @@ def home_for(user: User) -> str:
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None  # a line break would end up in the Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
@@ -55,6 +57,12 @@ def login() -> Response | str:
     error = None
     username = ""
     if request.method == "POST":
+        # Always, also for a caller that sent an API token (which skips CSRF elsewhere).
+        csrf.protect()
+        locked = gettext(
+            "Too many wrong passwords: this account is locked for a few "
+            "minutes. Ask an administrator if you forgot your password."
+        )
         username = (request.form.get("username") or "").strip().lower()[:64]
         password = request.form.get("password") or ""
         remember = request.form.get("remember") == "on"
@@ -69,19 +77,18 @@ def login() -> Response | str:
         elif user is None:
             error = gettext("Wrong user name or password.")
         elif is_locked(user, now):
-            error = gettext(
-                "Too many wrong passwords: this account is locked for a few "
-                "minutes. Ask an administrator if you forgot your password."
-            )
+            error = locked
         elif not password_matches(user, password):
-            note_failure(user, now)
+            note_failure(db.session, user, now)
             db.session.commit()
             error = gettext("Wrong user name or password.")
         elif not user.active:
             # Said only to someone who knows the password, so it reveals nothing to guessers.
             error = gettext("This account is disabled. Ask an administrator to enable it.")
+        elif not note_success(db.session, user, now):
+            db.session.rollback()
+            error = locked
         else:
-            note_success(user, now)
             db.session.commit()
             login_user(user, remember=remember or user.role in ("kiosk", "display"))
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
@@ -159,7 +166,9 @@ def login_link(token: str) -> Response | tuple:
             "This sign-in link is used, expired or unknown. Ask an administrator for a new one."
         )
         return render_template("error.html", status=410, code="link_invalid", message=message), 410
-    note_success(user, now)
+    # A link an administrator made signs the device in even while wrong passwords have locked
+    # the account (the lock is against guessing, and a link is not a guess).
+    note_success(db.session, user, now)
     db.session.commit()
     login_user(user, remember=True)
     return redirect(home_for(user))

@@ -106,3 +106,24 @@ def test_with_redis_the_count_is_shared_by_every_process(make_app, redis_limit):
         assert client.get(BOARD, environ_base=where).status_code == 200
     assert_error(a.get(BOARD, environ_base=where), 429, "rate_limited")
     assert_error(b.get(BOARD, environ_base=where), 429, "rate_limited")
+
+
+def test_sign_in_limits_hold_for_token_holders_and_signed_in_staff(make_app):
+    app = make_app(LOGIN_RATE_LIMIT="1000 per minute", LOGIN_USER_RATE_LIMIT="5 per minute")
+    world = _world(app)
+    client = app.test_client()
+    where = _address()
+    assert sign_in(client, "clerk").status_code == 302  # a signed-in browser ...
+    csrf = _csrf(client.get("/login", environ_base=where).get_data(as_text=True))
+    token = {"Authorization": f"Bearer {world.tokens['kiosk']}"}  # ... that also sends a token
+
+    def guess(headers: dict):
+        return client.post(
+            "/login",
+            environ_base=where,
+            headers=headers,
+            data={"username": "admin", "password": "tebak-tebak", "csrf_token": csrf},
+        )
+
+    statuses = [guess(token if n % 2 else {}).status_code for n in range(6)]
+    assert statuses == [401, 401, 401, 401, 401, 429]

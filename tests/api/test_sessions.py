@@ -77,3 +77,23 @@ def test_logout_ends_the_session(client, world):
         401,
         "unauthorized",
     )
+
+
+def test_the_sign_in_form_wants_its_csrf_field_also_from_a_token_holder(client, world):
+    token = {"Authorization": f"Bearer {world.tokens['kiosk']}"}
+    response = client.post(
+        "/login", data={"username": "operator", "password": PASSWORD}, headers=token
+    )
+    assert response.status_code == 400
+    assert "formulir" in response.get_data(as_text=True).lower()
+
+
+def test_a_next_address_with_a_line_break_is_ignored(client, world):
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login?next=/%0d%0aSet-Cookie:%20x=1",
+        data={"username": "admin", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+    assert "x=1" not in response.headers.get("Set-Cookie", "")

@@ -1,0 +1,212 @@
+"""The real server (``python wsgi.py``, both async modes) against clients that misbehave on the
+office LAN: heads that never finish, idle keep-alives, one address opening hundreds of
+connections, more connections than the process has file descriptors, and oversized bodies.
+
+Test clients bind to 127.0.0.2-127.0.0.9: the per-address cap exempts only 127.0.0.1 and ::1
+(where nginx runs), so these count as LAN devices.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+import requests
+
+from tests.live import LiveServer, wait_for
+
+pytestmark = pytest.mark.slow
+
+MODES = ("eventlet", "threading")
+OFFICES = "/api/v1/offices"
+WEBSOCKET = (
+    b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    b"Sec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+def _connect(server: LiveServer, source: str = "127.0.0.2") -> socket.socket:
+    sock = socket.socket()
+    sock.bind((source, 0))
+    sock.settimeout(15)
+    sock.connect(("127.0.0.1", server.port))
+    return sock
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """True once the server closed ``sock`` (recv gives EOF or a reset)."""
+    try:
+        return sock.recv(4096) == b""
+    except ConnectionResetError:
+        return True
+
+
+def _answers(server: LiveServer) -> bool:
+    try:
+        return requests.get(server.url + OFFICES, timeout=3).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture(params=MODES)
+def server(request):
+    live = LiveServer(
+        async_mode=request.param,
+        extra_env={
+            "HEADER_TIMEOUT": "2",
+            "KEEPALIVE_TIMEOUT": "3",
+            "MAX_CONNECTIONS_PER_ADDRESS": "20",
+        },
+    )
+    live.prepare(roles=("kiosk",))
+    live.start()
+    yield live
+    live.stop()
+
+
+def test_a_request_head_that_never_finishes_is_closed_and_others_are_served(server):
+    slow = _connect(server)
+    slow.sendall(b"GET /api/v1/offices HTTP/1.1\r\nHost: x\r\n")  # no blank line: never ends
+    assert _answers(server)  # the slow client holds nobody up
+    assert _closed_by_server(slow)  # within HEADER_TIMEOUT (recv would otherwise wait 15 s)
+    slow.close()
+
+
+def test_a_head_sent_a_byte_at_a_time_is_cut_off(server):
+    slow = _connect(server)
+    head = b"GET /api/v1/offices HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 4000
+    started = time.monotonic()
+    closed = False
+    for byte in head:
+        try:
+            slow.send(bytes([byte]))
+        except OSError:
+            closed = True
+            break
+        time.sleep(0.5)
+        if time.monotonic() - started > 12:
+            break
+    if not closed:
+        slow.settimeout(1)
+        closed = _closed_by_server(slow)
+    assert closed, "a head trickled a byte every half second was still open after 12 s"
+    slow.close()
+
+
+def test_an_idle_keep_alive_connection_is_closed(server):
+    sock = _connect(server)
+    sock.sendall(b"GET /api/v1/offices HTTP/1.1\r\nHost: x\r\n\r\n")
+    first = sock.recv(65536)
+    assert first.startswith(b"HTTP/1.1 200")
+    sock.settimeout(15)
+    data = first
+    while True:  # read until the server closes: it must, after KEEPALIVE_TIMEOUT
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    assert data.count(b"HTTP/1.1 ") == 1
+    sock.close()
+
+
+def test_one_address_may_hold_only_its_share_of_connections(server):
+    held = [_connect(server, "127.0.0.3") for _ in range(20)]
+    for sock in held:  # twenty screens on their WebSockets
+        sock.sendall(WEBSOCKET)
+    for sock in held:
+        assert sock.recv(4096).startswith(b"HTTP/1.1 101")
+    extra = _connect(server, "127.0.0.3")
+    answer = extra.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 503")
+    assert b"Too many connections from your address" in answer
+    extra.close()
+    # Another device is not affected, and the address gets in again once it lets go.
+    other = _connect(server, "127.0.0.4")
+    other.sendall(b"GET /api/v1/offices HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert other.recv(4096).startswith(b"HTTP/1.1 200")
+    other.close()
+    for sock in held:
+        sock.close()
+
+    def admitted_again() -> bool:
+        sock = _connect(server, "127.0.0.3")
+        sock.sendall(b"GET /api/v1/offices HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        ok = sock.recv(4096).startswith(b"HTTP/1.1 200")
+        sock.close()
+        return ok
+
+    wait_for(admitted_again, "the address admitted again after closing its connections")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_running_out_of_file_descriptors_pauses_accepting_and_the_server_recovers(mode):
+    server = LiveServer(async_mode=mode, extra_env={"HEADER_TIMEOUT": "3"}, open_files=256)
+    server.prepare(roles=())
+    server.start()
+    held = []
+    try:
+        assert "up to 256 open files" in server.log()
+        # More half-sent heads than the process has descriptors, from several addresses.
+        for i in range(300):
+            sock = socket.socket()
+            sock.bind((f"127.0.0.{2 + i % 8}", 0))
+            sock.settimeout(5)
+            try:
+                sock.connect(("127.0.0.1", server.port))
+                sock.sendall(b"GET /api/v1/offices HTTP/1.1\r\nHost: x\r\n")
+            except OSError:
+                pass  # the backlog may be full: that is the point
+            held.append(sock)
+        wait_for(lambda: "not accepting connections for a moment" in server.log(), "EMFILE met")
+        assert server.process.poll() is None
+        # The slow heads time out, descriptors come back, and the same process answers.
+        wait_for(lambda: _answers(server), "the server answering again", timeout=30)
+        assert server.process.poll() is None
+        assert "Loket stopped" not in server.log()
+    finally:
+        for sock in held:
+            sock.close()
+        server.stop()
+
+
+def test_the_soft_open_files_limit_is_raised_to_the_hard_limit(server):
+    with open(f"/proc/{server.pid()}/limits") as fh:
+        line = next(row for row in fh if row.startswith("Max open files"))
+    soft, hard = line.split()[3:5]
+    assert soft == hard
+
+
+@pytest.mark.parametrize(
+    ("path", "body_type"),
+    [
+        ("/api/v1/offices/kupang/tickets", "application/json"),
+        ("/login", "multipart/form-data; boundary=x"),
+    ],
+)
+def test_a_body_over_one_megabyte_is_refused_before_it_is_sent(server, path, body_type):
+    sock = _connect(server)
+    sock.sendall(
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {body_type}\r\n"
+        f"Accept: application/json\r\nContent-Length: {64 * 1024 * 1024}\r\n\r\n".encode()
+        + b"--x\r\n"
+    )
+    # The answer comes although 64 MB were announced and a few bytes sent.
+    data = b""
+    while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413")
+    assert b"connection: close" in head.lower()
+    error = json.loads(body)["error"]
+    assert error["code"] == "too_large"
+    assert "1024 KB" in error["message"]
