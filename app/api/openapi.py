@@ -203,6 +203,11 @@ SCHEMAS: dict[str, Any] = {
         generated_at=TIME,
         announcement=STR,
         now_serving={"type": "array", "items": REF["CallRow"]},
+        call_clips={
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": STR},
+            "description": "Per code in now_serving: the voice clips that announce that call.",
+        },
         recent={"type": "array", "items": REF["CallRow"]},
         waiting={"type": "object", "additionalProperties": INT},
         pickup={"type": "array", "items": CODE},

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from display.voice import call_clips
+
 from ..models import (
     ACTIVE_AT_COUNTER,
     IS_AT_COUNTER,
@@ -106,6 +108,11 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
         "generated_at": iso(now, tz),
         "announcement": office.announcement or "",
         "now_serving": now_serving,
+        # How the TV says each call at a counter, should it have to announce one from the board
+        # (it missed the "called" event while it was reconnecting).
+        "call_clips": {
+            row["code"]: call_clips(row["code"], row["counter"] or 0) for row in now_serving
+        },
         "recent": [_call_row(t, office, numbers, codes) for t in recent],
         "waiting": {s.code: waiting_by_id.get(s.id, 0) for s in services if s.active},
         "pickup": [t.code for t in pickup],

@@ -5,7 +5,10 @@
  * - on "called" and "pickup" newer than anything announced, flashes the latest call and speaks
  *   it: the chime, then the clip sequence twice; announcements queue and never overlap;
  * - reconnects by itself (Socket.IO), shows a small badge meanwhile, and resyncs from the board
- *   it gets when it joins again. Calls made while it was away are shown, not spoken.
+ *   it gets when it joins again. A call it missed meanwhile (still waiting for its resident,
+ *   newer than the last call it announced and at most two minutes old by the server's clock)
+ *   is spoken then, once: the TV remembers the calls it announced, also across a reload;
+ * - once nothing is left to say, the big panel shows the newest call of the board.
  */
 (function () {
   "use strict";
@@ -17,7 +20,9 @@
 
   var speaking = false;            // an announcement is playing
   var shownSeq = config.seq;       // seq of the board on screen
-  var announcedSeq = config.seq;   // calls up to this seq are never spoken again
+  var shown = null;                // the board on screen, once one came over the socket
+  var announcedSeq = config.seq;   // "called"/"pickup" events up to this seq are never spoken again
+  var rejoined = false;            // the next board is the first since the TV (re)joined
   var clockSkewMs = config.server_now_ms - Date.now();
 
   /* ---------- drawing ---------- */
@@ -113,14 +118,26 @@
     }
   }
 
+  function drawNewest() {
+    var latest = shown && shown.recent[0];
+    if (shown) { drawLatest(latest ? latest.code : "", latest ? latest.counter_name : ""); }
+  }
+
   function drawBoard(board) {
-    if (board.office !== config.office || board.seq < shownSeq) { return; }
-    shownSeq = board.seq;
-    clockSkewMs = Date.parse(board.generated_at) - Date.now() || clockSkewMs;
-    var latest = board.recent[0];
-    if (!speaking) {
-      drawLatest(latest ? latest.code : "", latest ? latest.counter_name : "");
+    if (board.office !== config.office) { return; }
+    if (board.seq < shownSeq) {
+      if (!rejoined) { return; }
+      // The first board after a join is the truth even when seq went back (the database was
+      // restored from a backup): follow the new numbering rather than freeze.
+      announcedSeq = board.seq;
+      forgetSeqs();
     }
+    rejoined = false;
+    shownSeq = board.seq;
+    shown = board;
+    clockSkewMs = Date.parse(board.generated_at) - Date.now() || clockSkewMs;
+    catchUp(board);
+    if (!speaking) { drawNewest(); }
     drawCounters(board);
     drawRecent(board);
     drawWaiting(board);
@@ -140,6 +157,88 @@
     text($("[data-clock-time]"), pad(office.getUTCHours()) + ":" + pad(office.getUTCMinutes()));
     text($("[data-clock-date]"), weekday + ", " + office.getUTCDate() + " " +
       strings.months[office.getUTCMonth()] + " " + office.getUTCFullYear());
+  }
+
+  /* ---------- what this TV has announced ---------- */
+
+  // A call is its code, counter and called_at. The TV remembers the calls it announced in the
+  // last minutes and the newest one's time, in memory and in localStorage (a reload after a power
+  // cut must not replay them). Times are the server's (called_at against the board's
+  // generated_at): the TV's own clock may be wrong.
+  var CATCH_UP_MS = 2 * 60 * 1000;  // a missed call older than this is shown, not spoken
+  var KEEP_MS = 10 * 60 * 1000;     // how long an announced call is remembered
+  var MEMORY_KEY = "loket.tv." + config.office + ".announced";
+  var memory = loadMemory();        // {last: ms of the newest announced call, calls: {key: ms}}
+  var pending = [];                 // calls spoken from "called" events, not yet seen on a board
+  var boardSeq = -1;                // seq of the last board caught up from...
+  var boardCalls = {};              // ...and the "code|counter" of every call on it
+
+  function callKey(row) { return row.code + "|" + row.counter + "|" + row.called_at; }
+  function sameCall(a, b) { return a.code === b.code && a.counter === b.counter; }
+
+  function loadMemory() {
+    try {
+      var stored = JSON.parse(window.localStorage.getItem(MEMORY_KEY) || "null");
+      if (stored && typeof stored.last === "number" && stored.calls &&
+          typeof stored.calls === "object") {
+        return stored;
+      }
+    } catch (err) { /* no storage (private mode, an old TV): memory only */ }
+    return { last: 0, calls: {} };
+  }
+
+  function saveMemory() {
+    Object.keys(memory.calls).forEach(function (key) {
+      if (memory.calls[key] < memory.last - KEEP_MS) { delete memory.calls[key]; }
+    });
+    try {
+      window.localStorage.setItem(MEMORY_KEY, JSON.stringify(memory));
+    } catch (err) { /* full or disabled: memory only */ }
+  }
+
+  function remember(row) {
+    var at = Date.parse(row.called_at);
+    if (isNaN(at) || memory.calls[callKey(row)] === at) { return false; }
+    memory.calls[callKey(row)] = at;
+    memory.last = Math.max(memory.last, at);
+    return true;
+  }
+
+  function forgetSeqs() {
+    pending = [];
+    boardSeq = -1;
+    boardCalls = {};
+  }
+
+  // Every board: learn the called_at of the calls spoken from their "called" event, then speak
+  // the calls this TV has not announced (it was away, or the event was lost), oldest first.
+  function catchUp(board) {
+    var rows = board.now_serving.concat(board.recent);
+    var changed = false;
+    pending = pending.filter(function (call) {
+      if (call.seq > board.seq) { return true; }  // this board predates the call
+      for (var i = 0; i < rows.length; i++) {
+        if (sameCall(rows[i], call)) { changed = remember(rows[i]) || changed; break; }
+      }
+      return false;
+    });
+    var now = Date.parse(board.generated_at);
+    var missed = board.now_serving.filter(function (row) {
+      var at = Date.parse(row.called_at);
+      return row.status === "called" && !(callKey(row) in memory.calls) &&
+        at >= memory.last && now - at <= CATCH_UP_MS &&
+        !pending.some(function (call) { return sameCall(call, row); });
+    });
+    missed.sort(function (a, b) { return Date.parse(a.called_at) - Date.parse(b.called_at); });
+    missed.forEach(function (row) {
+      changed = remember(row) || changed;
+      announce({ code: row.code, counterName: row.counter_name,
+                 clips: (board.call_clips || {})[row.code] || [], source: "board" });
+    });
+    boardSeq = board.seq;
+    boardCalls = {};
+    rows.forEach(function (row) { boardCalls[row.code + "|" + row.counter] = true; });
+    if (changed) { saveMemory(); }
   }
 
   /* ---------- voice ---------- */
@@ -204,6 +303,7 @@
     if (!current) {
       speaking = false;
       body.setAttribute("data-speaking", "false");
+      drawNewest();  // the board may have moved on while the voice spoke
       return;
     }
     speaking = true;
@@ -214,10 +314,21 @@
     void panel.offsetWidth;  // restart the animation
     panel.className = "tv-latest flash";
     body.setAttribute("data-spoken", current.code + " " + current.clips.join(" "));
+    logAnnouncement(current);
     // Twice, unless more calls wait: then once each, so nobody waits long to hear theirs.
     var sequence = queue.length ? ["chime"].concat(current.clips)
       : ["chime"].concat(current.clips, current.clips);
     playAll(sequence, function () { setTimeout(nextAnnouncement, 700); });
+  }
+
+  // The last announcements, oldest first, in a hidden list: for tests and offices' own scripts.
+  function logAnnouncement(current) {
+    var log = $("[data-announced]");
+    var li = item("li", "", current.code);
+    li.setAttribute("data-code", current.code);
+    li.setAttribute("data-source", current.source);
+    log.appendChild(li);
+    while (log.children.length > 20) { log.removeChild(log.firstChild); }
   }
 
   function unlockSound() {
@@ -257,6 +368,7 @@
   var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
   socket.on("connect", function () {
     offline(false);
+    rejoined = true;
     socket.emit("join", { office: config.office });
   });
   socket.on("disconnect", function () { offline(true); });
@@ -265,14 +377,22 @@
   socket.on("called", function (call) {
     if (call.seq <= announcedSeq) { return; }
     announcedSeq = call.seq;
-    announce({ code: call.code, counterName: call.counter_name, clips: call.clips || [] });
+    // A board caught up from already had this call (it overtook the event): spoken then, or
+    // deliberately not. A recall leaves the board's row as it was, so it is always spoken.
+    if (!call.recall && call.seq <= boardSeq && boardCalls[call.code + "|" + call.counter]) {
+      return;
+    }
+    pending.push({ code: call.code, counter: call.counter, seq: call.seq });
+    announce({ code: call.code, counterName: call.counter_name, clips: call.clips || [],
+               source: "called" });
   });
   socket.on("pickup", function (card) {
     if (card.seq <= announcedSeq) { return; }
     announcedSeq = card.seq;
     var li = document.querySelector('[data-pickup] [data-code="' + card.code + '"]');
     if (li) { li.className = "fresh"; }
-    announce({ code: card.code, counterName: strings.pickup_counter || "", clips: card.clips || [] });
+    announce({ code: card.code, counterName: strings.pickup_counter || "", clips: card.clips || [],
+               source: "pickup" });
   });
 
   tick();
