@@ -76,6 +76,11 @@ class Config:
         self.CONNECTION_LIMIT_EXEMPT = tuple(
             (os.environ.get("CONNECTION_LIMIT_EXEMPT") or "127.0.0.1 ::1").replace(",", " ").split()
         )
+        # Socket.IO clients, per minute: joins on one connection; joins and new connections
+        # from one address (anonymous ones; addresses in CONNECTION_LIMIT_EXEMPT are free).
+        self.SOCKET_JOINS_PER_CONNECTION = int(os.environ.get("SOCKET_JOINS_PER_CONNECTION") or 30)
+        self.SOCKET_JOINS_PER_ADDRESS = int(os.environ.get("SOCKET_JOINS_PER_ADDRESS") or 600)
+        self.SOCKET_CONNECTS_PER_ADDRESS = int(os.environ.get("SOCKET_CONNECTS_PER_ADDRESS") or 600)
         # How often live connections (staff screens, print agents) are checked against their
         # user and token, so a disabled user or a revoked device is cut off within seconds.
         self.SOCKET_RECHECK_SECONDS = float(os.environ.get("SOCKET_RECHECK_SECONDS") or 2)

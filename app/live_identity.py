@@ -145,10 +145,20 @@ class LiveIdentities:
                     "revoked). Sign in again."
                 )
             self.socketio.emit(self.error_event, {"code": "signed_out", "message": message}, to=sid)
-            self.socketio.server.disconnect(sid)
+            hang_up(self.socketio, sid)
         if stale:
             log.info("closed %d live connection(s) whose sign-in no longer holds", len(stale))
         return stale
+
+
+def hang_up(socketio: SocketIO, sid: str) -> None:
+    """Disconnect ``sid`` and close its Engine.IO transport too: a namespace disconnect alone
+    leaves the WebSocket open, and a client that ignores it could go on sending."""
+    server = socketio.server
+    eio_sid = server.manager.eio_sid_from_sid(sid, "/")
+    server.disconnect(sid)
+    if eio_sid is not None:
+        server.eio.disconnect(eio_sid)
 
 
 def init_app(app: Flask, socketio: SocketIO, error_event: str) -> LiveIdentities:

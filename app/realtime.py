@@ -21,16 +21,19 @@ from flask import Flask, current_app, request
 from flask_babel import gettext
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from display.voice import call_clips, pickup_clips
 
-from . import live_identity, queue
+from . import board_cache, live_identity, queue
 from .auth.tokens import user_for_token
+from .board_cache import cached_board
 from .db import reading
 from .extensions import db
+from .join_limits import JoinGuard
 from .models import SERVER_PRINTER, Office, Ticket
 from .queue.estimate import service_rate, waiting_in_order
 from .queue.events import Announced, OfficeChanged, PrintQueued, QueueMoved, TicketChanged, take
@@ -51,6 +54,7 @@ ERROR = "error"
 
 MAX_KEY = 64
 EXTENSION_KEY = "loket_broadcaster"
+JOINS_KEY = "loket_join_guard"
 
 
 def office_room(slug: str) -> str:
@@ -204,7 +208,7 @@ class Broadcaster:
                 office = offices[office_id]
                 if self._listened(office_room(office.slug)):
                     self.socketio.emit(
-                        BOARD, board(session, office, now), to=office_room(office.slug)
+                        BOARD, cached_board(session, office, now), to=office_room(office.slug)
                     )
             for office_id in sorted(staff):
                 office = offices[office_id]
@@ -307,6 +311,7 @@ def on_connect(auth: Any = None) -> None:
     """Remember a staff identity for this connection (browser session or ``auth.token``); it is
     checked again while the connection lives (``app.live_identity``)."""
     identities = current_app.extensions[live_identity.EXTENSION_KEY]
+    address = client_address()
     with reading():
         user, credential = None, None
         if isinstance(auth, dict) and isinstance(auth.get("token"), str):
@@ -319,13 +324,40 @@ def on_connect(auth: Any = None) -> None:
             user = current_user._get_current_object()
             credential = live_identity.Credential.of_session(user)
         if user is not None and credential is not None:
-            actor = queue.Actor(user.id, user.role, user.office_id)
+            actor = queue.Actor(user.id, user.role, user.office_id, address)
             identities.remember(request.sid, actor, credential)
         db.session.rollback()
+    exempt = address in current_app.config["CONNECTION_LIMIT_EXEMPT"]
+    if not _joins().connect(request.sid, address, identified=user is not None or exempt):
+        raise SocketRefused(
+            gettext("Too many connections from your address; wait a minute."),
+            {"code": "rate_limited"},
+        )
+
+
+def client_address() -> str:
+    """The address of the Socket.IO client: behind TRUSTED_PROXIES reverse proxies, the one
+    they forwarded (the Socket.IO layer sees the raw connection, not the app's ProxyFix)."""
+    address = request.remote_addr or "?"
+    proxies = int(current_app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.headers.get("X-Forwarded-For", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    return address
+
+
+def _joins() -> JoinGuard:
+    return current_app.extensions[JOINS_KEY]
 
 
 def on_disconnect(*_args: Any) -> None:
     current_app.extensions[live_identity.EXTENSION_KEY].forget(request.sid)
+    _joins().disconnect(request.sid)
     from .printing import on_disconnect_agent
 
     on_disconnect_agent()
@@ -338,6 +370,15 @@ def identity(sid: str) -> queue.Actor | None:
 
 def on_join(data: Any = None, *_extra: Any) -> None:
     """Join an office's, a ticket's or the staff room; extra arguments are ignored."""
+    actor = identity(request.sid)
+    exempt = _joins().addresses.get(request.sid) in current_app.config["CONNECTION_LIMIT_EXEMPT"]
+    if not _joins().join(request.sid, identified=actor is not None or exempt):
+        _refuse(
+            "too_many_joins",
+            gettext("This connection asked to join too often; it is closed. Reload the page."),
+        )
+        live_identity.hang_up(current_app.extensions["socketio"], request.sid)
+        return
     if not isinstance(data, dict) or len(data) != 1:
         _refuse("invalid_join", gettext('Join with {"office": "<slug>"} or {"ticket": "<token>"}.'))
         return
@@ -348,7 +389,7 @@ def on_join(data: Any = None, *_extra: Any) -> None:
             if key == "office" and text is not None:
                 office = queue.office_by_slug(db.session, text)
                 join_room(office_room(office.slug))
-                emit(BOARD, board(db.session, office, queue.utcnow()))
+                emit(BOARD, cached_board(db.session, office, queue.utcnow()))
             elif key == "ticket" and text is not None:
                 ticket = queue.ticket_by_token(db.session, text)
                 join_room(ticket_room(ticket.token))
@@ -392,8 +433,14 @@ def on_leave(data: Any = None) -> None:
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
+    board_cache.init_app(app, board)
     app.extensions[EXTENSION_KEY] = Broadcaster(app, socketio)
     live_identity.init_app(app, socketio, ERROR)
+    app.extensions[JOINS_KEY] = JoinGuard(
+        app.config["SOCKET_JOINS_PER_CONNECTION"],
+        app.config["SOCKET_JOINS_PER_ADDRESS"],
+        app.config["SOCKET_CONNECTS_PER_ADDRESS"],
+    )
     _install_session_hooks()
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)

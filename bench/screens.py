@@ -28,9 +28,11 @@ class LeanScreen:
         on_event: EventHandler | None = None,
         host: str = "127.0.0.1",
         bind: str | None = None,
+        repeat: int = 1,
     ) -> None:
         self.port, self.join, self.on_event = port, join, on_event
         self.host, self.bind = host, bind
+        self.repeat = repeat  # joins sent at once (more than one: a misbehaving client)
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.buffer: list[str] = []
         self.joined_at: float | None = None
@@ -81,6 +83,10 @@ class LeanScreen:
             return self._send("3")
         if text.startswith("0"):  # Engine.IO open: connect to the default namespace
             return self._send("40")
+        if text.startswith("44"):  # connection refused by the server
+            if self.on_event is not None:
+                self.on_event(self, "connect_error", json.loads(text[2:] or "null"))
+            return None
         if text.startswith("40"):  # namespace connected
-            return self._send("42" + json.dumps(["join", self.join]))
+            return self._send("42" + json.dumps(["join", self.join])) * self.repeat
         return None

@@ -15,6 +15,7 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import get_locale, gettext
 
 from app import queue
+from app.board_cache import cached_board
 from app.extensions import db
 
 from .voice import all_clip_names
@@ -47,7 +48,7 @@ def _strings(locale: str) -> dict[str, Any]:
 def page(office: str) -> str:
     found = queue.office_by_slug(db.session, office)
     now = queue.utcnow()
-    board = queue.board(db.session, found, now)
+    board = cached_board(db.session, found, now)
     locale = str(get_locale() or "id")
     config = {
         "office": found.slug,

@@ -36,7 +36,10 @@ class Screens(threading.Thread):
         self.loop = asyncio.new_event_loop()
 
     def run(self) -> None:
-        self.loop.run_until_complete(self._main())
+        try:
+            self.loop.run_until_complete(self._main())
+        finally:
+            self.loop.close()
 
     async def _main(self) -> None:
         def on_event(screen: LeanScreen, name: str, _payload: object) -> None:

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from .. import queue
 from ..auth import require_actor
+from ..board_cache import cached_board
 from ..extensions import db
 from ..models import Office
 from ..printing import printer_states
@@ -51,7 +52,7 @@ def printers(office: str) -> Response:
 @bp.get("/offices/<office>/board")
 def board(office: str) -> Response:
     found = queue.office_by_slug(db.session, office)
-    return jsonify(queue.board(db.session, found, queue.utcnow()))
+    return jsonify(cached_board(db.session, found, queue.utcnow()))
 
 
 @bp.get("/track/<token>")

@@ -46,6 +46,14 @@ class Known:
     staff_of: set[str] = field(default_factory=set)  # staff rooms the connection may join
 
 
+@pytest.fixture(autouse=True)
+def unlimited_joins(any_app) -> None:
+    """These tests send hundreds of joins on one connection to test what each answer is; the
+    join limits have their own tests (tests/realtime/test_join_limits.py)."""
+    guard = any_app.extensions["loket_join_guard"]
+    guard.per_connection.limit = guard.per_address.limit = 0
+
+
 @pytest.fixture
 def known(any_app) -> Known:
     """Two offices with staff (tokens) and a few tickets, on each database."""

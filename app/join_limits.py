@@ -1,0 +1,74 @@
+"""Limits on what anonymous Socket.IO clients may ask: connections per address and joins per
+connection and per address, each over a one-minute window. A TV or a phone connects and joins
+once (again after each reconnect); a script that loops on ``join`` is told so and disconnected.
+
+Counts are kept per process (Socket.IO connections are sticky to their process) in a table of
+bounded size, so a flood from many addresses cannot grow memory either.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+
+WINDOW = 60.0
+MAX_KEYS = 10_000  # addresses remembered at once; the oldest are forgotten first
+
+
+class WindowCounter:
+    """Events per key in fixed one-minute windows, for at most ``max_keys`` keys."""
+
+    def __init__(self, limit: int, max_keys: int = MAX_KEYS, clock=time.monotonic) -> None:
+        self.limit, self.max_keys, self.clock = limit, max_keys, clock
+        self._counts: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> bool:
+        """Count one event for ``key``; False when that is over the limit."""
+        if self.limit <= 0:
+            return True
+        now = self.clock()
+        with self._lock:
+            start, count = self._counts.pop(key, (now, 0))
+            if now - start >= WINDOW:
+                start, count = now, 0
+            count += 1
+            self._counts[key] = (start, count)
+            while len(self._counts) > self.max_keys:
+                self._counts.popitem(last=False)
+            return count <= self.limit
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
+
+class JoinGuard:
+    """The per-process limits of the join handlers."""
+
+    def __init__(self, per_connection: int, per_address: int, connects_per_address: int) -> None:
+        self.per_connection = WindowCounter(per_connection)
+        self.per_address = WindowCounter(per_address)
+        self.connects = WindowCounter(connects_per_address)
+        self.addresses: dict[str, str] = {}  # sid -> client address
+
+    def connect(self, sid: str, address: str, identified: bool) -> bool:
+        """A new connection; False when its address opened too many this minute."""
+        if not identified and not self.connects.hit(address):
+            return False  # refused: no disconnect follows, so nothing is kept for it
+        self.addresses[sid] = address
+        return True
+
+    def join(self, sid: str, identified: bool) -> bool:
+        """One join on ``sid``; False when over the connection's or (anonymous) the address's
+        share."""
+        if not self.per_connection.hit(sid):
+            return False
+        if identified:
+            return True
+        return self.per_address.hit(self.addresses.get(sid, "?"))
+
+    def disconnect(self, sid: str) -> None:
+        self.addresses.pop(sid, None)
+        self.per_connection.forget(sid)
