@@ -42,7 +42,9 @@ def test_parallel_wrong_passwords_lock_the_account(mode):
             )
             statuses.append(response.status_code)
 
-        threads = [threading.Thread(target=guess, args=pair) for pair in zip(sessions, tokens)]
+        threads = [
+            threading.Thread(target=guess, args=pair) for pair in zip(sessions, tokens, strict=True)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

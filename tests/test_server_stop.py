@@ -80,9 +80,7 @@ class Kiosk(threading.Thread):
         while True:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                conn.request(
-                    "POST", "/api/v1/offices/kupang/tickets", '{"service": "C"}', headers
-                )
+                conn.request("POST", "/api/v1/offices/kupang/tickets", '{"service": "C"}', headers)
                 response = conn.getresponse()
                 body = response.read()
                 conn.close()
