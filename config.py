@@ -53,6 +53,13 @@ class Config:
         self.PRINTER_URL = os.environ.get("PRINTER_URL") or "preview://"
         # Paper width in mm: 80 (48 columns, TM-T20II profile) or 58 (32 columns, POS-5890).
         self.PRINTER_PAPER = os.environ.get("PRINTER_PAPER") or "80"
+        # An office with its own printer: PRINTER_URL_<SLUG> (the slug in capitals, "-" as "_"),
+        # e.g. PRINTER_URL_OEBOBO=tcp://192.168.1.60:9100. Other offices print on PRINTER_URL.
+        self.OFFICE_PRINTER_URLS = {
+            key: value
+            for key, value in os.environ.items()
+            if key.startswith("PRINTER_URL_") and value
+        }
         # Whether this process prints the server's jobs; with several processes, only one should.
         self.PRINT_SPOOLER = _env_bool("PRINT_SPOOLER", True)
         mode = os.environ.get("ASYNC_MODE") or "eventlet"
@@ -92,6 +99,12 @@ class Config:
         # Number of reverse proxies (nginx) in front whose X-Forwarded-* headers are trusted.
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or 0)
         self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "").rstrip("/")
+        # Without PUBLIC_URL, links follow the address a request came to only when its host is
+        # one of these names, localhost, this machine's name or one of its IP addresses; any
+        # other Host header gets this machine's own LAN address (app/public_url.py).
+        self.ALLOWED_HOSTS = tuple(
+            (os.environ.get("ALLOWED_HOSTS") or "").replace(",", " ").lower().split()
+        )
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -131,6 +144,7 @@ class TestingConfig(Config):
         if instance_dir is not None:
             self.INSTANCE_DIR = Path(instance_dir)
         self.PRINTER_URL = f"preview://{self.INSTANCE_DIR / 'tickets'}"
+        self.OFFICE_PRINTER_URLS = {}  # tests give an office its own printer when they want
         self.PRINT_SPOOLER = False  # tests start a spooler when they want one
         self.MESSAGE_QUEUE_URL = None
         self.ASYNC_MODE = "threading"

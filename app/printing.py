@@ -1,5 +1,6 @@
-"""Paper tickets: a print job per ticket in the database, the spooler that prints the server's
-jobs on ``PRINTER_URL``, and the Socket.IO side of remote print agents.
+"""Paper tickets: a print job per ticket in the database, the spoolers that print the server's
+jobs (one per office, on ``PRINTER_URL_<OFFICE>`` or ``PRINTER_URL``), and the Socket.IO side of
+remote print agents.
 
 Issuing only adds a job row in the ticket's own transaction, so a ticket never waits on paper
 and a job exists exactly when its ticket does. After the commit the spooler is woken (or the
@@ -11,7 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
@@ -22,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from printer.layout import TicketData
 from printer.spooler import Job, Spooler
-from printer.transports import open_transport
+from printer.transports import Transport, open_transport
 
 from . import queue
 from .db import reading
 from .extensions import db
-from .models import SERVER_PRINTER, PrinterState, PrintJob, Ticket, User
+from .models import SERVER_PRINTER, Office, PrinterState, PrintJob, Ticket, User
 from .queue.clock import local, tz_label
 from .queue.events import PrintQueued, record
 
@@ -110,6 +113,12 @@ def job_json(job: PrintJob | None) -> dict[str, Any] | None:
     }
 
 
+def server_state_key(office_id: int) -> str:
+    """The ``printer_states`` row of the server printer of one office (each office's server
+    jobs have their own spooler, so each has its own state)."""
+    return f"{SERVER_PRINTER}:{office_id}"
+
+
 def printer_states(session: Session, office_id: int) -> list[dict[str, Any]]:
     """The server printer and the office's agents, with their queues."""
     counts = dict(
@@ -119,6 +128,7 @@ def printer_states(session: Session, office_id: int) -> list[dict[str, Any]]:
             .group_by(PrintJob.target)
         ).all()
     )
+    own_key = server_state_key(office_id)
     states = {
         s.target: s
         for s in session.scalars(
@@ -126,7 +136,10 @@ def printer_states(session: Session, office_id: int) -> list[dict[str, Any]]:
                 (PrinterState.office_id == office_id) | (PrinterState.target == SERVER_PRINTER)
             )
         )
+        if s.target == own_key or not s.target.startswith(f"{SERVER_PRINTER}:")
     }
+    if own_key in states:
+        states[SERVER_PRINTER] = states.pop(own_key)
     targets = [SERVER_PRINTER, *sorted(t for t in set(states) | set(counts) if t != SERVER_PRINTER)]
     rows = []
     for target in targets:
@@ -177,32 +190,53 @@ def save_state(
         state.last_error = error[:500]
 
 
-class DatabaseJobs:
-    """The spooler's JobStore: jobs in ``print_jobs``, each call in its own short transaction."""
+CUT_OFF_LIMIT = 3  # a job cut off by this many restarts fails instead of printing again
 
-    def __init__(self, app: Flask) -> None:
+
+class DatabaseJobs:
+    """The spooler's JobStore: jobs in ``print_jobs``, each call in its own short transaction.
+    With ``office_id``, only that office's jobs: each office's queue goes on by itself."""
+
+    def __init__(self, app: Flask, office_id: int | None = None) -> None:
         self.app = app
+        self.office_id = office_id
 
     def _session(self) -> Session:
         return Session(db.engine)
+
+    def _mine(self, target: str) -> Any:
+        where = PrintJob.target == target
+        if self.office_id is not None:
+            where = where & (PrintJob.office_id == self.office_id)
+        return where
 
     def head(self, target: str) -> Job | None:
         with self.app.app_context(), reading(), self._session() as session:
             row = session.scalar(
                 select(PrintJob)
-                .where(PrintJob.target == target, PrintJob.status.in_(_OPEN))
+                .where(self._mine(target), PrintJob.status.in_(_OPEN))
                 .order_by(PrintJob.id)
                 .limit(1)
             )
             return _as_job(row) if row is not None else None
 
     def release(self, target: str) -> int:
-        """Put the jobs of ``target`` left "printing" back in the queue; how many there were."""
+        """Put the jobs of ``target`` left "printing" back in the queue; how many there were.
+        A job already cut off CUT_OFF_LIMIT times fails instead (it may be what stops us)."""
         with self.app.app_context(), self._session() as session:
-            released = session.execute(
+            cut_off = (self._mine(target)) & (PrintJob.status == "printing")
+            session.execute(
                 update(PrintJob)
-                .where(PrintJob.target == target, PrintJob.status == "printing")
-                .values(status="pending", claimed_at=None),
+                .where(cut_off, PrintJob.attempts >= CUT_OFF_LIMIT)
+                .values(
+                    status="failed",
+                    claimed_at=None,
+                    last_error=f"cut off by {CUT_OFF_LIMIT} restarts while printing",
+                ),
+                execution_options={"synchronize_session": False},
+            )
+            released = session.execute(
+                update(PrintJob).where(cut_off).values(status="pending", claimed_at=None),
                 execution_options={"synchronize_session": False},
             ).rowcount
             session.commit()
@@ -235,10 +269,11 @@ class DatabaseJobs:
             session.commit()
 
     def failed(self, job: Job, error: str, retry_at: datetime | None, now: datetime) -> None:
+        # Only a job still open: one an administrator cancelled meanwhile stays cancelled.
         with self.app.app_context(), self._session() as session:
             session.execute(
                 update(PrintJob)
-                .where(PrintJob.id == job.id)
+                .where(PrintJob.id == job.id, PrintJob.status.in_(_OPEN))
                 .values(
                     status="pending" if retry_at else "failed",
                     next_attempt_at=retry_at,
@@ -249,55 +284,108 @@ class DatabaseJobs:
             session.commit()
 
     def state(self, target: str, online: bool, error: str | None, now: datetime) -> None:
+        key = target if self.office_id is None else server_state_key(self.office_id)
         with self.app.app_context(), self._session() as session:
-            save_state(session, target, online, error, now)
+            save_state(session, key, online, error, now, self.office_id)
             session.commit()
 
 
+def office_printer_url(config: Any, slug: str) -> str:
+    """Where the server prints the tickets of office ``slug``: ``PRINTER_URL_<SLUG>`` (the slug
+    in capitals, "-" as "_"), else ``PRINTER_URL``."""
+    key = "PRINTER_URL_" + slug.upper().replace("-", "_")
+    return (config.get("OFFICE_PRINTER_URLS") or {}).get(key) or config["PRINTER_URL"]
+
+
 class PrintService:
-    """Owns the spooler of the server's printer (one per process that has PRINT_SPOOLER on)."""
+    """Owns the spoolers of the server's printers (in the process that has PRINT_SPOOLER on):
+    one per office, so an office whose printer is off or whose job is bad never holds up
+    another's paper. Offices on the same printer share its transport and take turns on it."""
 
     def __init__(self, app: Flask, socketio: SocketIO) -> None:
         self.app = app
         self.socketio = socketio
-        folder = app.config.get("TICKET_PREVIEW_DIR") or f"{app.instance_path}/tickets"
-        from pathlib import Path
+        self.folder = Path(app.config.get("TICKET_PREVIEW_DIR") or f"{app.instance_path}/tickets")
+        self.transport = self.transport_for_url(app.config["PRINTER_URL"])
+        self._transports: dict[str, tuple[Transport, threading.Lock]] = {}
+        self.spoolers: dict[int, Spooler] = {}
+        self._guard = threading.Lock()
+        self.running = False
 
-        self.transport = open_transport(
-            app.config["PRINTER_URL"], app.config["PRINTER_PAPER"], default_folder=Path(folder)
-        )
-        self.spooler: Spooler | None = None
+    def transport_for_url(self, url: str) -> Transport:
+        return open_transport(url, self.app.config["PRINTER_PAPER"], default_folder=self.folder)
 
-    def build_spooler(self) -> Spooler:
-        """The spooler of the server's printer, configured from the app's settings."""
+    def _transport(self, url: str) -> tuple[Transport, threading.Lock]:
+        with self._guard:
+            if url not in self._transports:
+                transport = (
+                    self.transport
+                    if url == self.app.config["PRINTER_URL"]
+                    else self.transport_for_url(url)
+                )
+                self._transports[url] = (transport, threading.Lock())
+            return self._transports[url]
+
+    def build_spooler(self, office_id: int) -> Spooler:
+        """The spooler of the server's printer for one office, configured from the settings."""
+        with self.app.app_context(), reading(), Session(db.engine) as session:
+            slug = session.scalar(select(Office.slug).where(Office.id == office_id))
+        if slug is None:
+            raise LookupError(f"no office {office_id}")
+        transport, lock = self._transport(office_printer_url(self.app.config, slug))
         return Spooler(
-            DatabaseJobs(self.app),
-            self.transport,
+            DatabaseJobs(self.app, office_id),
+            transport,
             SERVER_PRINTER,
             run_blocking=self.app.config.get("BLOCKING_EXECUTOR"),
             expire_after=self.app.config.get("PRINT_EXPIRE", EXPIRE_AFTER),
             clock=lambda: queue.utcnow(),  # looked up at each call (tests freeze it)
+            send_lock=lock,
         )
 
     def start(self) -> None:
         """Start printing (the server does this; jobs left from before a restart print too)."""
-        if self.spooler is not None or not self.app.config.get("PRINT_SPOOLER", True):
+        if self.running or not self.app.config.get("PRINT_SPOOLER", True):
             return
-        self.spooler = self.build_spooler()
+        self.running = True
         # Only this process prints the server's jobs: one left "printing" was cut off by a crash
         # or a power cut, and prints again now rather than when its lease runs out.
         released = DatabaseJobs(self.app).release(SERVER_PRINTER)
         if released:
             log.warning("%d print job(s) cut off by a restart will print again", released)
-        self.socketio.start_background_task(self.spooler.run_forever)
+        with self.app.app_context(), reading(), Session(db.engine) as session:
+            offices = session.scalars(select(Office.id).order_by(Office.id)).all()
+        for office_id in offices:
+            self._spooler(office_id)
 
-    def wake(self) -> None:
-        if self.spooler is not None:
-            self.spooler.wake()
+    def _spooler(self, office_id: int) -> Spooler | None:
+        """The running spooler of ``office_id``, started on first use (an office added later)."""
+        if not self.running:
+            return None
+        with self._guard:
+            spooler = self.spoolers.get(office_id)
+        if spooler is None:
+            try:
+                built = self.build_spooler(office_id)
+            except LookupError:
+                return None
+            with self._guard:
+                spooler = self.spoolers.setdefault(office_id, built)
+            if spooler is built:
+                self.socketio.start_background_task(spooler.run_forever)
+        return spooler
+
+    def wake(self, office_id: int) -> None:
+        spooler = self._spooler(office_id)
+        if spooler is not None:
+            spooler.wake()
 
     def stop(self) -> None:
-        if self.spooler is not None:
-            self.spooler.stop()
+        self.running = False
+        with self._guard:
+            spoolers = list(self.spoolers.values())
+        for spooler in spoolers:
+            spooler.stop()
 
     def push_to_agent(self, session: Session, job_id: int, target: str) -> None:
         job = session.get(PrintJob, job_id)

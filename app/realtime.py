@@ -235,7 +235,7 @@ class Broadcaster:
             return
         for item in queued:
             if item.target == SERVER_PRINTER:
-                printing.wake()
+                printing.wake(item.office_id)
             else:
                 printing.push_to_agent(session, item.job_id, item.target)
 

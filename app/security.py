@@ -22,6 +22,11 @@ CSP = (
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Control characters other than tab, line feed and carriage return: typed into a name they reach
+# the thermal printer as commands (GS V cuts the paper, ESC p kicks a cash drawer), the TV and
+# the voice. Nobody types them on purpose.
+CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MAX_JSON_ITEMS = 10_000  # strings and containers looked at in one JSON body
 
 
 def storable(text: str) -> bool:
@@ -64,6 +69,49 @@ def _refuse_unstorable_input() -> None:
         )
 
 
+def _json_strings(value: object) -> list[tuple[str, str]]:
+    """(field, text) for the strings in a JSON body (keys too), at most MAX_JSON_ITEMS."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[str, object]] = [("", value)]
+    seen = 0
+    while stack and seen < MAX_JSON_ITEMS:
+        field, item = stack.pop()
+        seen += 1
+        if isinstance(item, str):
+            found.append((field, item))
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                found.append((str(key), str(key)))
+                stack.append((str(key), inner))
+        elif isinstance(item, list):
+            stack.extend((field, inner) for inner in item)
+    return found
+
+
+def _refuse_control_characters() -> None:
+    """Text that staff or anyone sends may not carry control characters (tab and line breaks
+    excepted): refused with a sentence that names the field, before a view sees it."""
+    if request.method in SAFE_METHODS:
+        fields = list(request.args.items(multi=True))
+    elif request.mimetype in FORM_TYPES:
+        fields = list(request.args.items(multi=True)) + list(request.form.items(multi=True))
+    elif request.is_json:
+        fields = list(request.args.items(multi=True)) + _json_strings(request.get_json(silent=True))
+    else:
+        fields = list(request.args.items(multi=True))
+    for field, text in fields:
+        if CONTROL.search(text) or (field and CONTROL.search(field)):
+            raise ApiError(
+                422,
+                "invalid_field",
+                gettext(
+                    "“%(field)s” contains control characters (invisible printer or terminal "
+                    "commands); remove them and send it again.",
+                    field=CONTROL.sub("?", field or "body")[:40],
+                ),
+            )
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
@@ -82,4 +130,5 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_large_body)  # first: nothing may read the body before this
     app.before_request(_mark_read_only)
     app.before_request(_refuse_unstorable_input)
+    app.before_request(_refuse_control_characters)
     app.after_request(_headers)

@@ -9,6 +9,7 @@ code, the time, the place in the queue and the link to the public status page.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -90,12 +91,19 @@ class TicketData:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+# Control characters reach the printer as commands (GS V cuts, ESC p opens a cash drawer): each
+# becomes a space, whatever the app let through.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+MAX_QR_TEXT = 300  # a longer link is not printed as a QR code (the app never makes one)
+
+
 def plain(text: str) -> str:
-    """``text`` as plain ASCII: typographic dashes and quotes become ASCII, accents are dropped,
-    anything else becomes "?"."""
+    """``text`` as plain printable ASCII: typographic dashes and quotes become ASCII, accents
+    are dropped, control characters become spaces, anything else becomes "?"."""
+    text = _CONTROL.sub(" ", str(text))
     text = unicodedata.normalize("NFKD", text.translate(_ASCII))
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.encode("ascii", "replace").decode("ascii")
+    return _CONTROL.sub(" ", text.encode("ascii", "replace").decode("ascii"))
 
 
 def profile_for(paper: str) -> str:
@@ -146,10 +154,12 @@ def render_ticket(printer: Escpos, ticket: TicketData) -> None:
     if ticket.wait_min:
         line(words["wait"].format(m=ticket.wait_min))
     printer.ln()
-    native = bool(printer.profile.supports("qrCode"))
-    printer.set(align="center", normal_textsize=True)
-    printer.qr(ticket.url, size=6 if dots >= 576 else 5, native=native, center=not native)
-    line(words["scan"])
+    url = plain(ticket.url).replace(" ", "")
+    if 0 < len(url) <= MAX_QR_TEXT:
+        native = bool(printer.profile.supports("qrCode"))
+        printer.set(align="center", normal_textsize=True)
+        printer.qr(url, size=6 if dots >= 576 else 5, native=native, center=not native)
+        line(words["scan"])
     if ticket.footer:
         printer.ln()
         line(ticket.footer)

@@ -2,9 +2,18 @@
 
 It knows nothing of the app: jobs come from a ``JobStore`` (the app keeps them in its database,
 so they survive a restart) and blocking sends go through ``run_blocking`` (the app's choice, so
-a USB write never stalls an event loop). A failed attempt leaves the job at the head of the
-queue and waits 1, 2, 4 ... up to 30 seconds before the next one; a job that could not be printed
-for ``expire_after`` gives up and stays visible as failed (staff can reprint).
+a USB write never stalls an event loop). Every job ends, printed or failed with its reason, and
+the next one goes on:
+
+- the printer cannot print now (``PrinterError``: unreachable, no paper, no answer): the job stays
+  at the head of the queue and is tried again after 1, 2, 4 ... up to 30 seconds, until it is
+  ``expire_after`` old; then it fails ("expired") and stays visible (staff can reprint);
+- the ticket cannot be laid out (any error while making its bytes): it fails at once, since it
+  would fail the same way every time;
+- anything else going wrong while sending (a driver bug, an unexpected error): tried again
+  ``UNEXPECTED_ATTEMPTS`` times, then it fails with that error;
+- whatever happens, a job claimed ``max_attempts`` times fails (a job that brings the process
+  down while printing cannot come back for ever).
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ from .transports import PrinterError, Transport
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
+MAX_ATTEMPTS = 100  # a printer off for the whole expiry window is tried about 65 times
+UNEXPECTED_ATTEMPTS = 3
 
 
 @dataclass
@@ -81,6 +92,8 @@ class Spooler:
         wait: Callable[[float], bool] | None = None,
         expire_after: timedelta = timedelta(minutes=30),
         clock: Callable[[], datetime] = utcnow,
+        max_attempts: int = MAX_ATTEMPTS,
+        send_lock: Any = None,
     ) -> None:
         self.store = store
         self.transport = transport
@@ -88,6 +101,10 @@ class Spooler:
         self.run_blocking = run_blocking
         self.expire_after = expire_after
         self.clock = clock
+        self.max_attempts = max_attempts
+        # Held while sending: spoolers that share one printer (offices on one PRINTER_URL)
+        # take turns, and their tickets never interleave on the paper.
+        self.send_lock = send_lock
         self._wake = threading.Event()
         self._wait = wait or self._wake.wait
         self._sleep = sleep
@@ -135,25 +152,39 @@ class Spooler:
         now = self.clock()
         if job.next_attempt_at is not None and job.next_attempt_at > now:
             return (job.next_attempt_at - now).total_seconds()
+        if job.attempts >= self.max_attempts:
+            self.store.failed(job, f"gave up after {job.attempts} attempts", None, now)
+            log.warning("print job %s gave up after %d attempts", job.id, job.attempts)
+            return 0.0
         if not self.store.claim(job, now):
             # Another process holds it (or this server did before a power cut, until its lease
             # runs out): look again later. Trying again at once would spin and starve the loop.
             return HELD_RETRY
+        attempts = job.attempts + 1
         try:
             data = ticket_bytes(TicketData.from_dict(job.payload), self.transport.paper)
-            if self.transport.blocking and self.run_blocking is not None:
-                self.run_blocking(self.transport.send, data, job.name or f"job-{job.id}")
-            else:
-                self.transport.send(data, job.name or f"job-{job.id}")
+        except Exception as err:  # noqa: BLE001 - a bad job fails alone, as it always would
+            return self._give_up(job, f"the ticket could not be laid out: {_describe(err)}")
+        try:
+            self._send(data, job.name or f"job-{job.id}")
         except PrinterError as err:
             now = self.clock()
             expired = now - job.created_at >= self.expire_after
-            retry_at = None if expired else now + timedelta(seconds=backoff(job.attempts + 1))
-            self.store.failed(job, str(err), retry_at, now)
+            retry_at = None if expired else now + timedelta(seconds=backoff(attempts))
+            reason = f"{err}; expired" if expired else str(err)
+            self.store.failed(job, reason, retry_at, now)
             self.store.state(self.target, False, str(err), now)
             self._healthy_since_report = None
             log.warning("print job %s failed (%s)%s", job.id, err, "; giving up" if expired else "")
-            return 0.0 if expired else backoff(job.attempts + 1)
+            return 0.0 if expired else backoff(attempts)
+        except Exception as err:  # a driver bug must not leave the job "printing"
+            log.exception("print job %s: unexpected error while sending", job.id)
+            if attempts >= UNEXPECTED_ATTEMPTS:
+                return self._give_up(job, f"unexpected error: {_describe(err)}")
+            now = self.clock()
+            retry_at = now + timedelta(seconds=backoff(attempts))
+            self.store.failed(job, f"unexpected error: {_describe(err)}", retry_at, now)
+            return backoff(attempts)
         now = self.clock()
         self.store.done(job, now)
         # "Online" is written when it changes and then at most every STATE_REFRESH while jobs
@@ -163,3 +194,28 @@ class Spooler:
             self.store.state(self.target, True, None, now)
             self._healthy_since_report = now
         return 0.0
+
+    def _send(self, data: bytes, name: str) -> None:
+        if self.send_lock is not None:
+            with self.send_lock:
+                self._send_now(data, name)
+        else:
+            self._send_now(data, name)
+
+    def _send_now(self, data: bytes, name: str) -> None:
+        if self.transport.blocking and self.run_blocking is not None:
+            self.run_blocking(self.transport.send, data, name)
+        else:
+            self.transport.send(data, name)
+
+    def _give_up(self, job: Job, reason: str) -> float:
+        """``job`` fails for good with ``reason``; the next job goes on at once."""
+        self.store.failed(job, reason, None, self.clock())
+        log.warning("print job %s failed for good: %s", job.id, reason)
+        return 0.0
+
+
+def _describe(err: BaseException) -> str:
+    """One line naming the error, for the job's reason (shown to admins)."""
+    first = (str(err).splitlines() or [""])[0].strip()
+    return f"{type(err).__name__}: {first}"[:300] if first else type(err).__name__

@@ -1,5 +1,5 @@
-"""Printers: each printer's state and queue, recent jobs, a retry for jobs that gave up, and a
-reprint of any ticket by its code."""
+"""Printers: each printer's state and queue, recent jobs with a retry or a cancel in any state,
+and a reprint of any ticket by its code."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ..printing import enqueue, printer_states, ticket_data
 from . import bp, office_in_scope, offices_in_scope, saved
 
 RECENT = 30
+CANCELLED = "cancelled by an administrator"
 
 
 def _page(found, status: int = 200, error: str | None = None, query: str = ""):
@@ -98,22 +99,78 @@ def printer_reprint(office: str) -> Response | tuple[str, int]:
 @bp.post("/<office>/printers/jobs/<id:job_id>/retry")
 @staff_page("admin")
 def printer_retry(office: str, job_id: int) -> Response:
-    """Try a job that gave up once more, now."""
+    """Print a job now, whatever its state: one that gave up or waits for its next attempt is
+    tried at once with a fresh count; one stuck "printing" goes back to the queue; one already
+    printed is printed again as a copy."""
     found = office_in_scope(office)
     now = queue.utcnow()
-    changed = db.session.execute(
-        update(PrintJob)
-        .where(PrintJob.id == job_id, PrintJob.office_id == found.id, PrintJob.status == "failed")
-        .values(status="pending", next_attempt_at=None, attempts=0)
-        .returning(PrintJob.ticket_id, PrintJob.target),
-        execution_options={"synchronize_session": False},
-    ).first()
-    if changed is None:
+    job = db.session.scalar(
+        select(PrintJob).where(PrintJob.id == job_id, PrintJob.office_id == found.id)
+    )
+    if job is None:
         db.session.rollback()
-        saved(gettext("That job is no longer waiting for a retry."))
+        saved(gettext("That print job is not in this office's list any more."))
         return redirect(url_for("admin.printers", office=found.slug))
-    queue.events.record(db.session, queue.events.PrintQueued(found.id, job_id, changed.target))
-    record_change(db.session, g.actor, now, "print.retry", f"job {job_id}", None, found.id)
+    if job.status == "printed":
+        copy = PrintJob(
+            office_id=job.office_id,
+            ticket_id=job.ticket_id,
+            target=job.target,
+            kind="reprint",
+            status="pending",
+            payload=job.payload,
+            attempts=0,
+            created_at=now,
+            requested_by_id=g.actor.user_id,
+        )
+        db.session.add(copy)
+        db.session.flush()
+        queued = copy.id
+    else:
+        db.session.execute(
+            update(PrintJob)
+            .where(PrintJob.id == job.id)
+            .values(
+                status="pending",
+                next_attempt_at=None,
+                claimed_at=None,
+                attempts=0,
+                # A job that gave up after half an hour would give up again at once.
+                created_at=now,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        queued = job.id
+    queue.events.record(db.session, queue.events.PrintQueued(found.id, queued, job.target))
+    record_change(
+        db.session, g.actor, now, "print.retry", f"job {job_id}", {"job": [None, queued]}, found.id
+    )
     db.session.commit()
     saved(gettext("The job is queued again."))
+    return redirect(url_for("admin.printers", office=found.slug))
+
+
+@bp.post("/<office>/printers/jobs/<id:job_id>/cancel")
+@staff_page("admin")
+def printer_cancel(office: str, job_id: int) -> Response:
+    """Take a job that has not printed off its printer's queue (e.g. its owner has gone)."""
+    found = office_in_scope(office)
+    now = queue.utcnow()
+    cancelled = db.session.execute(
+        update(PrintJob)
+        .where(
+            PrintJob.id == job_id,
+            PrintJob.office_id == found.id,
+            PrintJob.status.in_(("pending", "printing")),
+        )
+        .values(status="failed", claimed_at=None, last_error=CANCELLED),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if not cancelled:
+        db.session.rollback()
+        saved(gettext("That job has already printed or ended."))
+        return redirect(url_for("admin.printers", office=found.slug))
+    record_change(db.session, g.actor, now, "print.cancel", f"job {job_id}", None, found.id)
+    db.session.commit()
+    saved(gettext("The job is cancelled; it will not print."))
     return redirect(url_for("admin.printers", office=found.slug))

@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, request
 from sqlalchemy.orm import Session
 
 from .. import queue
 from ..i18n import render_message
 from ..models import Counter, Office, Ticket
+from ..public_url import public_base
 from ..queue.clock import iso
 from ..queue.snapshots import waiting_counts
 
 
 def track_url(token: str) -> str:
-    """The resident's status page: PUBLIC_URL when set, else the address the request came to."""
-    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
-    return f"{base}/t/{token}"
+    """The resident's status page, on a base no client can choose (``app.public_url``)."""
+    return f"{public_base()}/t/{token}"
 
 
 def services_json(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:

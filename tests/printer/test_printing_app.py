@@ -10,6 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.models import PrintJob
+from app.queue import office_by_slug
 from printer import transports
 from printer.decode import decode
 from tests.conftest import Api, build_world
@@ -29,11 +30,19 @@ def printer():
     fake.stop()
 
 
+def spooler_of(app, slug="kupang"):
+    """The server spooler of office ``slug`` (not running: the test steps it)."""
+    with app.app_context():
+        office_id = office_by_slug(db.session, slug).id
+        db.session.rollback()
+    return app.extensions["loket_printing"].build_spooler(office_id)
+
+
 def _setup(make_app, url, clock):
     app = make_app(PRINTER_URL=url)
     with app.app_context():
         world = build_world(db.session)
-    return app, Api(app.test_client(), world), app.extensions["loket_printing"].build_spooler()
+    return app, Api(app.test_client(), world), spooler_of(app)
 
 
 def _jobs(app) -> list[tuple[str, int, str | None]]:
@@ -118,7 +127,7 @@ def test_jobs_survive_a_restart(make_app, printer, clock, quick):
     api.issue("A")
     api.issue("C")
     restarted = make_app(PRINTER_URL=printer.url)
-    spooler = restarted.extensions["loket_printing"].build_spooler()
+    spooler = spooler_of(restarted)
     while spooler.step() is not None:
         pass
     codes = [

@@ -1,0 +1,85 @@
+"""The base of links that leave the screen: the QR code on paper, the status link in the API.
+
+A link printed on a ticket must never come from what a client said about itself. The ``Host``
+header is the client's word: a phone on the guest Wi-Fi could send a 3 KB one (the QR code then
+cannot be drawn) or the address of its own site (every resident scanning the ticket lands there).
+So the base is, in this order:
+
+1. ``PUBLIC_URL`` when it is set (the office install sets it);
+2. the address the request came to, when its host is one this server answers to: a name in
+   ``ALLOWED_HOSTS``, ``localhost`` or this machine's own name, or an IP address of this machine;
+3. otherwise this machine's own LAN address and ``PORT``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from functools import lru_cache
+
+from flask import current_app, request
+
+# host[:port] as a browser sends it: a DNS name, an IPv4 address or a bracketed IPv6 address.
+_HOST = re.compile(
+    r"^(?:\[(?P<v6>[0-9A-Fa-f:.]{2,45})\]|(?P<name>[A-Za-z0-9.-]{1,253}))(?::\d{1,5})?$"
+)
+
+
+@lru_cache(maxsize=256)
+def is_own_address(address: str) -> bool:
+    """True when ``address`` is an IP address of this machine (it can be bound to)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.is_loopback:
+        return True
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.bind((address, 0))
+    except OSError:
+        return False
+    return True
+
+
+def own_names() -> set[str]:
+    name = socket.gethostname().lower()
+    return {"localhost", name, f"{name}.local"}
+
+
+def lan_address() -> str:
+    """This machine's address on its LAN (no packet is sent), or 127.0.0.1 without one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
+def trusted_host(host: str) -> bool:
+    """Whether ``host`` (a Host header, with or without a port) names this server."""
+    match = _HOST.match(host or "")
+    if match is None:
+        return False
+    if match["v6"]:
+        return is_own_address(match["v6"])
+    name = match["name"].lower().rstrip(".")
+    allowed = {h.lower() for h in current_app.config.get("ALLOWED_HOSTS", ())}
+    if name in allowed or name in own_names():
+        return True
+    return is_own_address(name)
+
+
+def public_base() -> str:
+    """The scheme and host that links to this server start with (no trailing slash)."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured
+    if trusted_host(request.host):
+        return request.host_url.rstrip("/")
+    port = int(current_app.config.get("PORT") or 80)
+    suffix = "" if port == 80 else f":{port}"
+    return f"http://{lan_address()}{suffix}"
