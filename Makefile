@@ -51,8 +51,8 @@ bench: install-dev
 	$(BIN)/python -m bench
 
 extract-messages: install-dev
-	$(BIN)/pybabel extract -q -F babel.cfg -k N_ -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -q -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

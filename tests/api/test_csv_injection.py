@@ -84,7 +84,8 @@ def test_names_typed_as_formulas_come_out_of_every_csv_as_text(app, client, api,
     assert (
         admin.post("/admin/kupang/services/new", {**SERVICE, "code": "Y", "name": "@SUM(1+1)"})
     ).status_code == 302
-    counter = {"number": "7", "name": "+1+1\x07", "services": "Z Y", "call_order": "oldest"}
+    # (A control character is refused by the form since hole 3; the CSV drops it anyway.)
+    counter = {"number": "7", "name": "+1+1", "services": "Z Y", "call_order": "oldest"}
     assert admin.post("/admin/kupang/counters/new", {**counter, "is_open": "y"}).status_code == 302
     operator = world.users["operator"].id
     renamed = admin.post(

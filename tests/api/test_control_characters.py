@@ -1,0 +1,77 @@
+"""Printer commands typed as names (issue 10, hole 3): control characters are refused with a
+sentence by every form and every API call, and the paper layout drops them even if some reach it
+(data stored before the rule, a payload from an older server)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Service, Ticket
+from printer.decode import decode
+from printer.layout import TicketData, ticket_bytes
+from tests.admin.conftest import Browser
+from tests.admin.test_forms import SERVICE
+from tests.conftest import assert_error
+
+CUT_PAPER = "Kartu\x1dV1Keluarga"  # GS V 1: a partial cut in the middle of the ticket
+CASH_DRAWER = "Loket \x1bp0\x19\x19"  # ESC p: kick the cash drawer
+
+
+@pytest.mark.parametrize("name", [CUT_PAPER, CASH_DRAWER, "Surat\x7fPindah", "KTP\x85baru"])
+def test_an_admin_form_refuses_a_name_with_control_characters(app, world, client, name):
+    admin = Browser(client, "admin", lang="id")
+    refused = admin.post("/admin/kupang/services/new", {**SERVICE, "name": name})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "“name” berisi karakter kendali" in page  # Indonesian, naming the field
+    with app.app_context():
+        assert db.session.scalar(select(Service).where(Service.code == "E")) is None
+
+
+def test_tabs_and_line_breaks_are_still_text(app, world, client):
+    admin = Browser(client, "admin")
+    saved = admin.post(
+        "/admin/kupang/services/new",
+        {**SERVICE, "name": "Surat Pindah", "ticket_footer": "Bawa KK\r\n\tdan KTP lama"},
+    )
+    assert saved.status_code == 302
+
+
+def test_the_api_refuses_control_characters_in_json_and_in_the_query(app, world, api):
+    ticket = api.issue("A")
+    body = assert_error(
+        api.move(ticket["id"], "cancel", as_="operator", json={"note": "salah \x1bp0 ketik"}),
+        422,
+        "invalid_field",
+    )
+    assert "“note”" in body["message"]
+    with app.app_context():
+        assert db.session.get(Ticket, ticket["id"]).status == "waiting"  # nothing changed
+    nested = api.post(
+        "/api/v1/offices/kupang/tickets", {"service": "A", "x": [{"y": "\x1d"}]}, as_="kiosk"
+    )
+    assert_error(nested, 422, "invalid_field")
+    assert_error(
+        api.get("/api/v1/offices/kupang/report?from=2026-11-30\x1b", as_="admin"),
+        422,
+        "invalid_field",
+    )
+
+
+def test_the_paper_never_carries_a_control_character():
+    ticket = TicketData(
+        office="Dukcapil \x1b@Kupang",
+        service=CUT_PAPER,
+        code="A-001",
+        issued_at="30-11-2026 09:00 WITA",
+        url="http://10.0.0.5:5000/t/abc\x1dV1",
+        footer=CASH_DRAWER,
+    )
+    data = ticket_bytes(ticket)
+    assert data.count(b"\x1dV") == 1 and data.index(b"\x1dV") >= len(data) - 4  # the end
+    assert b"\x1bp" not in data
+    decoded = decode(data)
+    assert "Kartu V1Keluarga" in decoded.texts
+    assert decoded.qr_codes[0].data == "http://10.0.0.5:5000/t/abcV1"
