@@ -85,9 +85,12 @@ class Config:
         )
         # Socket.IO clients, per minute: joins on one connection; joins and new connections
         # from one address (anonymous ones; addresses in CONNECTION_LIMIT_EXEMPT are free).
-        self.SOCKET_JOINS_PER_CONNECTION = int(os.environ.get("SOCKET_JOINS_PER_CONNECTION") or 30)
-        self.SOCKET_JOINS_PER_ADDRESS = int(os.environ.get("SOCKET_JOINS_PER_ADDRESS") or 600)
-        self.SOCKET_CONNECTS_PER_ADDRESS = int(os.environ.get("SOCKET_CONNECTS_PER_ADDRESS") or 600)
+        self.SOCKET_JOINS_PER_CONNECTION = int(os.environ.get("SOCKET_JOINS_PER_CONNECTION") or 10)
+        self.SOCKET_JOINS_PER_ADDRESS = int(os.environ.get("SOCKET_JOINS_PER_ADDRESS") or 300)
+        self.SOCKET_CONNECTS_PER_ADDRESS = int(os.environ.get("SOCKET_CONNECTS_PER_ADDRESS") or 300)
+        # Socket.IO connects and joins that use the database at once (fewer than the pool's
+        # connections, so HTTP requests always find one).
+        self.SOCKET_DATABASE_WORKERS = int(os.environ.get("SOCKET_DATABASE_WORKERS") or 4)
         # How often live connections (staff screens, print agents) are checked against their
         # user and token, so a disabled user or a revoked device is cut off within seconds.
         self.SOCKET_RECHECK_SECONDS = float(os.environ.get("SOCKET_RECHECK_SECONDS") or 2)

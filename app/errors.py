@@ -9,6 +9,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .db import DatabaseBusy
@@ -102,6 +103,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DatabaseBusy)
     @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)  # every pooled connection busy for POOL_TIMEOUT
     def _db_down(err: Exception) -> Response:
         _rollback()
         log.warning("database unavailable: %s", err)

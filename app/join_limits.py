@@ -47,7 +47,16 @@ class WindowCounter:
 class JoinGuard:
     """The per-process limits of the join handlers."""
 
-    def __init__(self, per_connection: int, per_address: int, connects_per_address: int) -> None:
+    def __init__(
+        self,
+        per_connection: int,
+        per_address: int,
+        connects_per_address: int,
+        database_workers: int = 4,
+    ) -> None:
+        # Socket.IO handlers that use the database at once (each connection's events may run
+        # in their own green thread); the others wait for a turn instead of for the pool.
+        self.working = threading.BoundedSemaphore(max(1, database_workers))
         self.per_connection = WindowCounter(per_connection)
         self.per_address = WindowCounter(per_address)
         self.connects = WindowCounter(connects_per_address)

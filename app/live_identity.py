@@ -156,7 +156,9 @@ def hang_up(socketio: SocketIO, sid: str) -> None:
     leaves the WebSocket open, and a client that ignores it could go on sending."""
     server = socketio.server
     eio_sid = server.manager.eio_sid_from_sid(sid, "/")
-    server.disconnect(sid)
+    # This process holds the connection: disconnect it here and now, not through the message
+    # queue (which may be away, and would leave the client sending meanwhile).
+    server.disconnect(sid, ignore_queue=True)
     if eio_sid is not None:
         server.eio.disconnect(eio_sid)
 

@@ -312,7 +312,7 @@ def on_connect(auth: Any = None) -> None:
     checked again while the connection lives (``app.live_identity``)."""
     identities = current_app.extensions[live_identity.EXTENSION_KEY]
     address = client_address()
-    with reading():
+    with _joins().working, reading():
         user, credential = None, None
         if isinstance(auth, dict) and isinstance(auth.get("token"), str):
             token = auth["token"][:200]
@@ -370,6 +370,12 @@ def identity(sid: str) -> queue.Actor | None:
 
 def on_join(data: Any = None, *_extra: Any) -> None:
     """Join an office's, a ticket's or the staff room; extra arguments are ignored."""
+    socketio = current_app.extensions["socketio"]
+    # Let requests waiting on this process go first: a burst of joins on one connection is
+    # handled one by one between them, not as one long stretch of work.
+    socketio.sleep(0)
+    if not socketio.server.manager.is_connected(request.sid, "/"):
+        return  # closed meanwhile (e.g. for joining too often): nothing to answer
     actor = identity(request.sid)
     exempt = _joins().addresses.get(request.sid) in current_app.config["CONNECTION_LIMIT_EXEMPT"]
     if not _joins().join(request.sid, identified=actor is not None or exempt):
@@ -377,22 +383,26 @@ def on_join(data: Any = None, *_extra: Any) -> None:
             "too_many_joins",
             gettext("This connection asked to join too often; it is closed. Reload the page."),
         )
-        live_identity.hang_up(current_app.extensions["socketio"], request.sid)
+        live_identity.hang_up(socketio, request.sid)
         return
     if not isinstance(data, dict) or len(data) != 1:
         _refuse("invalid_join", gettext('Join with {"office": "<slug>"} or {"ticket": "<token>"}.'))
         return
     key, value = next(iter(data.items()))
     text = _text(value)
-    with reading():
+    # At most a few joins use the database at once: a flood of joins waits here, not in the
+    # connection pool where HTTP requests would time out behind it.
+    with _joins().working, reading():
         try:
             if key == "office" and text is not None:
                 office = queue.office_by_slug(db.session, text)
-                join_room(office_room(office.slug))
+                if not _enter(office_room(office.slug)):
+                    return
                 emit(BOARD, cached_board(db.session, office, queue.utcnow()))
             elif key == "ticket" and text is not None:
                 ticket = queue.ticket_by_token(db.session, text)
-                join_room(ticket_room(ticket.token))
+                if not _enter(ticket_room(ticket.token)):
+                    return
                 emit(TICKET, track(db.session, ticket, queue.utcnow()))
             elif key == "staff" and text is not None:
                 _join_staff(text)
@@ -408,6 +418,15 @@ def on_join(data: Any = None, *_extra: Any) -> None:
             _refuse(code, render_message(err.template, err.params))
         finally:
             db.session.rollback()
+
+
+def _enter(room: str) -> bool:
+    """Join ``room``; False when the connection closed while its join waited its turn."""
+    try:
+        join_room(room)
+    except ValueError:  # "sid is not connected to requested namespace"
+        return False
+    return True
 
 
 def _join_staff(slug: str) -> None:
@@ -440,6 +459,7 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
         app.config["SOCKET_JOINS_PER_CONNECTION"],
         app.config["SOCKET_JOINS_PER_ADDRESS"],
         app.config["SOCKET_CONNECTS_PER_ADDRESS"],
+        app.config["SOCKET_DATABASE_WORKERS"],
     )
     _install_session_hooks()
     socketio.on_event("connect", on_connect)

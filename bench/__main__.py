@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import core, fanout, printing, reports
+from bench import core, fanout, join_flood, printing, reports
 from bench.harness import table
 
 QUICK = {
     core: ["--history", "1000,100000", "--seconds", "5"],
     fanout: ["--clients", "100,500", "--modes", "eventlet", "--seconds", "5"],
+    join_flood: ["--seconds", "5", "--modes", "eventlet"],
     printing: ["--taps", "100"],
     reports: ["--days", "60"],
 }
@@ -23,7 +24,7 @@ QUICK = {
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
     summary = []
-    for module in (core, fanout, printing, reports):
+    for module in (core, fanout, join_flood, printing, reports):
         print(f"==== {module.__name__} ====", flush=True)
         rows = module.main(QUICK[module] if quick else [])
         summary.extend(module.goals(rows))
