@@ -79,6 +79,7 @@ ADMIN_WRITES = {
     "/admin/<office>/devices/<id:user_id>/revoke": {},
     "/admin/<office>/printers/reprint": {"code": "A-001"},
     "/admin/<office>/printers/jobs/<id:job_id>/retry": {},
+    "/admin/<office>/printers/jobs/<id:job_id>/cancel": {},
 }
 
 

@@ -114,11 +114,12 @@ def test_a_call_made_while_the_tv_reconnects_is_announced_and_ends_on_the_big_pa
     )
     # Once the voice is done the big panel shows the newest call, whatever was spoken last.
     page.wait_for_function(LATEST_AFTER_VOICE, arg=newest["code"], timeout=60_000)
-    assert page.evaluate(ANNOUNCEMENTS) == [
-        f"{first['code']} called",
-        f"{second['code']} called",
-        f"{missed['code']} board",  # from the board on joining: its "called" event never came
-    ]
+    announced = page.evaluate(ANNOUNCEMENTS)
+    # Each call once, in order. The second may be spoken from a board that already listed it
+    # when its "called" event came (a busy machine); the missed one can only come from a board.
+    assert [a.split()[0] for a in announced] == [first["code"], second["code"], missed["code"]]
+    assert announced[0] == f"{first['code']} called"
+    assert announced[2] == f"{missed['code']} board"  # its "called" event never came
     # It was said in words, not just a chime: "... huruf c ... silakan menuju loket empat".
     spoken = page.get_attribute("body", "data-spoken").split()
     assert spoken[0] == missed["code"]

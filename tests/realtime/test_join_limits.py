@@ -6,6 +6,7 @@ minute. Everyone else goes on getting their boards."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 
 import pytest
@@ -112,7 +113,11 @@ def _run(screens: list[LeanScreen], until) -> list[bool]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    asyncio.run(main())
+    # On a thread of its own: the browser tests' Playwright keeps an event loop running in
+    # this one for the whole session.
+    runner = threading.Thread(target=asyncio.run, args=(main(),))
+    runner.start()
+    runner.join(60)
     return closed
 
 
