@@ -61,6 +61,8 @@ class JoinGuard:
         self.per_address = WindowCounter(per_address)
         self.connects = WindowCounter(connects_per_address)
         self.addresses: dict[str, str] = {}  # sid -> client address
+        self._closing: set[str] = set()  # connections refused and being closed
+        self._lock = threading.Lock()
 
     def connect(self, sid: str, address: str, identified: bool) -> bool:
         """A new connection; False when its address opened too many this minute."""
@@ -69,15 +71,25 @@ class JoinGuard:
         self.addresses[sid] = address
         return True
 
-    def join(self, sid: str, identified: bool) -> bool:
-        """One join on ``sid``; False when over the connection's or (anonymous) the address's
-        share."""
-        if not self.per_connection.hit(sid):
-            return False
-        if identified:
-            return True
-        return self.per_address.hit(self.addresses.get(sid, "?"))
+    ALLOWED, REFUSED, CLOSING = "allowed", "refused", "closing"
+
+    def join(self, sid: str, identified: bool) -> str:
+        """One join on ``sid``: ALLOWED; REFUSED the first time it is over the connection's or
+        (anonymous) the address's share (the caller tells the client and closes it); CLOSING for
+        every join after that, so a burst of joins that arrived together is dropped quietly."""
+        with self._lock:
+            if sid in self._closing:
+                return self.CLOSING
+            allowed = self.per_connection.hit(sid) and (
+                identified or self.per_address.hit(self.addresses.get(sid, "?"))
+            )
+            if allowed:
+                return self.ALLOWED
+            self._closing.add(sid)
+            return self.REFUSED
 
     def disconnect(self, sid: str) -> None:
         self.addresses.pop(sid, None)
         self.per_connection.forget(sid)
+        with self._lock:
+            self._closing.discard(sid)

@@ -163,6 +163,15 @@ def hang_up(socketio: SocketIO, sid: str) -> None:
         server.eio.disconnect(eio_sid)
 
 
+def drop_transport(socketio: SocketIO, sid: str) -> None:
+    """Close the connection of ``sid`` as a network drop would: the client's Socket.IO library
+    reconnects by itself (after a namespace disconnect it would not)."""
+    server = socketio.server
+    eio_sid = server.manager.eio_sid_from_sid(sid, "/")
+    if eio_sid is not None:
+        server.eio.disconnect(eio_sid)
+
+
 def init_app(app: Flask, socketio: SocketIO, error_event: str) -> LiveIdentities:
     identities = LiveIdentities(app, socketio, error_event)
     app.extensions[EXTENSION_KEY] = identities

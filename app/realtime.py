@@ -24,6 +24,8 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from display.voice import call_clips, pickup_clips
@@ -31,7 +33,7 @@ from display.voice import call_clips, pickup_clips
 from . import board_cache, live_identity, queue
 from .auth.tokens import user_for_token
 from .board_cache import cached_board
-from .db import reading
+from .db import DatabaseBusy, reading
 from .extensions import db
 from .join_limits import JoinGuard
 from .models import SERVER_PRINTER, Office, Ticket
@@ -296,7 +298,9 @@ def _install_session_hooks() -> None:
 
 
 def _refuse(code: str, message: str) -> None:
-    emit(ERROR, {"code": code, "message": message})
+    # Answers go straight to the client on this process, not round the message queue: they
+    # arrive before a hang-up that follows, and also while Redis is away.
+    emit(ERROR, {"code": code, "message": message}, ignore_queue=True)
 
 
 def _text(value: Any) -> str | None:
@@ -378,7 +382,10 @@ def on_join(data: Any = None, *_extra: Any) -> None:
         return  # closed meanwhile (e.g. for joining too often): nothing to answer
     actor = identity(request.sid)
     exempt = _joins().addresses.get(request.sid) in current_app.config["CONNECTION_LIMIT_EXEMPT"]
-    if not _joins().join(request.sid, identified=actor is not None or exempt):
+    verdict = _joins().join(request.sid, identified=actor is not None or exempt)
+    if verdict == JoinGuard.CLOSING:
+        return  # already told and being closed: the joins still queued are dropped
+    if verdict == JoinGuard.REFUSED:
         _refuse(
             "too_many_joins",
             gettext("This connection asked to join too often; it is closed. Reload the page."),
@@ -398,12 +405,12 @@ def on_join(data: Any = None, *_extra: Any) -> None:
                 office = queue.office_by_slug(db.session, text)
                 if not _enter(office_room(office.slug)):
                     return
-                emit(BOARD, cached_board(db.session, office, queue.utcnow()))
+                emit(BOARD, cached_board(db.session, office, queue.utcnow()), ignore_queue=True)
             elif key == "ticket" and text is not None:
                 ticket = queue.ticket_by_token(db.session, text)
                 if not _enter(ticket_room(ticket.token)):
                     return
-                emit(TICKET, track(db.session, ticket, queue.utcnow()))
+                emit(TICKET, track(db.session, ticket, queue.utcnow()), ignore_queue=True)
             elif key == "staff" and text is not None:
                 _join_staff(text)
             else:
@@ -416,6 +423,15 @@ def on_join(data: Any = None, *_extra: Any) -> None:
 
             code = "unknown_office" if key == "office" else err.code
             _refuse(code, render_message(err.template, err.params))
+        except (DBAPIError, PoolTimeout, DatabaseBusy):
+            # The database is away: say so and close the transport, so the client reconnects
+            # (with its back-off) and joins again, instead of staying connected but in no room.
+            log.warning("a join found the database away; the client will reconnect")
+            _refuse(
+                "unavailable",
+                gettext("The server cannot answer right now; reconnecting in a moment."),
+            )
+            live_identity.drop_transport(socketio, request.sid)
         finally:
             db.session.rollback()
 
@@ -440,7 +456,7 @@ def _join_staff(slug: str) -> None:
         _refuse("forbidden", gettext("Only staff of this office may join its staff room."))
         return
     join_room(staff_room(office.slug))
-    emit(STAFF, staff_view(db.session, office, queue.utcnow()))
+    emit(STAFF, staff_view(db.session, office, queue.utcnow()), ignore_queue=True)
 
 
 def on_leave(data: Any = None) -> None:

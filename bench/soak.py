@@ -798,6 +798,7 @@ class Day:
             "call to TV p50/p99 ms": (percentile(tv_ms, 0.5), percentile(tv_ms, 0.99)),
             "rss MB start/mid/end": rss,
             "fds start/mid/end/clients gone": [*fds, self.quiet_fds],
+            "sockets once clients left": self.quiet_sockets,
             "failures": failures,
         }
 
@@ -913,10 +914,10 @@ class TV:
     def verdict(self, code: str, sent: float, acked: float) -> str:
         if code in self.received_at:
             return "live"
+        if code in self.caught_up:
+            return "caught up"  # spoken from a board (after a reconnect, or an event lost)
         if any(start <= sent and acked + 2 <= end for start, end in self.joined):
             return "missed while connected"
-        if code in self.caught_up:
-            return "caught up"
         rejoined = [start for start, _ in self.joined if start > sent]
         if not rejoined or min(rejoined) - acked > CATCH_UP:
             return "not expected"  # the TV was away for longer than tv.js catches up

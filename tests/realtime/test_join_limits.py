@@ -20,6 +20,7 @@ from app.queue.events import bump_seq
 from bench.screens import LeanScreen
 from tests.factories import T0
 from tests.live import LiveServer
+from tests.services import redis_url
 
 # ---- the pieces --------------------------------------------------------------------------
 
@@ -186,3 +187,23 @@ def test_joins_from_one_address_are_limited_across_its_connections(server):
     ]
     assert count == 40 and len(told) >= 1
     assert any(s.closed for s in screens)
+
+
+@pytest.mark.redis
+def test_with_a_message_queue_a_flooding_connection_is_told_once_and_closed():
+    """With Redis, replies used to go round the queue: 200 joins arriving together all passed
+    the check before the first hang-up, and each got its own error."""
+    live = LiveServer(
+        extra_env={"MESSAGE_QUEUE_URL": redis_url(), "SOCKET_JOINS_PER_CONNECTION": "10"}
+    )
+    live.prepare(roles=())
+    live.start()
+    try:
+        seen, on_event = _recorder()
+        flood = LeanScreen(live.port, {"office": "kupang"}, on_event, bind="127.0.0.6", repeat=200)
+        closed = _run([flood], lambda: flood.closed)
+        names = [name for name, _ in seen[id(flood)]]
+        assert names.count("board") == 10 and names.count("error") == 1
+        assert closed == [True]
+    finally:
+        live.stop()
