@@ -638,8 +638,18 @@ def _document() -> dict[str, Any]:
                     "security": AUTH,
                     "parameters": [
                         PATH_OFFICE,
-                        {"name": "from", "in": "query", "schema": DAY},
-                        {"name": "to", "in": "query", "schema": DAY},
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "schema": DAY,
+                            "description": "YYYY-MM-DD, from 2000-01-01 to 2100-12-31",
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "schema": DAY,
+                            "description": "YYYY-MM-DD, from 2000-01-01 to 2100-12-31",
+                        },
                         {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}},
                         {
                             "name": "table",

@@ -282,6 +282,11 @@ def test_an_administrator_can_retry_or_cancel_a_job_in_any_state(app, world, cli
     )
     assert _job(app, job_id).status == "failed"
     assert [e.target for e in audit(app, "print.cancel")] == [f"job {job_id}"]
+    # The reason reads in the page's language.
+    indonesian = Browser(app.test_client(), "admin", lang="id")
+    assert "dibatalkan oleh administrator" in indonesian.get("/admin/kupang/printers").get_data(
+        as_text=True
+    )
 
     # Gave up (or cancelled): tried again.
     admin.post(f"/admin/kupang/printers/jobs/{job_id}/retry")
