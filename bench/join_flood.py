@@ -3,8 +3,8 @@ kiosk go on.
 
     python -m bench.join_flood [--modes eventlet,threading] [--seconds 10] [--flooders 4]
 
-For each async mode: the real server (``python wsgi.py``) with its default Socket.IO limits (30
-joins a minute per connection, 600 joins and 600 connections a minute per address), then two
+For each async mode: the real server (``python wsgi.py``) with its default Socket.IO limits (10
+joins a minute per connection, 300 joins and 300 connections a minute per address), then two
 phases of the same probes from 127.0.0.1:
 
 * baseline: HTTP ``GET /api/v1/offices/kupang/board`` from 4 threads, each every 100 ms (40/s),

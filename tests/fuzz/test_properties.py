@@ -89,7 +89,7 @@ BUTTONS = (
     *("start",) * 2,
     *("finish",) * 3,
     "call",  # also pressed whenever the counter is free
-    "recall",
+    *("recall",) * 2,  # twice: a recall refused (the ticket is being served) must be seen too
     *("no_show",) * 2,
     "cancel",
     "transfer",
