@@ -14,6 +14,7 @@
   var priority = false;
   var busy = false;
   var homeTimer = null;
+  var paperTimer = null;
   var countdownTimer = null;
 
   function fill(template, values) {
@@ -114,6 +115,14 @@
     document.body.setAttribute("data-last-ticket", ticket.code);
     if (ticket.print && ticket.print.status !== "printed") {
       followPaper(ticket.id, Date.now());
+      // Said after four seconds even when the server is slow to answer the follow-ups.
+      clearTimeout(paperTimer);
+      paperTimer = setTimeout(function () {
+        var el = $("[data-paper-status]");
+        if (!$("[data-ticket-view]").hidden && el.getAttribute("data-paper-status") === "printing") {
+          paper("failed");
+        }
+      }, 4000);
     }
     var left = config.seconds;
     $("[data-countdown]").textContent = "(" + left + ")";
@@ -149,6 +158,7 @@
 
   function home() {
     clearTimeout(homeTimer);
+    clearTimeout(paperTimer);
     clearInterval(countdownTimer);
     $("[data-ticket-view]").hidden = true;
     $("[data-message-view]").hidden = true;
