@@ -110,6 +110,9 @@ class Spooler:
         self._sleep = sleep
         self.stopped = False
         self._healthy_since_report: datetime | None = None  # when "online" was last written
+        # A job that came out of the printer but could not be recorded as printed (the database
+        # was away): recorded before anything else, never sent again.
+        self._unrecorded: tuple[Job, datetime] | None = None
 
     def wake(self) -> None:
         """A job was queued: look now instead of at the next poll."""
@@ -146,6 +149,11 @@ class Spooler:
 
     def step(self) -> float | None:
         """Try the head job once. Returns seconds until it is worth trying again (None: idle)."""
+        if self._unrecorded is not None:
+            printed, printed_at = self._unrecorded
+            self.store.done(printed, printed_at)  # raises while the database is still away
+            self._unrecorded = None
+            log.info("print job %s recorded as printed after the database came back", printed.id)
         job = self.store.head(self.target)
         if job is None:
             return None
@@ -186,7 +194,11 @@ class Spooler:
             self.store.failed(job, f"unexpected error: {_describe(err)}", retry_at, now)
             return backoff(attempts)
         now = self.clock()
+        # On paper now: if the database cannot hear it, remember it (step records it first) so the
+        # job is not claimed again when its lease runs out and printed a second time.
+        self._unrecorded = (job, now)
         self.store.done(job, now)
+        self._unrecorded = None
         # "Online" is written when it changes and then at most every STATE_REFRESH while jobs
         # keep printing: a busy printer does not cost a write per ticket.
         last = self._healthy_since_report

@@ -171,3 +171,34 @@ def test_the_loop_lets_others_run_between_jobs_and_waits_when_a_job_is_held():
     held._sleep, held._wait = sleep, held_wait
     held.run_forever()
     assert waits == [2.0]  # not a spin: a real wait
+
+
+class DatabaseAway(MemoryJobs):
+    """The database goes away just after a ticket came out of the printer, for ``outage`` tries
+    to record it; claiming still works (as it does once the lease of the job runs out)."""
+
+    def __init__(self, count: int, outage: int) -> None:
+        super().__init__(count)
+        self.outage = outage
+
+    def done(self, job, now):
+        if self.outage:
+            self.outage -= 1
+            raise ConnectionError("the database is away")
+        super().done(job, now)
+
+
+def test_a_ticket_printed_while_the_database_is_away_is_recorded_later_and_never_printed_again():
+    store, transport = DatabaseAway(2, outage=3), Recorder()
+    spooler = Spooler(store, transport, clock=Clock())
+    for _ in range(3):  # the run loop logs these and tries again after its poll
+        try:
+            spooler.step()
+        except ConnectionError:
+            pass
+    assert transport.sent == ["job-1"]
+    assert store.rows[0]["status"] == "printing"  # not recorded yet
+    while spooler.step() is not None:
+        pass
+    assert transport.sent == ["job-1", "job-2"]  # job 1 once, although it could be claimed again
+    assert [r["status"] for r in store.rows] == ["printed", "printed"]
