@@ -37,6 +37,7 @@ from app.connections import (  # noqa: E402
     AcceptPauses,
     ConnectionGuard,
     raise_open_files_limit,
+    unmask,
 )
 from config import Config  # noqa: E402
 
@@ -103,8 +104,12 @@ def _refuse_busy(client: socket.socket) -> None:
 
 def _serve_eventlet(host: str, port: int, stop: StopRequest) -> None:
     import eventlet
+    import eventlet.websocket
     import eventlet.wsgi
     from eventlet import greenio
+
+    # Client frames are unmasked on whole integers, not a byte at a time (same result).
+    eventlet.websocket.RFC6455WebSocket._apply_mask = staticmethod(unmask)
 
     cfg = app.config
     head_timeout, idle_timeout = cfg["HEADER_TIMEOUT"], cfg["KEEPALIVE_TIMEOUT"]

@@ -88,6 +88,11 @@ class JoinGuard:
             self._closing.add(sid)
             return self.REFUSED
 
+    def closing(self, sid: str) -> bool:
+        """Whether ``sid`` was refused and is being closed (a read without the lock: a join
+        that slips past it meets the lock in ``join``)."""
+        return sid in self._closing
+
     def disconnect(self, sid: str) -> None:
         self.addresses.pop(sid, None)
         self.per_connection.forget(sid)

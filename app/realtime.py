@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import queue as queue_module
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -380,12 +381,9 @@ def on_join(data: Any = None, *_extra: Any) -> None:
     socketio.sleep(0)
     if not socketio.server.manager.is_connected(request.sid, "/"):
         return  # closed meanwhile (e.g. for joining too often): nothing to answer
-    actor = identity(request.sid)
-    exempt = _joins().addresses.get(request.sid) in current_app.config["CONNECTION_LIMIT_EXEMPT"]
-    verdict = _joins().join(request.sid, identified=actor is not None or exempt)
-    if verdict == JoinGuard.CLOSING:
-        return  # already told and being closed: the joins still queued are dropped
-    if verdict == JoinGuard.REFUSED:
+    # Counted against the limits before this context was built (_drop_joins_early): the join
+    # that went over them arrives here to be told; the ones after it never do.
+    if getattr(_verdict, "value", None) == JoinGuard.REFUSED:
         _refuse(
             "too_many_joins",
             gettext("This connection asked to join too often; it is closed. Reload the page."),
@@ -440,7 +438,9 @@ def _enter(room: str) -> bool:
     """Join ``room``; False when the connection closed while its join waited its turn."""
     try:
         join_room(room)
-    except ValueError:  # "sid is not connected to requested namespace"
+    except (ValueError, KeyError):
+        # "sid is not connected to requested namespace", or (threading mode) the connection was
+        # closed by another thread between that check and the room's entry.
         return False
     return True
 
@@ -455,7 +455,8 @@ def _join_staff(slug: str) -> None:
     ):
         _refuse("forbidden", gettext("Only staff of this office may join its staff room."))
         return
-    join_room(staff_room(office.slug))
+    if not _enter(staff_room(office.slug)):
+        return
     emit(STAFF, staff_view(db.session, office, queue.utcnow()), ignore_queue=True)
 
 
@@ -482,3 +483,37 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
     socketio.on_event("disconnect", on_disconnect)
     socketio.on_event(JOIN, on_join)
     socketio.on_event(LEAVE, on_leave)
+    _drop_joins_early(app, socketio, app.extensions[JOINS_KEY])
+
+
+# The verdict on the join being handled, from _drop_joins_early to on_join (thread-local: under
+# eventlet, green-thread-local).
+_verdict = threading.local()
+
+
+def _drop_joins_early(app: Flask, socketio: SocketIO, guard: JoinGuard) -> None:
+    """Each join is counted against the limits before Flask-SocketIO builds a request context
+    for it (that costs as much as a small request): a burst of joins sent at once is refused
+    and dropped for the price of a dictionary lookup each, not of as many requests (measured
+    by bench/join_flood.py). Only joins within the limits, and the one that is told it went
+    over, reach ``on_join``."""
+    handlers = socketio.server.handlers["/"]
+    with_context = handlers[JOIN]
+    manager = socketio.server.manager
+    identities = app.extensions[live_identity.EXTENSION_KEY]
+    exempt = app.config["CONNECTION_LIMIT_EXEMPT"]
+
+    def join(sid: str, *args: Any) -> Any:
+        if guard.closing(sid) or not manager.is_connected(sid, "/"):
+            return None
+        identified = identities.actor(sid) is not None or guard.addresses.get(sid) in exempt
+        verdict = guard.join(sid, identified)
+        if verdict == JoinGuard.CLOSING:
+            return None
+        _verdict.value = verdict  # read by on_join, in this same (green) thread
+        try:
+            return with_context(sid, *args)
+        finally:
+            _verdict.value = None
+
+    handlers[JOIN] = join

@@ -1,7 +1,7 @@
 """Join flood: anonymous Socket.IO clients looping on ``join`` while HTTP board requests and a
 kiosk go on.
 
-    python -m bench.join_flood [--modes eventlet,threading] [--seconds 10] [--flooders 4]
+    python -m bench.join_flood [--modes eventlet,threading] [--seconds 10] [--flooders 4] [--once]
 
 For each async mode: the real server (``python wsgi.py``) with its default Socket.IO limits (10
 joins a minute per connection, 300 joins and 300 connections a minute per address), then two
@@ -34,10 +34,13 @@ import http.client
 import json
 import multiprocessing
 import queue as queue_module
+import re
 import resource
 import shutil
+import sys
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 from wsproto.events import CloseConnection, TextMessage
@@ -82,10 +85,20 @@ class FloodScreen(LeanScreen):
 
 
 async def _flood_one(
-    port: int, bind: str, repeat: int, stats: dict[str, Any], stopping: asyncio.Event
+    port: int,
+    bind: str,
+    repeat: int,
+    stats: dict[str, Any],
+    stopping: asyncio.Event,
+    once: bool = False,
 ) -> None:
     """Connect, flood, and do it again as soon as the connection is closed, until stopped."""
+    if once:
+        await asyncio.sleep(1.0)  # into the probes' phase
     while not stopping.is_set():
+        if once and stats["connections"]:
+            await stopping.wait()  # the issue's flood: one connection, its joins sent once
+            break
         refused = asyncio.Event()
 
         def on_event(screen: LeanScreen, name: str, payload: Any, refused=refused) -> None:
@@ -123,12 +136,12 @@ async def _flood_one(
 
 
 async def _flood_all(
-    port: int, addresses: list[str], repeat: int, started: Any, stop: Any
+    port: int, addresses: list[str], repeat: int, started: Any, stop: Any, once: bool
 ) -> list[dict[str, Any]]:
     stats = [{"address": a, **dict.fromkeys(STAT_KEYS, 0), "seqs": set()} for a in addresses]
     stopping = asyncio.Event()
     tasks = [
-        asyncio.create_task(_flood_one(port, address, repeat, s, stopping))
+        asyncio.create_task(_flood_one(port, address, repeat, s, stopping, once))
         for address, s in zip(addresses, stats, strict=True)
     ]
     started.set()
@@ -147,12 +160,18 @@ def _cpu_seconds() -> float:
 
 
 def _flood_process(
-    port: int, addresses: list[str], repeat: int, started: Any, stop: Any, results: Any
+    port: int,
+    addresses: list[str],
+    repeat: int,
+    started: Any,
+    stop: Any,
+    results: Any,
+    once: bool,
 ) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     cpu = _cpu_seconds()
-    stats = asyncio.run(_flood_all(port, addresses, repeat, started, stop))
+    stats = asyncio.run(_flood_all(port, addresses, repeat, started, stop, once))
     results.put((stats, _cpu_seconds() - cpu))
 
 
@@ -256,13 +275,13 @@ def _probe(port: int, kiosk: str, seconds: float) -> dict[str, Any]:
 
 
 def _flood_phase(
-    server: Server, kiosk: str, seconds: float, addresses: list[str], repeat: int
+    server: Server, kiosk: str, seconds: float, addresses: list[str], repeat: int, once: bool
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ctx = multiprocessing.get_context("spawn")
     started, stop, results = ctx.Event(), ctx.Event(), ctx.Queue()
     flood = ctx.Process(
         target=_flood_process,
-        args=(server.port, addresses, repeat, started, stop, results),
+        args=(server.port, addresses, repeat, started, stop, results, once),
         daemon=True,
     )
     flood.start()
@@ -296,7 +315,7 @@ def _tracebacks(server: Server) -> int:
 
 
 def run(
-    mode: str, seconds: float, flooders: int, repeat: int
+    mode: str, seconds: float, flooders: int, repeat: int, once: bool = False
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     server = Server(async_mode=mode, extra_env={"ANONYMOUS_RATE_LIMIT": "1000000 per minute"})
     tokens = server.prepare(("kiosk",))
@@ -308,8 +327,15 @@ def run(
         baseline = _probe(server.port, tokens["kiosk"], baseline_s)
         baseline["server_cpu_pct"] = (server.cpu_seconds() - cpu) / baseline_s * 100
         baseline["tracebacks"] = _tracebacks(server)
-        flood, per_flooder = _flood_phase(server, tokens["kiosk"], seconds, addresses, repeat)
+        flood, per_flooder = _flood_phase(server, tokens["kiosk"], seconds, addresses, repeat, once)
         flood["tracebacks"] = _tracebacks(server) - baseline["tracebacks"]
+        if flood["tracebacks"]:
+            kinds = Counter(
+                line.strip()[:160]
+                for line in server.log().splitlines()
+                if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b", line.strip())
+            )
+            print(f"--- exceptions in the log of {mode}: {dict(kinds)}", file=sys.stderr)
     finally:
         server.stop()
     shutil.rmtree(server.instance, ignore_errors=True)  # kept (with its log) when a run fails
@@ -326,6 +352,12 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--flooders", type=int, default=4, help="flooding addresses, max 8")
     parser.add_argument("--repeat", type=int, default=600, help="joins sent at once")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="each flooder connects once, 1 s into the flood, and sends its joins once (the "
+        "flood of issue 10) instead of reconnecting for the whole phase",
+    )
     args = parser.parse_args(argv)
     flooders = max(1, min(args.flooders, 8))  # 127.0.0.2 .. 127.0.0.9
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -334,7 +366,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     detail: list[dict[str, Any]] = []
     for mode in args.modes.split(","):
         print(f"... {mode}, {flooders} flooders x {args.repeat} joins", flush=True)
-        mode_rows, mode_detail = run(mode, args.seconds, flooders, args.repeat)
+        mode_rows, mode_detail = run(mode, args.seconds, flooders, args.repeat, args.once)
         rows += mode_rows
         detail += mode_detail
     print()

@@ -210,3 +210,26 @@ def test_a_body_over_one_megabyte_is_refused_before_it_is_sent(server, path, bod
     error = json.loads(body)["error"]
     assert error["code"] == "too_large"
     assert "1024 KB" in error["message"]
+
+
+def test_unmasking_a_websocket_frame_gives_what_eventlet_gives():
+    """wsgi.py replaces eventlet's byte-at-a-time unmasking with app.connections.unmask; the
+    bytes must be the same for every length, offset and mask."""
+    import random
+    import warnings
+
+    from app.connections import unmask
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Eventlet is deprecated": its choice, see README
+        from eventlet.websocket import RFC6455WebSocket
+
+    original = RFC6455WebSocket.__dict__["_apply_mask"].__func__
+    rng = random.Random(7)
+    for length in [0, 1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 1000]:
+        data = bytes(rng.randrange(256) for _ in range(length + rng.randrange(3)))
+        mask = bytes(rng.randrange(256) for _ in range(4))
+        for offset in range(5):
+            for size in (None, length):
+                assert unmask(data, mask, size, offset) == original(data, mask, size, offset)
+    assert unmask(bytearray(b"abc"), b"\x01\x02\x03\x04") == original(b"abc", b"\x01\x02\x03\x04")
