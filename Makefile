@@ -51,7 +51,7 @@ bench: install-dev
 	$(BIN)/python -m bench
 
 extract-messages: install-dev
-	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ -k lazy_gettext -k _l -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 clean:

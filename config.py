@@ -60,6 +60,9 @@ class Config:
             for key, value in os.environ.items()
             if key.startswith("PRINTER_URL_") and value
         }
+        # A ticket taken at arrival that could not print within this many minutes leaves the
+        # paper queue (its owner has gone on with the number on the screen; staff can reprint).
+        self.ARRIVAL_PAPER_MINUTES = float(os.environ.get("ARRIVAL_PAPER_MINUTES") or 3)
         # Whether this process prints the server's jobs; with several processes, only one should.
         self.PRINT_SPOOLER = _env_bool("PRINT_SPOOLER", True)
         mode = os.environ.get("ASYNC_MODE") or "eventlet"

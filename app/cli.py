@@ -18,6 +18,7 @@ from .auth.users import create_user, set_active, set_password
 from .demo import seed
 from .extensions import db
 from .models import ROLES, Office, User
+from .public_url import lan_address, public_address_warning
 from .queue.errors import QueueError
 
 loket = AppGroup("loket", help="Loket administration commands.")
@@ -228,8 +229,13 @@ def urls() -> None:
     click.echo(f"Loket will serve on http://{host}:{port}")
     click.echo(f"  start page      {base}/")
     click.echo(f"  staff sign-in   {base}/login")
-    for name, path in (("counter", "/counter"), ("admin", "/admin")):
-        if name in has:
+    for blueprint, name, path in (
+        ("counter", "counter", "/counter"),
+        ("station", "print station", "/station/print"),
+        ("station", "handover desk", "/station/handover"),
+        ("admin", "admin", "/admin"),
+    ):
+        if blueprint in has:
             click.echo(f"  {name:<15} {base}{path}")
     for office in db.session.scalars(select(Office).order_by(Office.slug)).all():
         pages = [
@@ -237,6 +243,18 @@ def urls() -> None:
         ]
         click.echo(f"  {office.slug:<15} " + "   ".join(pages))
     db.session.rollback()
+    if public_address_warning():
+        click.echo(
+            "Warning: the QR codes on tickets and the device sign-in links will point to this "
+            "machine's loopback address, which phones and other PCs cannot open. Connect this PC "
+            "to the office network, or set PUBLIC_URL to its LAN address (e.g. "
+            "PUBLIC_URL=http://192.168.1.10:5000) in the environment file."
+        )
+    elif not current_app.config.get("PUBLIC_URL"):
+        click.echo(
+            f"Links on tickets use this PC's LAN address ({lan_address()}); set PUBLIC_URL "
+            "to give them a fixed address."
+        )
 
 
 @loket.command("purge")

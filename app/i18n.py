@@ -16,6 +16,8 @@ from flask_babel import Babel, get_locale, gettext, lazy_gettext
 from .queue.clock import tz_label
 
 LANG_COOKIE = "lang"
+# Screens that one person after another uses: their language is never remembered.
+SHARED_SCREENS = ("/kiosk/",)
 
 STATUS_LABELS = {
     "waiting": lazy_gettext("waiting"),
@@ -31,6 +33,13 @@ STAGE_LABELS = {
     "handed_over": lazy_gettext("handed over"),
     "blocked": lazy_gettext("blocked"),
 }
+ROLE_LABELS = {
+    "admin": lazy_gettext("administrator"),
+    "operator": lazy_gettext("counter operator"),
+    "clerk": lazy_gettext("card clerk"),
+    "kiosk": lazy_gettext("kiosk (device)"),
+    "display": lazy_gettext("TV display (device)"),
+}
 BLOCK_REASON_LABELS = {
     "not_print_ready": lazy_gettext("record not yet ready to print"),
     "duplicate_record": lazy_gettext("duplicate record"),
@@ -42,8 +51,13 @@ BLOCK_REASON_LABELS = {
 def select_locale() -> str:
     languages = ("id", "en")
     asked = request.args.get("lang")
+    if request.path.startswith(SHARED_SCREENS):
+        # A kiosk serves the next resident too: English only for the page that asked for it,
+        # never remembered (the page itself goes back to Indonesian when it is done).
+        return asked if asked in languages else "id"
     if asked in languages:
-        g.set_lang_cookie = asked
+        if not request.path.startswith("/api/"):
+            g.set_lang_cookie = asked
         return asked
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in languages:
@@ -69,7 +83,11 @@ def init_app(app: Flask, babel: Babel) -> None:
         app, locale_selector=select_locale, default_translation_directories="translations"
     )
     app.after_request(_remember_language)
-    app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "id"))
+    app.jinja_env.globals.update(
+        current_language=lambda: str(get_locale() or "id"),
+        role_labels=ROLE_LABELS,
+        tz_label=tz_label,
+    )
 
 
 def format_moment(value: datetime, tz_name: str) -> str:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext
 from flask_socketio import SocketIO, emit, join_room
 from sqlalchemy import bindparam, func, select, update
@@ -157,7 +157,16 @@ def printer_states(session: Session, office_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _as_job(row: PrintJob) -> Job:
+def paper_deadline(config: Any, kind: str, created_at: datetime) -> datetime:
+    """When a job's paper is of no use any more: an arrival ticket after
+    ``ARRIVAL_PAPER_MINUTES`` (its owner has gone on without it; staff can reprint), a reprint
+    after ``PRINT_EXPIRE``."""
+    if kind == "ticket":
+        return created_at + timedelta(minutes=config.get("ARRIVAL_PAPER_MINUTES", 3))
+    return created_at + config.get("PRINT_EXPIRE", EXPIRE_AFTER)
+
+
+def _as_job(row: PrintJob, config: Any) -> Job:
     return Job(
         id=row.id,
         payload=json.loads(row.payload),
@@ -165,6 +174,7 @@ def _as_job(row: PrintJob) -> Job:
         created_at=row.created_at,
         next_attempt_at=row.next_attempt_at,
         name=f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}",
+        expires_at=paper_deadline(config, row.kind, row.created_at),
     )
 
 
@@ -218,7 +228,7 @@ class DatabaseJobs:
                 .order_by(PrintJob.id)
                 .limit(1)
             )
-            return _as_job(row) if row is not None else None
+            return _as_job(row, self.app.config) if row is not None else None
 
     def release(self, target: str) -> int:
         """Put the jobs of ``target`` left "printing" back in the queue; how many there were.
@@ -440,7 +450,7 @@ def on_agent_ready(_data: Any = None) -> None:
         .order_by(PrintJob.id)
     ).all()
     for job in jobs:
-        if now - job.created_at >= EXPIRE_AFTER:
+        if now >= paper_deadline(current_app.config, job.kind, job.created_at):
             job.status, job.last_error = "failed", "expired before the agent came back"
     db.session.commit()
     emit("agent_ok", {"target": target})

@@ -79,7 +79,46 @@ def public_base() -> str:
     if configured:
         return configured
     if trusted_host(request.host):
-        return request.host_url.rstrip("/")
+        if not is_loopback_host(request.host):
+            return request.host_url.rstrip("/")
+        # A kiosk browser on the server PC itself asks for "localhost": a phone scanning the
+        # paper cannot reach that, so links use this machine's LAN address, on the same port.
+        port = _port_of(request.host)
+        suffix = f":{port}" if port else ""
+        return f"{request.scheme}://{lan_address()}{suffix}"
     port = int(current_app.config.get("PORT") or 80)
     suffix = "" if port == 80 else f":{port}"
     return f"http://{lan_address()}{suffix}"
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (with or without a port) is this machine's loopback: localhost, 127.x,
+    ::1 (nobody else can open a link to it)."""
+    match = _HOST.match(host or "")
+    if match is None:
+        return False
+    name = (match["v6"] or match["name"]).lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _port_of(host: str) -> int | None:
+    found = re.search(r":(\d{1,5})$", host or "")
+    return int(found[1]) if found and not (host or "").endswith("]") else None
+
+
+def public_address_warning() -> str | None:
+    """Why the links printed on tickets will not open on residents' phones, or None: the public
+    address is this machine's loopback (``PUBLIC_URL`` names it, or it is unset and this machine
+    has no LAN address)."""
+    configured = current_app.config.get("PUBLIC_URL") or ""
+    host = re.sub(r"^[a-z]+://", "", configured).split("/")[0]
+    if configured and not is_loopback_host(host):
+        return None
+    if not configured and not ipaddress.ip_address(lan_address()).is_loopback:
+        return None
+    return "loopback"

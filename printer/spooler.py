@@ -6,8 +6,9 @@ a USB write never stalls an event loop). Every job ends, printed or failed with 
 the next one goes on:
 
 - the printer cannot print now (``PrinterError``: unreachable, no paper, no answer): the job stays
-  at the head of the queue and is tried again after 1, 2, 4 ... up to 30 seconds, until it is
-  ``expire_after`` old; then it fails ("expired") and stays visible (staff can reprint);
+  at the head of the queue and is tried again after 1, 2, 4 ... up to 30 seconds, until its
+  deadline (``Job.expires_at``, else ``expire_after`` old); then it fails ("expired") and stays
+  visible (staff can reprint). A job found past its deadline is not printed at all;
 - the ticket cannot be laid out (any error while making its bytes): it fails at once, since it
   would fail the same way every time;
 - anything else going wrong while sending (a driver bug, an unexpected error): tried again
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
 MAX_ATTEMPTS = 100  # a printer off for the whole expiry window is tried about 65 times
 UNEXPECTED_ATTEMPTS = 3
+NOT_IN_TIME = "not printed in time; expired"  # reprinting stays possible
 
 
 @dataclass
@@ -44,6 +46,9 @@ class Job:
     created_at: datetime
     next_attempt_at: datetime | None = None
     name: str = ""
+    # Past this moment the paper is of no use (its owner has gone): the job fails instead of
+    # printing. None: ``created_at`` + the spooler's ``expire_after``.
+    expires_at: datetime | None = None
 
 
 class JobStore(Protocol):
@@ -160,6 +165,11 @@ class Spooler:
         now = self.clock()
         if job.next_attempt_at is not None and job.next_attempt_at > now:
             return (job.next_attempt_at - now).total_seconds()
+        deadline = job.expires_at or job.created_at + self.expire_after
+        if now >= deadline:
+            self.store.failed(job, NOT_IN_TIME, None, now)
+            log.warning("print job %s was not printed in time; dropped", job.id)
+            return 0.0
         if job.attempts >= self.max_attempts:
             self.store.failed(job, f"gave up after {job.attempts} attempts", None, now)
             log.warning("print job %s gave up after %d attempts", job.id, job.attempts)
@@ -177,7 +187,7 @@ class Spooler:
             self._send(data, job.name or f"job-{job.id}")
         except PrinterError as err:
             now = self.clock()
-            expired = now - job.created_at >= self.expire_after
+            expired = now >= deadline
             retry_at = None if expired else now + timedelta(seconds=backoff(attempts))
             reason = f"{err}; expired" if expired else str(err)
             self.store.failed(job, reason, retry_at, now)

@@ -27,6 +27,8 @@ def test_every_message_in_the_code_has_an_indonesian_translation(tmp_path):
             "N_",
             "-k",
             "lazy_gettext",
+            "-k",
+            "_l",
             "--no-location",
             "-o",
             str(pot),

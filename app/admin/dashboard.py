@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, session, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -10,8 +10,11 @@ from .. import queue
 from ..auth import staff_page
 from ..extensions import db
 from ..printing import printer_states
+from ..public_url import public_address_warning
 from ..queue.reports import report
 from . import bp, office_in_scope, offices_in_scope
+
+LAST_OFFICE = "admin_office"  # the session remembers the office an administrator looked at
 
 
 @bp.get("/")
@@ -20,13 +23,18 @@ def index() -> Response:
     offices = offices_in_scope()
     if not offices:
         return redirect(url_for("admin.new_office"))
-    return redirect(url_for("admin.dashboard", office=offices[0].slug))
+    # The office this administrator worked in last, else the first one set up (the main office;
+    # district offices come after it), not whichever sorts first by name.
+    last = session.get(LAST_OFFICE)
+    chosen = next((o for o in offices if o.slug == last), None) or min(offices, key=lambda o: o.id)
+    return redirect(url_for("admin.dashboard", office=chosen.slug))
 
 
 @bp.get("/<office>/")
 @staff_page("admin")
 def dashboard(office: str) -> str:
     found = office_in_scope(office)
+    session[LAST_OFFICE] = found.slug
     now = queue.utcnow()
     today = queue.local_day(now, found.timezone)
     config = {
@@ -51,6 +59,11 @@ def dashboard(office: str) -> str:
             },
         },
     }
+    loopback = public_address_warning() is not None
     return render_template(
-        "admin/dashboard.html", office=found, offices=offices_in_scope(), config=config
+        "admin/dashboard.html",
+        office=found,
+        offices=offices_in_scope(),
+        config=config,
+        loopback=loopback,
     )

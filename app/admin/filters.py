@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
-from flask_babel import format_decimal, gettext
+from babel.dates import format_date
+from flask_babel import format_decimal, get_locale, gettext
 
 from ..queue.clock import local
 from . import bp
@@ -63,6 +64,7 @@ _PRINTER_ERRORS = (
     ("the printer did not answer", lambda: gettext("the printer did not answer")),
     ("the ticket could not be laid out", lambda: gettext("the ticket could not be laid out")),
     ("unexpected error", lambda: gettext("unexpected error")),
+    ("not printed in time", lambda: gettext("not printed in time (its owner has gone on)")),
     ("expired before the agent came back", lambda: gettext("expired before the agent came back")),
     ("the agent could not print", lambda: gettext("the print agent could not print")),
     ("the agent disconnected", lambda: gettext("the print agent disconnected")),
@@ -87,3 +89,9 @@ def printer_error(text: str | None) -> str:
             core = words() + core[len(prefix) :]
             break
     return core + ("; " + gettext("given up (too old)") if expired else "")
+
+
+@bp.app_template_filter("long_date")
+def long_date(value: date) -> str:
+    """A date as a reader in the page's language says it: "Sabtu, 12 Desember 2026"."""
+    return format_date(value, "EEEE, d MMMM y", locale=str(get_locale() or "id"))

@@ -6,7 +6,6 @@ import re
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,7 +26,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..i18n import ROLE_LABELS
 from ..models import COUNTER_CALL_ORDERS, ROLES
+from .form_messages import Form
 
 REQUIRED = _l("This field is required.")
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
@@ -37,7 +38,7 @@ def _time_or_empty(field_label: str):
     return TimeField(field_label, validators=[Optional()], format="%H:%M")
 
 
-class OfficeForm(FlaskForm):
+class OfficeForm(Form):
     slug = StringField(
         _l("Short name in addresses"),
         validators=[
@@ -70,7 +71,7 @@ class OfficeForm(FlaskForm):
     )
 
 
-class HoursForm(FlaskForm):
+class HoursForm(Form):
     """Opening hours for the seven weekdays; a day left empty is closed."""
 
     mon_opens = _time_or_empty(_l("Monday opens"))
@@ -103,7 +104,7 @@ class HoursForm(FlaskForm):
         return ok
 
 
-class SpecialDayForm(FlaskForm):
+class SpecialDayForm(Form):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Give a date (YYYY-MM-DD)."))])
     is_open = SelectField(
         _l("The office is"),
@@ -124,7 +125,7 @@ class SpecialDayForm(FlaskForm):
         return ok
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(Form):
     code = StringField(
         _l("Letter"),
         validators=[
@@ -163,7 +164,7 @@ class ServiceForm(FlaskForm):
     )
 
 
-class CounterForm(FlaskForm):
+class CounterForm(Form):
     number = IntegerField(
         _l("Number"),
         validators=[InputRequired(REQUIRED), NumberRange(1, 99, message=_l("Between 1 and 99."))],
@@ -188,7 +189,7 @@ class CounterForm(FlaskForm):
             raise ValidationError(_l("Choose one of the listed orders."))
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(
         _l("User name"),
         validators=[
@@ -201,7 +202,12 @@ class UserForm(FlaskForm):
         ],
     )
     display_name = StringField(_l("Name shown on screens"), validators=[Length(max=120)])
-    role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in ROLES])
+    # The least power by default: a new account is an operator unless the admin says otherwise.
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
+        default="operator",
+    )
     office = SelectField(_l("Office"), choices=[])
     active = BooleanField(_l("Active"), default=True)
     prints_via_agent = BooleanField(_l("Kiosk printing through a remote print agent"))

@@ -150,9 +150,22 @@ def _filled_hours(found: Office) -> HoursForm:
     return form
 
 
+PAST_SPECIAL_DAYS = 60  # past special days listed under the upcoming ones
+
+
 def _hours_page(found: Office, form: HoursForm, special: SpecialDayForm, status: int) -> tuple:
-    days = db.session.scalars(
-        select(SpecialDay).where(SpecialDay.office_id == found.id).order_by(SpecialDay.day.desc())
+    today = queue.local_day(queue.utcnow(), found.timezone)
+    upcoming = db.session.scalars(
+        select(SpecialDay)
+        .where(SpecialDay.office_id == found.id, SpecialDay.day >= today)
+        .order_by(SpecialDay.day)
+    ).all()
+    # The past is kept (reports use it) but folded away, newest first.
+    past = db.session.scalars(
+        select(SpecialDay)
+        .where(SpecialDay.office_id == found.id, SpecialDay.day < today)
+        .order_by(SpecialDay.day.desc())
+        .limit(PAST_SPECIAL_DAYS)
     ).all()
     return render_template(
         "admin/hours.html",
@@ -160,7 +173,8 @@ def _hours_page(found: Office, form: HoursForm, special: SpecialDayForm, status:
         offices=offices_in_scope(),
         form=form,
         special=special,
-        days=days,
+        days=upcoming,
+        past_days=past,
     ), status
 
 

@@ -135,8 +135,10 @@ def printer_retry(office: str, job_id: int) -> Response:
                 next_attempt_at=None,
                 claimed_at=None,
                 attempts=0,
-                # A job that gave up after half an hour would give up again at once.
+                # A job that gave up after half an hour would give up again at once; asked for
+                # by staff, it has a reprint's time to print (not an arrival ticket's minutes).
                 created_at=now,
+                kind="reprint",
             ),
             execution_options={"synchronize_session": False},
         )

@@ -38,6 +38,27 @@ def _service_values(form: ServiceForm) -> dict:
     }
 
 
+# Distinct colours that read well behind white letters, in the order new services get them.
+SERVICE_COLOURS = (
+    "#1565c0",
+    "#6a1b9a",
+    "#2e7d32",
+    "#c62828",
+    "#00838f",
+    "#ad1457",
+    "#4e342e",
+    "#455a64",
+    "#bf360c",
+    "#283593",
+    "#33691e",
+    "#6d4c41",
+    "#00695c",
+    "#8e24aa",
+    "#37474f",
+    "#880e4f",
+)
+
+
 @bp.route("/<office>/services/new", methods=["GET", "POST"], defaults={"code": None})
 @bp.route("/<office>/services/<code>", methods=["GET", "POST"])
 @staff_page("admin")
@@ -53,6 +74,10 @@ def service_edit(office: str, code: str | None) -> Response | str:
     form = ServiceForm(obj=service)
     if request.method == "GET" and service is not None:
         form.default_minutes.data = max(1, service.default_service_s // 60)
+    if request.method == "GET" and service is None:
+        # A new service gets a colour no other service of the office has (TV, kiosk, tickets).
+        taken = {s.colour.lower() for s in found.services}
+        form.colour.data = next((c for c in SERVICE_COLOURS if c not in taken), form.colour.data)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import g, render_template, request
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -17,6 +17,7 @@ from .. import queue
 from ..auth import staff_page
 from ..errors import render_message
 from ..extensions import db
+from ..i18n import STAGE_LABELS, STATUS_LABELS
 from ..models import AuditEvent, Counter, Ticket, TicketEvent, User
 from ..queue.clock import zone
 from ..queue.errors import N_, InvalidInput
@@ -146,6 +147,7 @@ def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict],
                     "user": username,
                     "address": event.remote_addr,
                     "action": event.action,
+                    "action_label": action_label(event.action),
                     "target": event.target,
                     "details": _details(event.details),
                     "id": f"a{event.id}",
@@ -154,12 +156,7 @@ def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict],
     if "tickets" in sources:
         moves = db.session.execute(sources["tickets"].limit(limit))
         for event, code, username, counter_number in moves:
-            change = " → ".join(
-                x
-                for x in (event.from_status or event.from_stage, event.to_status or event.to_stage)
-                if x
-            )
-            details = [change] if change else []
+            details = _move_details(event)
             if counter_number is not None:
                 details.append(gettext("counter %(n)s", n=counter_number))
             if event.note:
@@ -170,6 +167,7 @@ def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict],
                     "user": username,
                     "address": event.remote_addr,
                     "action": f"ticket.{event.action}",
+                    "action_label": action_label(f"ticket.{event.action}"),
                     "target": code,
                     "details": details,
                     "id": f"t{event.id}",
@@ -178,6 +176,65 @@ def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict],
     rows.sort(key=lambda r: r["at"], reverse=True)
     first = PAGE * page
     return rows[first : first + PAGE], len(rows) > first + PAGE, page
+
+
+# Every action the trail can show, in words (the code stays visible next to it for searching).
+ACTION_LABELS = {
+    "ticket.issue": lazy_gettext("ticket issued"),
+    "ticket.call": lazy_gettext("called to a counter"),
+    "ticket.recall": lazy_gettext("called again"),
+    "ticket.start": lazy_gettext("service started"),
+    "ticket.finish": lazy_gettext("service finished"),
+    "ticket.no_show": lazy_gettext("marked absent"),
+    "ticket.requeue": lazy_gettext("put back in the queue"),
+    "ticket.transfer": lazy_gettext("transferred to another service"),
+    "ticket.cancel": lazy_gettext("cancelled"),
+    "ticket.undo": lazy_gettext("slip undone at the counter"),
+    "ticket.stage": lazy_gettext("card moved"),
+    "ticket.reprint": lazy_gettext("queue ticket printed again"),
+    "ticket.group": lazy_gettext("group tickets issued"),
+    "office.create": lazy_gettext("office created"),
+    "office.update": lazy_gettext("office settings changed"),
+    "hours.update": lazy_gettext("opening hours changed"),
+    "special_day.add": lazy_gettext("special day added"),
+    "special_day.remove": lazy_gettext("special day removed"),
+    "service.create": lazy_gettext("service created"),
+    "service.update": lazy_gettext("service changed"),
+    "counter.create": lazy_gettext("counter created"),
+    "counter.update": lazy_gettext("counter changed"),
+    "stock.set": lazy_gettext("blank-card stock set"),
+    "user.create": lazy_gettext("user created"),
+    "user.update": lazy_gettext("user changed"),
+    "user.disable": lazy_gettext("user disabled"),
+    "user.enable": lazy_gettext("user enabled"),
+    "user.password_reset": lazy_gettext("password reset"),
+    "device.link": lazy_gettext("sign-in link made for a device"),
+    "device.revoke": lazy_gettext("device signed out everywhere"),
+    "token.create": lazy_gettext("API token made"),
+    "token.revoke": lazy_gettext("API token revoked"),
+    "print.retry": lazy_gettext("print job tried again"),
+    "print.cancel": lazy_gettext("print job cancelled"),
+    "notes.purge": lazy_gettext("old staff notes erased"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def _move_details(event: Any) -> list[str]:
+    """A ticket move in words: the status change, and the card's when it moved."""
+    out = []
+    if event.from_status != event.to_status and event.to_status:
+        old = STATUS_LABELS.get(event.from_status, event.from_status or "—")
+        new = STATUS_LABELS.get(event.to_status, event.to_status)
+        out.append(gettext("status: %(old)s → %(new)s", old=old, new=new))
+    if event.from_stage != event.to_stage and (event.from_stage or event.to_stage):
+        old = STAGE_LABELS.get(event.from_stage, event.from_stage or "—")
+        new = STAGE_LABELS.get(event.to_stage, event.to_stage or "—")
+        out.append(gettext("card: %(old)s → %(new)s", old=old, new=new))
+    return out
 
 
 def _details(raw: str) -> list[str]:

@@ -147,6 +147,12 @@ def requeue(ticket_id: int) -> Response:
     return _simple_move(queue.requeue, ticket_id)
 
 
+@bp.post("/tickets/<id:ticket_id>/undo")
+def undo(ticket_id: int) -> Response:
+    """Take back an "absent" or a "finish" made by mistake a moment ago."""
+    return _simple_move(queue.undo, ticket_id)
+
+
 @bp.post("/tickets/<id:ticket_id>/cancel")
 def cancel(ticket_id: int) -> Response:
     actor = require_actor()

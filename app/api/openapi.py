@@ -613,6 +613,12 @@ def _document() -> dict[str, Any]:
             "/api/v1/tickets/{ticket_id}/requeue": _move(
                 "Put an absent ticket back at the end of the queue (same day).", PATH_TICKET
             ),
+            "/api/v1/tickets/{ticket_id}/undo": _move(
+                "Take back an absent or a finish made at most 60 s ago: the ticket is again "
+                "called or being served at its counter (409 when too late, moved on since, or "
+                "the counter has another ticket).",
+                PATH_TICKET,
+            ),
             "/api/v1/tickets/{ticket_id}/cancel": _move(
                 "Cancel a waiting, called or serving ticket.", PATH_TICKET
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
 from .. import queue
@@ -20,14 +21,24 @@ def track_url(token: str) -> str:
     return f"{public_base()}/t/{token}"
 
 
-def services_json(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
+def _next_open(refusal: Any, tz_name: str) -> str | None:
+    value = refusal.params.get("next_open") if refusal else None
+    return iso(value, tz_name) if isinstance(value, datetime) else None
+
+
+def services_json(
+    session: Session, office: Office, now: datetime, refusals: dict[int, Any] | None = None
+) -> list[dict[str, Any]]:
     """The office's services, whether tickets are issued now (and if not, why and until when),
     and how many wait."""
-    refusals = queue.open_services(session, office, now)
+    if refusals is None:
+        refusals = queue.open_services(session, office, now)
     waiting = waiting_counts(session, office.id, queue.local_day(now, office.timezone))
     rows = []
+    english = str(get_locale() or "id") == "en"
     for s in office.services:
         refusal = refusals[s.id]
+        label = (s.name_en or s.name) if english else s.name
         rows.append(
             {
                 "code": s.code,
@@ -36,9 +47,13 @@ def services_json(session: Session, office: Office, now: datetime) -> list[dict[
                 "colour": s.colour,
                 "produces_card": s.produces_card,
                 "open": refusal is None,
-                "closed_reason": render_message(refusal.template, refusal.params)
+                "closed_reason": render_message(
+                    refusal.template, {**refusal.params, "service": label}
+                )
                 if refusal
                 else None,
+                "closed_code": refusal.code if refusal else None,
+                "next_open": _next_open(refusal, office.timezone),
                 "active": s.active,
                 "daily_quota": s.daily_quota,
                 "waiting": waiting.get(s.id, 0),

@@ -26,7 +26,9 @@ SHORTCUTS = {
     "no-show": "A",
     "transfer": "T",
     "pause": "P",
+    "undo": "U",
 }
+UNDO_OFFERED_SECONDS = 10  # how long the console offers to undo an absent or a finish
 
 
 @bp.get("/")
@@ -52,6 +54,7 @@ def console(counter_id: int) -> str:
         "office": office.slug,
         "counter": {"id": counter.id, "number": counter.number, "name": counter.name},
         "shortcuts": SHORTCUTS,
+        "undo_seconds": UNDO_OFFERED_SECONDS,
         "snapshot": snapshot,
         "strings": {
             "called": gettext("Called"),
@@ -68,6 +71,14 @@ def console(counter_id: int) -> str:
             "transferred": gettext("%(code)s now waits for service %(service)s."),
             "done": gettext("%(code)s finished."),
             "absent": gettext("%(code)s marked absent."),
+            "undone": gettext("%(code)s is back at this counter, as it was."),
+            "requeued": gettext("%(code)s is back in the queue, at its end."),
+            "cancelled": gettext("%(code)s is cancelled."),
+            "absent_none": gettext("Nobody was marked absent today."),
+            "requeue": gettext("Back in the queue"),
+            "cancel": gettext("Cancel the ticket"),
+            "confirm_cancel": gettext("Cancel ticket %(code)s for good?"),
+            "absent_at": gettext("absent at %(time)s, counter %(counter)s"),
             "offline": gettext("Connection lost — reconnecting…"),
             "others": gettext("Other services"),
         },

@@ -7,7 +7,9 @@ session and its CSRF token, and an idempotency key per tap.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, jsonify, render_template
 from flask_babel import get_locale, gettext
 from flask_login import login_required
 
@@ -15,6 +17,10 @@ from .. import queue
 from ..api.serialize import services_json
 from ..auth import require_actor
 from ..extensions import db
+from ..i18n import format_moment
+from ..models import SERVER_PRINTER, Office, PrinterState
+from ..printing import server_state_key
+from ..queue.errors import Closed
 
 bp = Blueprint(
     "kiosk",
@@ -26,22 +32,35 @@ bp = Blueprint(
 )
 
 SHOW_TICKET_SECONDS = 8
+KIOSK_ROLES = ("kiosk", "operator", "admin")
+# A kiosk left in English goes back to Indonesian after this long without a touch.
+LANGUAGE_IDLE_SECONDS = 60
+NOTICES_SECONDS = 15  # how often the page asks whether its printer or the blank cards changed
 
 
 @bp.get("/<office>")
 @login_required
 def page(office: str) -> str:
-    actor = require_actor()
-    found = queue.office_by_slug(db.session, office)
-    if actor.role not in ("kiosk", "operator", "admin") or not actor.covers(found.id):
-        abort(403)
+    found = _kiosk_office(office)
     now = queue.utcnow()
-    services = services_json(db.session, found, now)
+    refusals = queue.open_services(db.session, found, now)
+    services = services_json(db.session, found, now, refusals)
     english = str(get_locale() or "id") == "en"
     for service in services:
         service["label"] = (service["name_en"] or service["name"]) if english else service["name"]
+        service["closed_tag"] = (
+            None
+            if service["open"]
+            else gettext("Today's quota is used up")
+            if service["closed_code"] == "quota_reached"
+            else gettext("Closed")
+        )
+    closed = closed_banner(found, [refusals[s.id] for s in found.services if s.active])
     config = {
         "office": found.slug,
+        "lang": "en" if english else "id",
+        "idle_seconds": LANGUAGE_IDLE_SECONDS,
+        "notices_seconds": NOTICES_SECONDS,
         "seconds": SHOW_TICKET_SECONDS,
         "utc_offset_min": int(
             queue.clock.local(now, found.timezone).utcoffset().total_seconds() // 60
@@ -49,6 +68,7 @@ def page(office: str) -> str:
         "strings": {
             "waiting": gettext("waiting"),
             "ahead": gettext("%(n)s people ahead of you"),
+            "ahead_one": gettext("One person ahead of you"),
             "ahead_none": gettext("You are next"),
             "wait": gettext("about %(m)s minutes"),
             "printing": gettext("Printing your ticket…"),
@@ -61,4 +81,67 @@ def page(office: str) -> str:
             "offline": gettext("No connection to the server; please ask the staff."),
         },
     }
-    return render_template("kiosk/kiosk.html", office=found, services=services, config=config)
+    return render_template(
+        "kiosk/kiosk.html",
+        office=found,
+        services=services,
+        config=config,
+        closed=closed,
+        notices=kiosk_notices(found),
+    )
+
+
+@bp.get("/<office>/notices")
+@login_required
+def notices(office: str) -> Response:
+    """What the kiosk must say before anyone taps (polled by the page): its printer is in
+    trouble, or the blank ID cards have run out."""
+    found = _kiosk_office(office)
+    return jsonify(kiosk_notices(found))
+
+
+def _kiosk_office(slug: str) -> Office:
+    actor = require_actor()
+    found = queue.office_by_slug(db.session, slug)
+    if actor.role not in KIOSK_ROLES or not actor.covers(found.id):
+        abort(403)
+    return found
+
+
+def kiosk_notices(office: Office) -> dict[str, Any]:
+    """``printer_down``: the printer this device's tickets go to failed at its last attempt (an
+    agent's: its agent is not connected). ``no_blank_cards``: the office counts its blank cards
+    and has none, so a card service's card cannot be printed today."""
+    target = g.get("print_target") or SERVER_PRINTER
+    state = db.session.get(
+        PrinterState, server_state_key(office.id) if target == SERVER_PRINTER else target
+    )
+    printer_down = state is not None and not state.online
+    return {
+        "printer_down": printer_down,
+        "no_blank_cards": office.card_stock is not None and office.card_stock <= 0,
+    }
+
+
+def closed_banner(office: Office, refusals: list[Closed | None]) -> str | None:
+    """One sentence for a kiosk none of whose services issues now (None while any does): why,
+    and when numbers are issued again, instead of the same sentence on every button."""
+    if not refusals or any(r is None for r in refusals):
+        return None
+    found = [r for r in refusals if r is not None]
+    openings = [r.params["next_open"] for r in found if r.params.get("next_open") is not None]
+    notes = {r.params.get("note") for r in found if r.code == "office_closed"}
+    parts = []
+    if len(notes) == 1 and None not in notes:
+        note = notes.pop()
+        parts.append(
+            gettext("The office is closed today (%(note)s).", note=note)
+            if note and note != "-"
+            else gettext("The office is closed today.")
+        )
+    if openings:
+        when = format_moment(min(openings), office.timezone)
+        parts.append(gettext("Queue numbers are issued again %(when)s.", when=when))
+    else:
+        parts.append(gettext("No opening is scheduled soon; please ask the staff."))
+    return " ".join(parts)

@@ -5,7 +5,16 @@ events they caused on the session (``events``), which are published only after c
 """
 
 from .access import Actor, require
-from .calling import call_next, current_ticket, finish, no_show, recall, set_counter_open, start
+from .calling import (
+    call_next,
+    current_ticket,
+    finish,
+    no_show,
+    recall,
+    set_counter_open,
+    start,
+    undo,
+)
 from .clock import local_day, utcnow
 from .errors import (
     Closed,
@@ -69,5 +78,6 @@ __all__ = [
     "ticket_by_token",
     "track",
     "transfer",
+    "undo",
     "utcnow",
 ]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Date, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
-from ..models import IS_AT_COUNTER, IS_WAITING, Counter, Ticket, UTCDateTime
+from ..models import IS_AT_COUNTER, IS_WAITING, Counter, Ticket, TicketEvent, UTCDateTime
 from .access import Actor
 from .clock import local_day
 from .errors import N_, CounterBusy, InvalidTransition
@@ -20,6 +20,8 @@ from .turn import counter_turn, ticket_turn
 
 # How often call-next tries again when another counter took its candidate in between.
 CALL_ATTEMPTS = 8
+# How long after "absent" or "finish" the counter may undo it (the console offers it for less).
+UNDO_SECONDS = 60
 
 
 _HELD = select(Ticket).where(Ticket.counter_id == bindparam("counter_id"), IS_AT_COUNTER)
@@ -198,3 +200,59 @@ def set_counter_open(
         for link in counter.links:
             record(session, QueueMoved(counter.office_id, link.service_id))
     return counter
+
+
+def undo(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> Ticket:
+    """Take back an "absent" or a "finish" made by mistake a moment ago: the ticket is again
+    called or being served at its counter, as it was (a card that was put in production leaves
+    it again). Refused when it is too late, when the ticket moved on since, or when the counter
+    has taken another ticket. Raises Forbidden, NotFound, InvalidTransition, CounterBusy."""
+    ticket, _ = ticket_turn(session, ticket_id, "counter", actor)
+    check_status_move("undo", ticket.code, ticket.status)
+    last = session.scalars(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    ).first()
+    if (
+        last is None
+        or last.action not in ("no_show", "finish")
+        or last.to_status != ticket.status
+        or last.to_stage != ticket.stage
+        or last.from_status not in ("called", "serving")
+    ):
+        raise InvalidTransition(
+            N_("Ticket %(code)s has moved on since; it cannot be undone from here."),
+            code=ticket.code,
+        )
+    if now - last.at > timedelta(seconds=UNDO_SECONDS):
+        raise InvalidTransition(
+            N_(
+                "It is too late to undo ticket %(code)s (%(seconds)s seconds have passed); "
+                "put it back in the queue or ask an administrator."
+            ),
+            code=ticket.code,
+            seconds=int((now - last.at).total_seconds()),
+        )
+    if (
+        ticket.counter_id is not None
+        and session.scalars(_HELD, {"counter_id": ticket.counter_id}).first()
+    ):
+        raise CounterBusy(
+            N_("This counter has already taken another ticket; finish it before undoing %(code)s."),
+            code=ticket.code,
+        )
+    previous, previous_stage = ticket.status, ticket.stage
+    ticket.status = last.from_status
+    ticket.stage = last.from_stage
+    if previous == "done":
+        ticket.finished_at = None
+        ticket.ready_at = None
+    else:
+        ticket.no_show_at = None
+    ticket.updated_at = now
+    session.flush()
+    log_move(session, ticket, "undo", actor, now, previous, previous_stage)
+    record(session, TicketChanged(ticket.id), QueueMoved(ticket.office_id, ticket.service_id))
+    return ticket

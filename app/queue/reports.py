@@ -286,12 +286,12 @@ def _named(session: Session, model: type, table: dict[int, dict[str, Any]]) -> l
 PIPELINE_LEGS = ("recorded_to_printed", "printed_to_handed_over", "recorded_to_handed_over")
 
 
-PIPELINE_STEP_S = 300
+PIPELINE_STEP_S = 60  # medians and 90th percentiles of the card legs: to the minute
 
 
 def _cards(session: Session, in_range: tuple) -> tuple[dict[str, int], dict[str, Any]]:
     """Cards by stage now, and how long they took from recording to printing to the resident's
-    hands: exact averages, medians and 90th percentiles to the nearest five minutes; with the
+    hands: exact averages, medians and 90th percentiles to the nearest minute; with the
     printed cards never collected."""
     step = PIPELINE_STEP_S
     legs = (Ticket.print_s, Ticket.pickup_s, Ticket.print_s + Ticket.pickup_s)

@@ -27,6 +27,7 @@ from .clock import iso, local_day
 from .estimate import Rate, estimate, service_rate
 
 RECENT_CALLS = 10
+ABSENT_LIST = 30  # the absent tickets a console lists (today, newest first)
 
 
 # Plain columns, not ORM objects: the board is built after every change and must stay cheap.
@@ -85,7 +86,12 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
     by_counter = {t.counter_id: t for t in current}
     recent = session.execute(
         select(*_CALL_COLUMNS)
-        .where(Ticket.office_id == office.id, Ticket.day == today, Ticket.called_at.is_not(None))
+        .where(
+            Ticket.office_id == office.id,
+            Ticket.day == today,
+            Ticket.called_at.is_not(None),
+            Ticket.counter_id.is_not(None),  # a transferred ticket waits again, at no counter
+        )
         .order_by(Ticket.called_at.desc(), Ticket.id.desc())
         .limit(RECENT_CALLS)
     ).all()
@@ -99,6 +105,11 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
     now_serving = [
         _call_row(by_counter[c.id], office, numbers, codes) for c in counters if c.id in by_counter
     ]
+    # The big "now calling" panel: the newest call still going on at an open counter; none when
+    # that ticket was finished, sent elsewhere or marked absent, or its counter paused.
+    open_ids = {c.id for c in counters if c.is_open}
+    going_on = [t for t in current if t.counter_id in open_ids and t.called_at is not None]
+    latest = max(going_on, key=lambda t: (t.called_at, t.id), default=None)
     return {
         "office": office.slug,
         "office_name": office.name,
@@ -108,6 +119,7 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
         "generated_at": iso(now, tz),
         "announcement": office.announcement or "",
         "now_serving": now_serving,
+        "latest": _call_row(latest, office, numbers, codes) if latest is not None else None,
         # How the TV says each call at a counter, should it have to announce one from the board
         # (it missed the "called" event while it was reconnecting).
         "call_clips": {
@@ -240,6 +252,18 @@ def staff_view(session: Session, office: Office, now: datetime) -> dict[str, Any
             ).where(Ticket.office_id == office.id, Ticket.day == today, IS_AT_COUNTER)
         )
     }
+    # Marked absent today, newest first: the counters can put them back or cancel them.
+    absent = session.execute(
+        select(Ticket.id, Ticket.code, Ticket.service_id, Ticket.counter_id, Ticket.no_show_at)
+        .where(
+            Ticket.office_id == office.id,
+            Ticket.day == today,
+            Ticket.status == sql_constant("no_show"),
+        )
+        .order_by(Ticket.no_show_at.desc(), Ticket.id.desc())
+        .limit(ABSENT_LIST)
+    ).all()
+    counter_numbers = {c.id: c.number for c in office.counters}
     cards: dict[str, list[dict[str, Any]]] = {stage: [] for stage in CARD_LISTS}
     for stage in CARD_LISTS:
         rows = session.execute(
@@ -316,4 +340,14 @@ def staff_view(session: Session, office: Office, now: datetime) -> dict[str, Any
             for c in office.counters
         ],
         "cards": cards,
+        "absent": [
+            {
+                "id": r.id,
+                "code": r.code,
+                "service": codes.get(r.service_id),
+                "counter": counter_numbers.get(r.counter_id or 0),
+                "no_show_at": iso(r.no_show_at, tz),
+            }
+            for r in absent
+        ],
     }

@@ -2,8 +2,9 @@
 
 issued (waiting) -> called -> serving -> done
 called/serving -> no_show -> (requeue, same day) waiting
+no_show/done -> (undo, within seconds, counter free) the called/serving it was
 waiting/called/serving -> transfer -> waiting in another service (same code)
-waiting/called/serving -> cancelled (day rollover or staff)
+waiting/called/serving/no_show -> cancelled (day rollover or staff)
 done, for a service that produces a card:
     ready_to_print -> printed -> handed_over
     ready_to_print/printed -> blocked -> ready_to_print/printed
@@ -88,13 +89,25 @@ STATUS_MOVES: dict[str, Move] = {
                 "served; it is %(status)s."
             ),
         ),
+        # Undo a slip (absent or finished by mistake): back to what the log says it was, at the
+        # same counter, within UNDO_SECONDS (app.queue.calling.undo); the target comes from the
+        # log, so it is not fixed here.
+        _move(
+            "undo",
+            {"no_show", "done"},
+            "",
+            N_(
+                "Only a ticket just marked absent or finished can be undone; ticket %(code)s is "
+                "%(status)s."
+            ),
+        ),
         _move(
             "cancel",
-            {"waiting", "called", "serving"},
+            {"waiting", "called", "serving", "no_show"},
             "cancelled",
             N_(
-                "Ticket %(code)s can only be cancelled while it is waiting, called or being "
-                "served; it is %(status)s."
+                "Ticket %(code)s can only be cancelled while it is waiting, called, being "
+                "served or marked absent; it is %(status)s."
             ),
         ),
     )

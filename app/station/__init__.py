@@ -57,7 +57,11 @@ def _config(office: Office) -> dict:
             "none_printed": gettext("No printed card is waiting for its owner."),
             "none_blocked": gettext("No card is blocked."),
             "not_found": gettext("No ticket matches this code or scan."),
-            "not_printed": gettext("This card is not printed yet."),
+            "no_card": gettext("This service makes no card: there is nothing to hand over."),
+            "not_recorded": gettext(
+                "The recording of this ticket is not finished yet: its card is not in production."
+            ),
+            "done_ready_again": gettext("%(code)s is back on the list of cards to print."),
             "earlier": gettext("from %(day)s"),
             "stock": gettext("Blank cards left"),
             "stock_empty": gettext(

@@ -42,6 +42,8 @@ def sentences() -> dict[str, str]:
         "waiting": gettext("Waiting to be called."),
         "ahead": gettext("%(n)s people ahead of you, about %(m)s minutes."),
         "ahead_no_estimate": gettext("%(n)s people ahead of you."),
+        "ahead_one": gettext("One person ahead of you, about %(m)s minutes."),
+        "ahead_one_no_estimate": gettext("One person ahead of you."),
         "next": gettext("You are next. Please stay near the counters."),
         "called": gettext("Your number is called! Please go to %(counter)s."),
         "serving": gettext("You are being served at %(counter)s."),
@@ -87,9 +89,11 @@ def sentence(track: dict[str, Any], words: dict[str, str]) -> str:
     if status == "waiting":
         if not track.get("ahead"):
             return words["next"]
+        one = "_one" if track["ahead"] == 1 else ""
         if track.get("estimated_wait_s"):
-            return words["ahead"] % {"n": track["ahead"], "m": -(-track["estimated_wait_s"] // 60)}
-        return words["ahead_no_estimate"] % {"n": track["ahead"]}
+            minutes = -(-track["estimated_wait_s"] // 60)
+            return words[f"ahead{one}"] % {"n": track["ahead"], "m": minutes}
+        return words[f"ahead{one}_no_estimate"] % {"n": track["ahead"]}
     if status in ("called", "serving"):
         return words[status] % {"counter": counter}
     return words.get(status, "")
@@ -104,6 +108,7 @@ def status(token: str) -> str:
     config = {
         "token": ticket.token,
         "track": track,
+        "lang": "en" if english else "id",
         "strings": words,
         "chime": url_for("display.static", filename="voice/chime.wav"),
     }

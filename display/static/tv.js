@@ -45,6 +45,7 @@
   function drawLatest(code, counterName) {
     text($("[data-latest-code]"), code || strings.nobody);
     text($("[data-latest-counter]"), counterName || "");
+    $("[data-latest-call]").classList.toggle("idle", !code);
   }
 
   function drawCounters(board) {
@@ -76,7 +77,10 @@
   function drawRecent(board) {
     var list = $("[data-recent]");
     clear(list);
-    board.recent.slice(1, 5).forEach(function (call) {
+    var latest = board.latest;
+    board.recent.filter(function (call) {
+      return !(latest && call.code === latest.code && call.counter === latest.counter);
+    }).slice(0, 4).forEach(function (call) {
       var li = item("li");
       li.appendChild(item("span", "code", call.code));
       li.appendChild(item("span", "where", call.counter_name || ""));
@@ -119,7 +123,8 @@
   }
 
   function drawNewest() {
-    var latest = shown && shown.recent[0];
+    // Only a call still going on (not finished, sent elsewhere, absent, or at a paused counter).
+    var latest = shown && shown.latest;
     if (shown) { drawLatest(latest ? latest.code : "", latest ? latest.counter_name : ""); }
   }
 

@@ -76,6 +76,7 @@ ROUTES = {
     "finish": ("POST", "/api/v1/tickets/{id}/finish", _called, None, {"operator", "admin"}, 200),
     "no-show": ("POST", "/api/v1/tickets/{id}/no-show", _called, None, {"operator", "admin"}, 200),
     "requeue": ("POST", "/api/v1/tickets/{id}/requeue", _absent, None, {"operator", "admin"}, 200),
+    "undo": ("POST", "/api/v1/tickets/{id}/undo", _absent, None, {"operator", "admin"}, 200),
     "cancel": ("POST", "/api/v1/tickets/{id}/cancel", _waiting, None, {"operator", "admin"}, 200),
     "transfer": (
         "POST",

@@ -206,3 +206,21 @@ def test_an_unknown_report_table_is_refused_with_a_sentence(api, world):
         "invalid_field",
     )
     assert "services" in error["message"]
+
+
+def test_one_card_printed_in_two_minutes_has_its_median_and_p90_at_two_minutes(api, world, clock):
+    """Issue 11, point 14: a card of 2 min showed average 2 min but median and p90 0 s (rounded
+    to five minutes). To the minute now, and the page says the rounding."""
+    _day(api, world, clock, MON)
+    first, _second = _card_ids(api, "2026-11-30")  # the first recorded at 09:08
+    clock.set(MON + timedelta(minutes=10, seconds=10))
+    assert api.move(first, "stage", "clerk", {"stage": "printed"}).status_code == 200
+    report = api.get(
+        "/api/v1/offices/kupang/report?from=2026-11-30&to=2026-11-30", as_="admin"
+    ).get_json()
+    assert report["pipeline"]["recorded_to_printed"] == {
+        "count": 1,
+        "avg_s": 130,
+        "median_s": 120,
+        "p90_s": 120,
+    }

@@ -101,11 +101,11 @@ def test_status_page_is_public_plain_and_personal_data_free(api, client, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "A-002" in html and "data-status" in html
-    assert "1 orang di depan Anda" in html
+    assert "Satu orang lagi di depan Anda" in html  # one, not "1 orang"
     found = scan(html)
     assert found.inline_scripts == [] and found.style_attrs == []
     english = client.get(f"/t/{ticket['token']}?lang=en").get_data(as_text=True)
-    assert "1 people ahead of you" in english
+    assert "One person ahead of you" in english and "1 people" not in english
     assert client.get("/t/no-such-token-here").status_code == 404
 
 

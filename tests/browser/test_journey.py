@@ -167,3 +167,92 @@ def test_the_console_works_from_the_keyboard_alone(browser, live):
     wait_text(page, "[data-counter-state]", "Buka")
     shot(page, "console-keyboard")
     assert errors.errors == []
+
+
+def test_every_move_of_a_ticket_reaches_its_open_phone_page(browser, live):
+    """Transferred, put back in the queue, cancelled: the resident's page follows each without a
+    reload (issue 11, point 5)."""
+    server, desk, _printer = live
+    desk.issue("C")  # someone already waits in C, since before our ticket was issued
+    ticket = desk.issue("A")
+    phone = browser.new_page(viewport=PHONE)
+    errors = PageErrors(phone)
+    phone.goto(f"{server.url}/t/{ticket['token']}")
+    wait_text(phone, "[data-status]", "berikutnya")
+    assert phone.is_hidden("[data-moved]")
+
+    moved = desk.post(f"/api/v1/tickets/{ticket['id']}/transfer", "operator", {"service": "C"})
+    assert moved.status_code == 200, moved.text
+    wait_text(phone, "[data-service-name]", "^Kartu Keluarga$")
+    wait_text(phone, "[data-status]", "Satu orang lagi di depan Anda")
+    assert phone.is_visible("[data-moved]")
+    shot(phone, "status-transferred-390x844")
+
+    ahead = desk.call(4)  # counter 4 calls C: the one ahead of us
+    wait_text(phone, "[data-status]", "berikutnya")
+    assert desk.post(f"/api/v1/tickets/{ahead['id']}/finish", "operator").status_code == 200
+    desk.call(4)  # and then us
+    wait_text(phone, "[data-status]", "Loket 4")
+    assert desk.post(f"/api/v1/tickets/{ticket['id']}/no-show", "operator").status_code == 200
+    wait_text(phone, "[data-status]", "tidak hadir")
+    assert desk.post(f"/api/v1/tickets/{ticket['id']}/requeue", "operator").status_code == 200
+    wait_text(phone, "[data-status]", "berikutnya")
+    assert desk.post(f"/api/v1/tickets/{ticket['id']}/cancel", "operator").status_code == 200
+    wait_text(phone, "[data-status]", "sudah tidak berlaku")
+    assert errors.errors == []
+
+
+def test_a_slip_at_the_console_is_undone_and_absent_tickets_come_back(browser, live):
+    """Issue 11, point 9: "absent" pressed by mistake is undone with U within seconds; the day's
+    absent tickets are listed, each with "back in the queue" and "cancel"."""
+    server, desk, _ = live
+    desk.issue("A")
+    desk.issue("A")
+    page, errors = signed_in(browser, server, "operator", DESKTOP, f"/counter/{desk.counter_id(1)}")
+    page.wait_for_selector('[data-waiting-ticket="A-002"]')
+    assert page.is_hidden('[data-action="undo"]')
+    page.keyboard.press("n")
+    wait_text(page, "[data-current-ticket]", "^A-001$")
+    page.keyboard.press("a")  # the slip
+    wait_text(page, "[data-message]", "A-001 .*tidak hadir")
+    page.wait_for_selector('[data-action="undo"]:not([hidden]):not([disabled])')
+    page.click("[data-absent-panel] summary")
+    page.wait_for_selector('[data-absent-ticket="A-001"]')
+    shot(page, "console-undo-offered")
+    page.keyboard.press("u")
+    wait_text(page, "[data-current-ticket]", "^A-001$")
+    wait_text(page, "[data-message]", "A-001 kembali ke loket ini")
+    assert page.is_hidden('[data-action="undo"]')
+    page.wait_for_selector('[data-absent-ticket="A-001"]', state="detached")
+
+    # Finished by mistake: undone too, back to being served as it was.
+    page.keyboard.press("s")
+    page.wait_for_selector('body[data-ticket-status="serving"]')
+    page.keyboard.press("f")
+    wait_text(page, "[data-current-ticket]", "^\u2014$")
+    page.click('[data-action="undo"]')
+    page.wait_for_selector('body[data-ticket-status="serving"]')
+
+    # Really absent this time; the offer to undo goes after a few seconds.
+    page.keyboard.press("a")
+    wait_text(page, "[data-message]", "tidak hadir")
+    page.wait_for_selector('[data-action="undo"]', state="hidden", timeout=15_000)
+    row = '[data-absent-ticket="A-001"]'
+    page.wait_for_selector(row)
+    page.click(f'{row} [data-absent-action="requeue"]')
+    wait_text(page, "[data-message]", "A-001 kembali ke antrean")
+    page.wait_for_selector('[data-waiting-ticket="A-001"]')
+
+    # Called again, absent again, and cancelled from the list (two touches).
+    page.keyboard.press("n")
+    wait_text(page, "[data-current-ticket]", "^A-002$")
+    page.keyboard.press("a")
+    page.wait_for_selector('[data-absent-ticket="A-002"]')
+    cancel = '[data-absent-ticket="A-002"] [data-absent-action="cancel"]'
+    page.click(cancel)
+    wait_text(page, cancel, "A-002")  # asks first
+    page.click(cancel)
+    wait_text(page, "[data-message]", "A-002 dibatalkan")
+    page.wait_for_selector('[data-absent-ticket="A-002"]', state="detached")
+    shot(page, "console-absent-list")
+    assert errors.errors == []

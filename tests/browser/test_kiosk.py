@@ -93,3 +93,42 @@ def test_kiosk_says_plainly_when_the_paper_did_not_print(browser, live):
     page.wait_for_selector('[data-paper-status="failed"]', timeout=8_000)
     assert "tidak tercetak" in page.inner_text("[data-paper-status]")
     shot(page, "kiosk-not-printed-1024x768")
+
+
+def test_english_is_for_one_resident_and_the_priority_switch_moves_nothing(browser, live):
+    server, _printer = live
+    page = browser.new_page(viewport={"width": 1080, "height": 1920})
+    errors = PageErrors(page)
+    _sign_in(page, server)
+
+    # The switch says yes or no in the same room: no service button moves when it is touched.
+    before = page.locator('[data-service="A"]').bounding_box()
+    page.click("[data-priority]")
+    assert page.inner_text("[data-priority-state]") == "Ya"
+    assert page.locator('[data-service="A"]').bounding_box() == before
+    page.click('[data-service="A"]')
+    page.wait_for_selector("[data-ticket-code]:has-text('A-001')")
+    assert page.is_visible("[data-ticket-priority]")  # the screen says it, as the paper does
+    assert page.inner_text("[data-ticket-priority]") == "Prioritas"
+    page.click("[data-done]")
+
+    # A resident taps English; the ticket screen is in English, the next resident's is not.
+    page.click("text=English")
+    page.wait_for_selector("html[lang=en]")
+    page.click('[data-service="C"]')
+    page.wait_for_selector("[data-ticket-code]:has-text('C-001')")
+    assert page.inner_text("[data-ticket-ahead]").startswith("You are next")
+    assert page.inner_text("[data-priority-state]") == "No"
+    shot(page, "kiosk-english-ticket-1080x1920")
+    page.click("[data-done]")
+    page.wait_for_selector("html[lang=id]")
+    page.wait_for_selector('[data-service="A"]')
+    assert "Ambil nomor antrean" in page.inner_text("h1")
+    assert page.url.endswith("/kiosk/kupang")
+
+    # One person ahead is said so, in English too.
+    page.goto(f"{server.url}/kiosk/kupang?lang=en")
+    page.click('[data-service="C"]')
+    page.wait_for_selector("[data-ticket-code]:has-text('C-002')")
+    assert page.inner_text("[data-ticket-ahead]").startswith("One person ahead of you")
+    assert errors.errors == []

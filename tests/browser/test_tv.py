@@ -86,3 +86,101 @@ def test_tv_at_720p_shows_pickup_and_waiting(browser, live):
     assert page.inner_text('[data-waiting] [data-service="C"] .count') == "1"
     shot(page, "tv-1280x720")
     assert errors.errors == []
+
+
+# A ninth service and three more counters (the demo's main office has 8 services, 5 counters).
+_GROW = """
+from datetime import UTC, datetime
+from app import create_app
+from app.extensions import db
+from app.models import Counter, CounterService, Office, Service
+from config import Config
+
+app = create_app(Config())
+with app.app_context():
+    office = db.session.query(Office).filter_by(slug="kupang").one()
+    ninth = Service(code="I", name="Legalisir Dokumen", name_en="Legalisation", colour="#bf360c",
+                    produces_card=False, active=True, position=9, default_service_s=300)
+    office.services.append(ninth)
+    for number in (6, 7, 8):
+        counter = Counter(number=number, name=f"Loket {number}", is_open=True,
+                          call_order="oldest")
+        counter.links = [CounterService(service=ninth, position=0)]
+        office.counters.append(counter)
+    db.session.commit()
+"""
+
+
+def _inside(page, selector: str) -> list[str]:
+    """The elements matching ``selector`` that are cut off (outside the window or their box)."""
+    return page.evaluate(
+        """(selector) => Array.from(document.querySelectorAll(selector)).filter((el) => {
+             const r = el.getBoundingClientRect();
+             if (r.width === 0 || r.height === 0) { return true; }
+             if (r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 ||
+                 r.bottom > innerHeight + 0.5) { return true; }
+             let box = el.parentElement;
+             while (box && box !== document.body) {
+               const style = getComputedStyle(box);
+               if (style.overflow !== "visible" || style.overflowY !== "visible") {
+                 const b = box.getBoundingClientRect();
+                 if (r.left < b.left - 0.5 || r.right > b.right + 0.5 ||
+                     r.top < b.top - 0.5 || r.bottom > b.bottom + 0.5) { return true; }
+               }
+               box = box.parentElement;
+             }
+             return false;
+           }).map((el) => el.textContent.trim() || el.outerHTML.slice(0, 60))""",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768), (1280, 720)])
+def test_every_part_of_the_tv_fits_with_nine_services_and_eight_counters(browser, size):
+    """Issue 11, point 8: at 1920x1080 the fourth previous call was cut off, at 1280x720 the
+    waiting counts after E; each tile, call, count and pickup number is whole on the screen."""
+    import subprocess
+    import sys
+
+    from tests.live import ROOT
+
+    server = LiveServer()
+    tokens = server.prepare()
+    subprocess.run([sys.executable, "-c", _GROW], cwd=ROOT, env=server.env, check=True)
+    server.start()
+    try:
+        desk = Desk(server, tokens)
+        for service in "AAAAAABCDEFGHIII":
+            desk.issue(service)
+        held = {number: desk.call(number) for number in (1, 2, 3, 4, 5, 6, 7, 8)}
+        # More calls than the list has rows; the finished cards are printed, for pickup.
+        for _ in range(2):
+            for number in (1, 2):
+                ticket = held[number]
+                desk.post(f"/api/v1/tickets/{ticket['id']}/finish", "operator")
+                desk.post(f"/api/v1/tickets/{ticket['id']}/stage", "clerk", {"stage": "printed"})
+                held[number] = desk.call(number)
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        errors = PageErrors(page)
+        page.goto(f"{server.url}/display/kupang")
+        page.wait_for_selector('body[data-connected="true"]')
+        page.wait_for_selector('[data-counter="8"]')
+        assert page.locator("[data-waiting] [data-service]").count() == 9
+        assert page.locator("[data-counters] [data-counter]").count() == 8
+        cut = {
+            part: _inside(page, selector)
+            for part, selector in (
+                ("latest call", "[data-latest-call] > *"),
+                ("counter tiles", "[data-counters] [data-counter]"),
+                ("previous calls", "[data-recent] li"),
+                ("waiting counts", "[data-waiting] li"),
+                ("pickup", "[data-pickup] li"),
+                ("clock", "[data-clock-time]"),
+            )
+        }
+        shot(page, f"tv-9-services-8-counters-{size[0]}x{size[1]}")
+        assert {part: items for part, items in cut.items() if items} == {}
+        assert page.locator("[data-recent] li").count() == 4
+        assert errors.errors == []
+    finally:
+        server.stop()

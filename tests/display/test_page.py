@@ -86,3 +86,50 @@ def test_socket_io_client_is_served_locally(client):
         assert b"io" in response.data[:2000]
     with client.get("/vendor/../package.json") as response:
         assert response.status_code == 404
+
+
+def _latest(client) -> tuple[str, bool]:
+    html = client.get("/display/kupang").get_data(as_text=True)
+    code = re.search(r"data-latest-code>([^<]*)<", html)[1]
+    idle = bool(re.search(r'class="tv-latest idle"', html))
+    return code, idle
+
+
+def test_the_big_panel_shows_only_a_call_still_going_on(api, world, client):
+    """Issue 11, point 7: not a ticket sent elsewhere, finished, absent, or at a paused counter."""
+    first = api.issue("A")
+    api.issue("A")
+    api.call_next(world.counter(1).id)
+    assert _latest(client) == ("A-001", False)
+    board = client.get("/api/v1/offices/kupang/board").get_json()
+    assert board["latest"]["code"] == "A-001" and board["latest"]["counter"] == 1
+
+    moved = api.post(f"/api/v1/tickets/{first['id']}/transfer", {"service": "C"}, as_="operator")
+    assert moved.status_code == 200
+    assert _latest(client) == ("—", True)
+    board = client.get("/api/v1/offices/kupang/board").get_json()
+    assert board["latest"] is None
+    assert [c["code"] for c in board["recent"]] == []  # no call row without a counter
+
+    second = api.call_next(world.counter(1).id).get_json()
+    assert _latest(client) == (second["code"], False)
+    api.post(f"/api/v1/tickets/{second['id']}/no-show", as_="operator")
+    assert _latest(client) == ("—", True)
+
+    third = api.call_next(
+        world.counter(3).id
+    ).get_json()  # counter 3 calls C: the transferred A-001
+    assert third["code"] == "A-001"
+    assert _latest(client) == ("A-001", False)
+    assert api.move(third["id"], "start").status_code == 200
+    assert _latest(client) == ("A-001", False)  # being served: still going on
+    assert api.move(third["id"], "finish").status_code == 200
+    assert _latest(client) == ("—", True)
+
+    # A call at a counter that then pauses leaves the panel too.
+    api.issue("C")
+    api.call_next(world.counter(3).id)
+    assert _latest(client) == ("C-001", False)
+    paused = api.post(f"/api/v1/counters/{world.counter(3).id}/pause", as_="operator")
+    assert paused.status_code == 200, paused.get_json()
+    assert _latest(client) == ("—", True)

@@ -51,6 +51,7 @@ VISITS = [
     ("/counter/<id:counter_id>", "admin", 200),
     ("/kiosk/<office>", "kiosk", 200),
     ("/kiosk/<office>", "admin", 200),
+    ("/kiosk/<office>/notices", "kiosk", 200),
     ("/station/print", "clerk", 200),
     ("/station/print", "admin", 200),
     ("/station/handover", "clerk", 200),

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PrinterState, PrintJob
+from app.public_url import lan_address
 from printer import transports
 from printer.decode import decode
 from printer.spooler import UNEXPECTED_ATTEMPTS, Spooler
@@ -151,7 +152,7 @@ def test_a_3_kb_host_header_neither_reaches_the_paper_nor_stops_it(make_app, clo
         ).get_json()["track_url"]
         assert "evil" not in spoofed
         trusted = api.issue("A")["track_url"]  # the test client's own "localhost"
-        assert trusted.startswith("http://localhost/t/")
+        assert trusted.startswith(f"http://{lan_address()}/t/")  # reachable from a phone
         spooler = spooler_of(app)
         while spooler.step() is not None:
             pass
@@ -263,6 +264,8 @@ def test_an_administrator_can_retry_or_cancel_a_job_in_any_state(app, world, cli
     _set(app, job_id, status="printing", claimed_at=clock.now)
     admin.post(f"/admin/kupang/printers/jobs/{job_id}/retry")
     assert _job(app, job_id).status == "pending"
+    # Asked for by staff, it has a reprint's time to print, not an arrival ticket's minutes.
+    assert _job(app, job_id).kind == "reprint"
 
     # Cancelled: it will not print, and a spooler that was printing it cannot bring it back.
     _set(app, job_id, status="printing")
@@ -299,7 +302,48 @@ def test_an_administrator_can_retry_or_cancel_a_job_in_any_state(app, world, cli
         rows = db.session.execute(
             select(PrintJob.id, PrintJob.kind, PrintJob.status).order_by(PrintJob.id)
         ).all()
-    assert [tuple(r)[1:] for r in rows] == [("ticket", "printed"), ("reprint", "pending")]
+    assert [tuple(r)[1:] for r in rows] == [("reprint", "printed"), ("reprint", "pending")]
     # A printed job cannot be cancelled.
     refused = admin.post(f"/admin/kupang/printers/jobs/{job_id}/cancel")
     assert refused.status_code == 302 and _job(app, job_id).status == "printed"
+
+
+def test_an_arrival_ticket_not_printed_within_minutes_is_dropped_and_staff_can_reprint(
+    make_app, clock, quick
+):
+    """Its owner has gone on with the number on the kiosk's screen: paper coming out half an hour
+    later helps nobody and makes the next person take the wrong ticket (issue 11, point 3)."""
+    printer = FakePrinter("paper_out")
+    try:
+        app = make_app(PRINTER_URL=printer.url, ARRIVAL_PAPER_MINUTES=3)
+        with app.app_context():
+            world = build_world(db.session)
+        api = Api(app.test_client(), world)
+        ticket = api.issue("A")
+        spooler = spooler_of(app)
+        assert spooler.step() > 0  # no paper: tried again later
+        clock.advance(minutes=2, seconds=59)
+        printer.mode = "ok"
+        assert spooler.step() == 0.0  # still in time: it prints
+        assert len(printer.wait_for_jobs(1)) == 1
+
+        printer.mode = "paper_out"
+        late = api.issue("C")
+        assert spooler.step() > 0
+        clock.advance(minutes=3)
+        printer.mode = "ok"
+        spooler.step()
+        statuses = [(status, error) for _, status, error in _jobs(app)]
+        assert statuses == [("printed", None), ("failed", "not printed in time; expired")]
+        assert len(printer.jobs) == 1  # the late one never came out
+        reason = Browser(app.test_client(), "admin", lang="id").get("/admin/kupang/printers")
+        assert "tidak tercetak tepat waktu" in reason.get_data(as_text=True)
+
+        # Staff reprint it for someone at the desk: that prints.
+        assert api.post(f"/api/v1/tickets/{late['id']}/reprint", as_="operator").status_code < 300
+        while spooler.step() is not None:
+            pass
+        assert len(printer.wait_for_jobs(2)) == 2
+        assert ticket["code"] == "A-001"
+    finally:
+        printer.stop()

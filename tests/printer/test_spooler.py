@@ -108,10 +108,40 @@ def test_backoff_grows_to_thirty_seconds():
 
 def test_a_job_that_cannot_print_for_long_gives_up_and_the_next_one_prints():
     store, transport, clock = MemoryJobs(2), Recorder(fail=1), Clock()
+    store.rows[1]["created"] = T0 + timedelta(minutes=20)  # queued later
     spooler = Spooler(store, transport, clock=clock, expire_after=timedelta(minutes=30))
+    spooler.step()  # the printer is unplugged
     clock.now += timedelta(minutes=31)
-    spooler.step()
+    spooler.step()  # back, but the first ticket is too old to be of use: it is not printed
     assert store.rows[0]["status"] == "failed"
+    assert store.rows[0]["error"] == "not printed in time; expired"
+    spooler.step()
+    assert transport.sent == ["job-2"]
+
+
+class WithDeadlines(MemoryJobs):
+    """Jobs with their own deadline (an arrival ticket's is a few minutes)."""
+
+    def __init__(self, deadlines) -> None:
+        super().__init__(len(deadlines))
+        self.deadlines = deadlines
+
+    def head(self, target):
+        job = super().head(target)
+        if job is not None:
+            job.expires_at = self.deadlines[job.id - 1]
+        return job
+
+
+def test_a_job_past_its_own_deadline_is_dropped_and_the_next_one_prints():
+    clock = Clock()
+    store = WithDeadlines([T0 + timedelta(minutes=3), T0 + timedelta(minutes=30)])
+    transport = Recorder(fail=1)
+    spooler = Spooler(store, transport, clock=clock, expire_after=timedelta(minutes=30))
+    spooler.step()  # the printer is off
+    clock.now += timedelta(minutes=3)
+    spooler.step()
+    assert store.rows[0]["status"] == "failed" and transport.sent == []
     spooler.step()
     assert transport.sent == ["job-2"]
 

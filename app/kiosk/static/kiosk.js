@@ -38,11 +38,10 @@
 
   var priorityButton = $("[data-priority]");
   var priorityOn = priorityButton.querySelector("[data-priority-state]");
-  var offText = priorityOn.textContent;
   function setPriority(on) {
     priority = on;
     priorityButton.setAttribute("aria-pressed", on ? "true" : "false");
-    priorityOn.textContent = on ? "\u2713" : offText;
+    priorityOn.textContent = priorityOn.getAttribute(on ? "data-on" : "data-off");
   }
   priorityButton.addEventListener("click", function () { setPriority(!priority); });
 
@@ -77,13 +76,13 @@
     if (busy) { return; }
     if (button.getAttribute("aria-disabled") === "true") {
       var reason = button.querySelector("[data-closed-reason]");
-      showMessage(reason ? reason.textContent : strings.error);
+      showMessage(reason ? reason.getAttribute("data-closed-reason") : strings.error);
       return;
     }
     busy = true;
     $("[data-busy]").hidden = false;
     var service = button.getAttribute("data-service");
-    request("POST", "/api/v1/offices/" + config.office + "/tickets",
+    request("POST", "/api/v1/offices/" + config.office + "/tickets?lang=" + config.lang,
       { service: service, priority: priority }, newKey(), 1,
       function (status, data) {
         busy = false;
@@ -103,8 +102,10 @@
 
   function showTicket(ticket, serviceName) {
     $("[data-ticket-code]").textContent = ticket.code;
+    $("[data-ticket-priority]").hidden = !ticket.priority;
     $("[data-ticket-service]").textContent = serviceName;
-    var ahead = ticket.ahead ? fill(strings.ahead, { n: ticket.ahead }) : strings.ahead_none;
+    var ahead = ticket.ahead === 1 ? strings.ahead_one
+      : (ticket.ahead ? fill(strings.ahead, { n: ticket.ahead }) : strings.ahead_none);
     if (ticket.estimated_wait_s) {
       ahead += " \u2014 " + fill(strings.wait, { m: Math.ceil(ticket.estimated_wait_s / 60) });
     }
@@ -144,7 +145,7 @@
   }
 
   function followPaper(id, since) {
-    request("GET", "/api/v1/tickets/" + id, null, null, 3, function (status, data) {
+    request("GET", "/api/v1/tickets/" + id + "?lang=" + config.lang, null, null, 3, function (status, data) {
       if ($("[data-ticket-view]").hidden) { return; }
       var state = data && data.print ? data.print.status : null;
       if (state === "printed") { paper("printed"); return; }
@@ -160,8 +161,27 @@
     clearTimeout(homeTimer);
     clearTimeout(paperTimer);
     clearInterval(countdownTimer);
+    if (config.lang !== "id" && !$("[data-ticket-view]").hidden) {
+      indonesian();  // the next resident starts in Indonesian
+      return;
+    }
     $("[data-ticket-view]").hidden = true;
     $("[data-message-view]").hidden = true;
+  }
+
+  /* ---------- back to Indonesian for the next person ---------- */
+
+  function indonesian() {
+    window.location.replace(window.location.pathname);
+  }
+  var lastTouch = Date.now();
+  ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, function () { lastTouch = Date.now(); }, true);
+  });
+  if (config.lang !== "id") {
+    setInterval(function () {
+      if (!busy && Date.now() - lastTouch >= config.idle_seconds * 1000) { indonesian(); }
+    }, 5000);
   }
 
   function showMessage(text) {
@@ -185,6 +205,22 @@
       if (count) { count.textContent = String(board.waiting[code]); }
     });
   });
+  /* ---------- notices before the tap: the printer, the blank cards ---------- */
+
+  function notices() {
+    if (busy) { return; }
+    request("GET", "/kiosk/" + config.office + "/notices?lang=" + config.lang, null, null, 3,
+      function (status, data) {
+        if (status !== 200 || !data) { return; }
+        $('[data-notice="printer_down"]').hidden = !data.printer_down;
+        $('[data-notice="no_blank_cards"]').hidden = !data.no_blank_cards;
+        Array.prototype.forEach.call(document.querySelectorAll("[data-no-cards]"), function (el) {
+          el.hidden = !data.no_blank_cards;
+        });
+      });
+  }
+  setInterval(notices, config.notices_seconds * 1000);
+
   // Services open and close with the clock: reload the buttons now and then when idle.
   setInterval(function () {
     if (!busy && $("[data-ticket-view]").hidden && $("[data-message-view]").hidden) {

@@ -8,6 +8,8 @@
   var s = config.strings;
   var counterId = config.counter.id;
   var state = { snapshot: config.snapshot, busy: false };
+  var undoable = null;  // {id, code}: the absent or finish this console may still take back
+  var undoTimer = null;
   var $ = function (q) { return document.querySelector(q); };
   var buttons = {};
   Array.prototype.forEach.call(document.querySelectorAll("[data-action]"), function (b) {
@@ -56,13 +58,73 @@
       "finish": !!ticket,
       "no-show": !!ticket,
       "transfer": !!ticket,
-      "pause": true
+      "pause": true,
+      "undo": !!undoable && !ticket
     };
+    buttons.undo.hidden = !undoable;
     Object.keys(buttons).forEach(function (action) {
       buttons[action].disabled = state.busy || !allowed[action];
     });
     drawWaiting(me);
+    drawAbsent();
     tick();
+  }
+
+  function drawAbsent() {
+    var list = $("[data-absent]");
+    var absent = state.snapshot.absent || [];
+    L.clear(list);
+    $("[data-absent-total]").textContent = "(" + absent.length + ")";
+    if (!absent.length) { list.appendChild(L.el("li", "none", s.absent_none)); return; }
+    absent.forEach(function (t) {
+      var li = L.el("li");
+      li.setAttribute("data-absent-ticket", t.code);
+      li.appendChild(L.el("span", "code", t.code));
+      var time = t.no_show_at ? t.no_show_at.slice(11, 16) : "";
+      li.appendChild(L.el("span", "when", L.fill(s.absent_at, { time: time, counter: t.counter || "\u2014" })));
+      var back = L.el("button", "button small", s.requeue);
+      back.type = "button";
+      back.setAttribute("data-absent-action", "requeue");
+      back.disabled = state.busy;
+      back.addEventListener("click", function () {
+        move(t, "requeue", L.fill(s.requeued, { code: t.code }));
+      });
+      var cancel = L.el("button", "button small danger", s.cancel);
+      cancel.type = "button";
+      cancel.setAttribute("data-absent-action", "cancel");
+      cancel.disabled = state.busy;
+      cancel.addEventListener("click", function () {
+        // Two steps: the first touch asks, the second (within five seconds) cancels.
+        if (cancel.getAttribute("data-armed") !== "true") {
+          cancel.setAttribute("data-armed", "true");
+          cancel.textContent = L.fill(s.confirm_cancel, { code: t.code });
+          setTimeout(function () {
+            cancel.removeAttribute("data-armed");
+            cancel.textContent = s.cancel;
+          }, 5000);
+          return;
+        }
+        move(t, "cancel", L.fill(s.cancelled, { code: t.code }));
+      });
+      li.appendChild(back);
+      li.appendChild(cancel);
+      list.appendChild(li);
+    });
+  }
+
+  function move(ticket, action, okText) {
+    if (state.busy) { return; }
+    state.busy = true;
+    draw();
+    L.api("POST", "/api/v1/tickets/" + ticket.id + "/" + action, null, function (status, data) {
+      after(status, data, okText);
+    });
+  }
+
+  function offerUndo(ticket) {
+    undoable = { id: ticket.id, code: ticket.code };
+    clearTimeout(undoTimer);
+    undoTimer = setTimeout(function () { undoable = null; draw(); }, config.undo_seconds * 1000);
   }
 
   function drawWaiting(me) {
@@ -135,6 +197,14 @@
     var me = mine();
     var ticket = me && me.ticket;
     if (action === "transfer") { openTransfer(); return; }
+    if (action === "undo") {
+      var slip = undoable;
+      undoable = null;
+      clearTimeout(undoTimer);
+      move(slip, "undo", L.fill(s.undone, { code: slip.code }));
+      return;
+    }
+    undoable = null;
     state.busy = true;
     draw();
     if (action === "call-next") {
@@ -148,6 +218,7 @@
     } else {
       L.api("POST", "/api/v1/tickets/" + ticket.id + "/" + action, null, function (status, data) {
         var text = action === "finish" ? s.done : (action === "no-show" ? s.absent : null);
+        if (status === 200 && (action === "finish" || action === "no-show")) { offerUndo(ticket); }
         after(status, data, text ? L.fill(text, { code: ticket.code }) : null);
       });
     }

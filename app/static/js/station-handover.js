@@ -63,7 +63,9 @@
       return config.stages.blocked + ": " + (config.reasons[ticket.block_reason] || "");
     }
     if (ticket.stage) { return config.stages[ticket.stage]; }
-    return s.not_printed;
+    var service = snapshot.services.filter(function (sv) { return sv.code === ticket.service; })[0];
+    if (service && !service.produces_card) { return s.no_card; }
+    return s.not_recorded;
   }
 
   function showFound(tickets) {

@@ -120,7 +120,7 @@
       tr.appendChild(L.el("td", "", since(card.blocked_at)));
       var acts = L.el("td", "acts");
       acts.appendChild(button(s.back, "ready-again", "secondary", function () {
-        stage(card, "ready_to_print", {}, "%(code)s");
+        stage(card, "ready_to_print", {}, s.done_ready_again);
       }));
       acts.appendChild(button(s.printed, "printed", "ok", function () {
         stage(card, "printed", {}, s.done_printed);

@@ -22,10 +22,11 @@
     }
     if (t.status === "waiting") {
       if (!t.ahead) { return words.next; }
+      var one = t.ahead === 1 ? "ahead_one" : "ahead";
       if (t.estimated_wait_s) {
-        return fill(words.ahead, { n: t.ahead, m: Math.ceil(t.estimated_wait_s / 60) });
+        return fill(words[one], { n: t.ahead, m: Math.ceil(t.estimated_wait_s / 60) });
       }
-      return fill(words.ahead_no_estimate, { n: t.ahead });
+      return fill(words[one + "_no_estimate"], { n: t.ahead });
     }
     if (t.status === "called" || t.status === "serving") {
       return fill(words[t.status], { counter: counter });
@@ -42,7 +43,16 @@
     }
   }
 
+  var service = config.track.service;
+
   function draw(t) {
+    // Moved to another service (transferred): its name, and a word that it happened.
+    if (t.service !== service) {
+      service = t.service;
+      $("[data-moved]").hidden = false;
+    }
+    $("[data-service-name]").textContent =
+      config.lang === "en" ? (t.service_name_en || t.service_name) : t.service_name;
     $("[data-status]").textContent = sentence(t);
     $("[data-ahead]").textContent = t.ahead === null || t.ahead === undefined ? "\u2014" : String(t.ahead);
     $("[data-counter]").textContent = t.counter ? t.counter.name : "\u2014";
