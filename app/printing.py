@@ -30,6 +30,7 @@ from printer.transports import Transport, open_transport
 from . import queue
 from .db import reading
 from .extensions import db
+from .i18n import printer_error_text
 from .models import SERVER_PRINTER, Office, PrinterState, PrintJob, Ticket, User
 from .queue.clock import local, tz_label
 from .queue.events import PrintQueued, record
@@ -119,6 +120,15 @@ def server_state_key(office_id: int) -> str:
     return f"{SERVER_PRINTER}:{office_id}"
 
 
+def printer_name(target: str) -> str:
+    """A print target as staff read it: the office's ticket printer, or a kiosk's print agent."""
+    if target == SERVER_PRINTER:
+        return gettext("ticket printer")
+    if target.startswith("agent:"):
+        return gettext("print agent of kiosk %(n)s", n=target.split(":", 1)[1])
+    return target
+
+
 def printer_states(session: Session, office_id: int) -> list[dict[str, Any]]:
     """The server printer and the office's agents, with their queues."""
     counts = dict(
@@ -147,8 +157,10 @@ def printer_states(session: Session, office_id: int) -> list[dict[str, Any]]:
         rows.append(
             {
                 "target": target,
+                "name": printer_name(target),
                 "online": bool(state and state.online),
                 "last_error": state.last_error if state else None,
+                "error_text": printer_error_text(state.last_error) if state else "",
                 "last_ok_at": queue.clock.iso(state.last_ok_at, "UTC") if state else None,
                 "last_attempt_at": queue.clock.iso(state.last_attempt_at, "UTC") if state else None,
                 "queue": counts.get(target, 0),

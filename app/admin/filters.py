@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from babel.dates import format_date
-from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import format_decimal, get_locale
 
+from ..i18n import printer_error_text
 from ..queue.clock import local
 from . import bp
 
@@ -46,49 +46,8 @@ def local_time(value: datetime | str | None, timezone: str) -> str:
     return local(value, timezone).strftime("%Y-%m-%d %H:%M")
 
 
-# What the spooler and the printer drivers record (English, as in the log), in words for the
-# administrator: the known beginnings are translated, technical details after them are kept.
-_PRINTER_ERRORS = (
-    ("cancelled by an administrator", lambda: gettext("cancelled by an administrator")),
-    ("cannot reach the printer", lambda: gettext("cannot reach the printer")),
-    ("sending failed", lambda: gettext("sending to the printer failed")),
-    (
-        "the printer ran out of paper during the ticket",
-        lambda: gettext("the printer ran out of paper during the ticket"),
-    ),
-    ("the printer is out of paper", lambda: gettext("the printer is out of paper")),
-    (
-        "the printer did not confirm the ticket",
-        lambda: gettext("the printer did not confirm the ticket"),
-    ),
-    ("the printer did not answer", lambda: gettext("the printer did not answer")),
-    ("the ticket could not be laid out", lambda: gettext("the ticket could not be laid out")),
-    ("unexpected error", lambda: gettext("unexpected error")),
-    ("not printed in time", lambda: gettext("not printed in time (its owner has gone on)")),
-    ("expired before the agent came back", lambda: gettext("expired before the agent came back")),
-    ("the agent could not print", lambda: gettext("the print agent could not print")),
-    ("the agent disconnected", lambda: gettext("the print agent disconnected")),
-)
-_GAVE_UP = re.compile(r"^gave up after (\d+) attempts$")
-_CUT_OFF = re.compile(r"^cut off by (\d+) restarts while printing$")
-
-
-@bp.app_template_filter("printer_error")
-def printer_error(text: str | None) -> str:
-    """A print job's or a printer's last error in the page's language."""
-    if not text:
-        return ""
-    if match := _GAVE_UP.match(text):
-        return gettext("gave up after %(n)s attempts", n=match.group(1))
-    if match := _CUT_OFF.match(text):
-        return gettext("cut off by %(n)s restarts while printing", n=match.group(1))
-    expired = text.endswith("; expired")
-    core = text.removesuffix("; expired")
-    for prefix, words in _PRINTER_ERRORS:
-        if core.startswith(prefix):
-            core = words() + core[len(prefix) :]
-            break
-    return core + ("; " + gettext("given up (too old)") if expired else "")
+# A print job's or a printer's last error in the page's language (app.i18n.printer_error_text).
+bp.app_template_filter("printer_error")(printer_error_text)
 
 
 @bp.app_template_filter("long_date")

@@ -178,8 +178,10 @@ SCHEMAS: dict[str, Any] = {
     "Printer": _obj(
         ["target", "online", "queue"],
         target=STR,
+        name=STR,
         online=BOOL,
         last_error=_nullable(STR),
+        error_text=STR,
         last_ok_at=_nullable(TIME),
         last_attempt_at=_nullable(TIME),
         queue=INT,

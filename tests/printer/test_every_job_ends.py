@@ -205,6 +205,10 @@ def test_one_office_printer_off_does_not_hold_up_another_office(make_app, clock,
         }
         kiosk_view = api.get("/api/v1/offices/kupang/printers", as_="admin").get_json()
         assert kiosk_view[0]["target"] == "server" and kiosk_view[0]["online"] is False
+        # The dashboard shows the reason in words, in the caller's language.
+        assert kiosk_view[0]["name"] == "printer karcis"
+        assert kiosk_view[0]["last_error"].startswith("cannot reach the printer")
+        assert kiosk_view[0]["error_text"].startswith("printer tidak dapat dihubungi")
     finally:
         working.stop()
         dead.stop()

@@ -59,9 +59,11 @@
       var state = p.online ? s.online : (p.last_attempt_at ? s.offline : s.unused);
       var li = L.el("li", p.online ? "ok" : (p.last_attempt_at ? "warn" : "muted"));
       li.setAttribute("data-printer", p.target);
-      li.appendChild(L.el("strong", "", p.target + ": " + state));
+      li.appendChild(L.el("strong", "", (p.name || p.target) + ": " + state));
       li.appendChild(L.el("span", "", " \u00b7 " + L.fill(s.queue, { n: p.queue })));
-      if (p.last_error) { li.appendChild(L.el("span", "muted", " \u00b7 " + p.last_error)); }
+      // In the page's language (the API says it in the caller's), the raw reason as a fallback.
+      var reason = p.error_text || p.last_error;
+      if (reason) { li.appendChild(L.el("span", "muted", " \u00b7 " + reason)); }
       list.appendChild(li);
     });
   }
