@@ -32,6 +32,20 @@ def browser():
         launched.close()
 
 
+@pytest.fixture
+def live():
+    """A real server (eventlet, SQLite, the demo offices) and API tokens to move tickets with.
+    Test files that need more (a fake printer) define their own ``live``."""
+    from tests.live import LiveServer
+    from tests.realtime.test_end_to_end import Desk
+
+    server = LiveServer()
+    tokens = server.prepare()
+    server.start()
+    yield server, Desk(server, tokens)
+    server.stop()
+
+
 class PageErrors:
     """Script errors and failed requests seen by a page; a test ends by asserting none."""
 

@@ -11,22 +11,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, shot
 from tests.browser.test_journey import signed_in, wait_text
-from tests.live import LiveServer
-from tests.realtime.test_end_to_end import Desk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TABLET = {"width": 1024, "height": 768}
 WIDE = {"width": 1366, "height": 900}
-
-
-@pytest.fixture
-def live():
-    server = LiveServer()
-    tokens = server.prepare()
-    server.start()
-    yield server, Desk(server, tokens)
-    server.stop()
 
 
 def test_dashboard_follows_the_queue_live(browser, live):

@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import shot
-from tests.live import LiveServer
-from tests.realtime.test_end_to_end import Desk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -44,15 +42,6 @@ PAGES = [
     ("/admin/kupang/reports", (1366, 768)),
     ("/admin/kupang/trail", (1366, 768)),
 ]
-
-
-@pytest.fixture
-def live():
-    server = LiveServer()
-    tokens = server.prepare()
-    server.start()
-    yield server, Desk(server, tokens)
-    server.stop()
 
 
 def _contrast_problems(page) -> list[str]:

@@ -13,15 +13,6 @@ from tests.realtime.test_end_to_end import Desk
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def live():
-    server = LiveServer(async_mode="eventlet")
-    tokens = server.prepare()
-    server.start()
-    yield server, Desk(server, tokens)
-    server.stop()
-
-
 def _latest(page) -> str:
     return page.inner_text("[data-latest-code]").strip()
 
