@@ -105,7 +105,12 @@ def format_moment(value: datetime, tz_name: str) -> str:
 def render_message(template: str, params: dict[str, Any], tz_name: str | None = None) -> str:
     """Translate a domain error's ``template`` and fill it with readable ``params``."""
     values: dict[str, Any] = {}
+    english = str(get_locale() or "id") == "en"
     for key, value in params.items():
+        if key.endswith("_en"):
+            continue  # the English form of another value (a service's English name)
+        if english and params.get(f"{key}_en"):
+            value = params[f"{key}_en"]
         if isinstance(value, datetime):
             value = format_moment(value, tz_name or str(value.tzinfo))
         elif key == "status" and value in STATUS_LABELS:

@@ -73,3 +73,20 @@ def test_pages_are_indonesian_and_the_choice_of_english_is_remembered(client, wo
 def test_english_browser_still_gets_indonesian_pages(client, world):
     page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert "Masuk petugas" in page.get_data(as_text=True)
+
+
+def test_an_english_refusal_names_the_service_in_english(api, world, app):
+    """Issue 11, point 16: English kiosk messages carried the Indonesian service name."""
+    from app.extensions import db
+    from app.models import Service
+
+    with app.app_context():
+        db.session.get(Service, world.office.services[0].id).daily_quota = 1
+        db.session.commit()
+    api.issue("A")
+    path = "/api/v1/offices/kupang/tickets"
+    english = api.post(path + "?lang=en", {"service": "A"}, as_="kiosk").get_json()
+    indonesian = api.post(path, {"service": "A"}, as_="kiosk").get_json()
+    assert "Service A" in english["error"]["message"]  # the factory's English name
+    assert "Layanan A" not in english["error"]["message"]
+    assert "Layanan A" in indonesian["error"]["message"]

@@ -122,6 +122,7 @@ def check_can_issue(
             N_("Service %(service)s is not offered at the moment."),
             error_code="service_inactive",
             service=service.name,
+            service_en=service.name_en or service.name,
         )
     quota_full = service.daily_quota is not None and numbered_today >= service.daily_quota
     if office.always_open and not quota_full:
@@ -140,6 +141,7 @@ def check_can_issue(
             ),
             N_("Today's quota of %(quota)s tickets for %(service)s has been reached."),
             service=service.name,
+            service_en=service.name_en or service.name,
             quota=service.daily_quota,
         )
     if window is None:
@@ -156,6 +158,7 @@ def check_can_issue(
                 ),
                 N_("The office is closed today (%(note)s) and no opening is scheduled soon."),
                 service=service.name,
+                service_en=service.name_en or service.name,
                 note=special.note or "-",
             )
         _refuse(
@@ -166,11 +169,13 @@ def check_can_issue(
             N_("Service %(service)s does not open today; it opens %(next_open)s."),
             N_("Service %(service)s does not open today and no opening is scheduled soon."),
             service=service.name,
+            service_en=service.name_en or service.name,
         )
     if now < window.opens:
         raise Closed(
             N_("Service %(service)s is not open yet; tickets are issued from %(next_open)s."),
             service=service.name,
+            service_en=service.name_en or service.name,
             next_open=window.opens,
         )
     if now >= window.issue_until:
@@ -185,6 +190,7 @@ def check_can_issue(
             ),
             N_("No more tickets for %(service)s are issued today."),
             service=service.name,
+            service_en=service.name_en or service.name,
         )
 
 

@@ -165,6 +165,7 @@ def issue_group(
             error_code="quota_reached",
             left=service.daily_quota - (first - 1),
             service=service.name,
+            service_en=service.name_en or service.name,
             count=count,
         )
     tickets = [_new_ticket(session, office, service, day, first, False, now, actor)]
