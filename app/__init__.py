@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     app.config.from_object(cfg)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     secure_instance(Path(app.instance_path))  # files 0600, folders 0700 (umask 0077)
+    _load_printer_profiles(Path(app.instance_path) / "cache")
     url = normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config.setdefault(
@@ -109,3 +113,38 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+ESCPOS_CACHE = "ESCPOS_CAPABILITIES_PICKLE_DIR"
+
+
+def _load_printer_profiles(folder: Path) -> None:
+    """Import python-escpos with its printer profiles cached in the instance folder.
+
+    At import it parses a 1 MB YAML of printer profiles (about half a second of CPU at every
+    start of the server and of every CLI command) and keeps the result as a pickle in
+    ``ESCPOS_CAPABILITIES_PICKLE_DIR``, by default a new temporary folder each time: never
+    reused, and one folder left in /tmp per process (a month of restarts and CLI runs, or a test
+    run, leaves hundreds). Here the folder is the instance's own
+    (0700, this user's: a pickle is only ever read from a private folder); the variable is set
+    for that import only.
+    """
+    if "escpos.capabilities" in sys.modules or os.environ.get(ESCPOS_CACHE):
+        return
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except OSError:
+        return
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return  # not private: python-escpos keeps its default
+    # python-escpos also calls tempfile.mkdtemp() for its default even when the variable is set
+    # (a default argument): for this one import, that call returns the same folder.
+    make_temporary = tempfile.mkdtemp
+    os.environ[ESCPOS_CACHE] = str(folder)
+    tempfile.mkdtemp = lambda *_args, **_kwargs: str(folder)
+    try:
+        import escpos.capabilities  # noqa: F401
+    finally:
+        tempfile.mkdtemp = make_temporary
+        os.environ.pop(ESCPOS_CACHE, None)

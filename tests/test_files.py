@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
 
 from app.files import secure_instance
-from tests.live import LiveServer, wait_for
+from tests.live import ROOT, LiveServer, wait_for
 
 
 def _mode(path: Path) -> int:
@@ -111,3 +113,20 @@ def test_secure_instance_leaves_links_and_what_they_point_to_alone(tmp_path, ope
     (folder / "new.txt").write_text("y\n")
     (folder / "new").mkdir()
     assert _mode(folder / "new.txt") == 0o600 and _mode(folder / "new") == 0o700
+
+
+def test_starting_leaves_nothing_in_the_temporary_folder_and_caches_printer_profiles(tmp_path):
+    """python-escpos made a new folder in /tmp at every import (hundreds over a month of restarts
+    and CLI runs) and parsed its printer profiles every time; they are cached in the instance's
+    own private folder instead."""
+    instance, temporary = tmp_path / "instance", tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "LOKET_INSTANCE_DIR": str(instance), "TMPDIR": str(temporary)}
+    env.pop("ESCPOS_CAPABILITIES_PICKLE_DIR", None)
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, check=True)
+    assert list(temporary.iterdir()) == []
+    cache = instance / "cache"
+    assert _mode(cache) == 0o700
+    (pickle,) = cache.iterdir()
+    assert pickle.name.endswith(".capabilities.pickle") and _mode(pickle) == 0o600

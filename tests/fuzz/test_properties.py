@@ -675,7 +675,7 @@ EXERCISED = {
 
 
 SETTINGS = settings(
-    max_examples=40,
+    max_examples=30,
     stateful_step_count=40,
     derandomize=True,
     database=None,

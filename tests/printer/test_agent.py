@@ -26,20 +26,14 @@ def _code(paper: bytes) -> str:
 def setup(tmp_path):
     server = LiveServer()
     server.prepare()
-    server.flask(
-        "loket",
-        "user",
-        "add",
-        "kiosk2",
-        "--role",
-        "kiosk",
-        "--office",
-        "kupang",
-        "--password",
-        "rahasia-kios",
-        "--prints-via-agent",
-    )
-    token = server.flask("loket", "token", "kiosk2").strip()
+    _added, token = server.flask_many(
+        (
+            "loket", "user", "add", "kiosk2", "--role", "kiosk", "--office", "kupang",
+            "--password", "rahasia-kios", "--prints-via-agent",
+        ),
+        ("loket", "token", "kiosk2"),
+    )  # fmt: skip
+    token = token.strip()
     server.start()
     printer = FakePrinter()
     agent = Agent(server.url, token, open_transport(printer.url), Journal(tmp_path / "journal"))

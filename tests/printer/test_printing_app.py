@@ -3,7 +3,6 @@ that is dead, hung or fine, reprints, printer status, idempotent taps, jobs acro
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -74,10 +73,10 @@ def test_dead_printer_delays_paper_but_never_the_ticket(make_app, clock, quick):
     port = dead.port
     dead.stop()
     app, api, spooler = _setup(make_app, f"tcp://127.0.0.1:{port}", clock)
-    started = time.monotonic()
     ticket = api.issue("A")
-    assert time.monotonic() - started < 0.5
     assert ticket["code"] == "A-001"
+    # Issuing only queued the paper: the printer was not even tried (no timing: CI is busy).
+    assert _jobs(app) == [("pending", 0, None)]
     spooler.step()
     assert _jobs(app)[0][0] == "pending" and "cannot reach" in _jobs(app)[0][2]
     status = api.get("/api/v1/offices/kupang/printers", as_="admin").get_json()[0]
@@ -98,10 +97,10 @@ def test_hung_printer_does_not_hold_up_issuing_and_the_job_retries(make_app, clo
     hung = FakePrinter("hung")
     try:
         app, api, spooler = _setup(make_app, hung.url, clock)
-        started = time.monotonic()
         for _ in range(3):
             api.issue("A")
-        assert time.monotonic() - started < 1.0
+        # Issuing only queued the paper: nobody waited on the hung printer.
+        assert _jobs(app) == [("pending", 0, None)] * 3
         spooler.step()
         status, attempts, error = _jobs(app)[0]
         assert (status, attempts) == ("pending", 1) and "did not answer" in error

@@ -73,11 +73,14 @@ def _browser(server: LiveServer, username: str) -> requests.Session:
 def server(request):
     live = LiveServer(async_mode=request.param)
     live.tokens = live.prepare()
-    live.flask(
-        "loket", "user", "add", "kiosk2", "--role", "kiosk", "--office", "kupang",
-        "--password", "rahasia-kios", "--prints-via-agent",
+    _added, token = live.flask_many(
+        (
+            "loket", "user", "add", "kiosk2", "--role", "kiosk", "--office", "kupang",
+            "--password", "rahasia-kios", "--prints-via-agent",
+        ),
+        ("loket", "token", "kiosk2"),
     )  # fmt: skip
-    live.agent_token = live.flask("loket", "token", "kiosk2").strip()
+    live.agent_token = token.strip()
     live.start()
     yield live
     live.stop()
