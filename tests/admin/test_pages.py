@@ -200,8 +200,9 @@ def test_group_tickets_are_all_or_nothing_against_the_quota(app, browser, admin,
         "/station/group", {"service": "C", "count": "4"}, form_page="/station/group"
     )
     assert refused.status_code == 409
+    # The clerk reads English: the service by its English name (the factory's "Service C").
     assert (
-        "Only 3 tickets are left today for Layanan C; a group of 4 does not fit. "
+        "Only 3 tickets are left today for Service C; a group of 4 does not fit. "
         "No ticket was issued."
     ) in text(refused)
     assert api.issue("C")["code"] == "C-002"  # no number was used up
