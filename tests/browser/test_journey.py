@@ -84,6 +84,9 @@ def test_one_persons_whole_journey(browser, live):
 
     operator.keyboard.press("s")
     wait_text(phone, "[data-status]", "sedang dilayani")
+    # The phone can hear of it before the console has its answer: a key pressed while the
+    # console is still busy is ignored, as it should be.
+    operator.wait_for_selector('body[data-busy="false"]')
     operator.keyboard.press("f")
     wait_text(phone, "[data-status]", "sedang dicetak")
     wait_text(operator, "[data-current-ticket]", "^\u2014$")
@@ -154,6 +157,7 @@ def test_the_console_works_from_the_keyboard_alone(browser, live):
     page.keyboard.press("c")  # transfer to service C
     wait_text(page, "[data-message]", "C")
     wait_text(page, "[data-current-ticket]", "^\u2014$")
+    page.wait_for_selector('body[data-busy="false"]')  # the transfer's answer is in
     page.keyboard.press("n")
     wait_text(page, "[data-current-ticket]", "^A-002$")
     page.keyboard.press("a")  # absent
