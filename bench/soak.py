@@ -736,7 +736,7 @@ class Day:
                 f"{missed_rejoin} not in the board after its reconnect: {missed_detail}"
             )
         # Paper.
-        printed_twice, lost_paper, unexplained = 0, 0, []
+        printed_twice, lost_paper, unexplained = 0, [], []
         for slug in OFFICES:
             codes = paper_codes(self.printers.papers(slug))
             drops = self.printers.drops(slug)
@@ -744,13 +744,13 @@ class Day:
                 code = key.split("/")[1]
                 count = codes.get(code, 0)
                 if count == 0:
-                    lost_paper += 1
+                    lost_paper.append(key)
                 elif count > 1:
                     printed_twice += 1
                     if count - 1 > drops.get(code, 0):
                         unexplained.append(key)
         if lost_paper:
-            failures.append(f"{lost_paper} tickets never printed")
+            failures.append(f"{len(lost_paper)} tickets never printed: {lost_paper[:5]}")
         # A job being printed when the server is killed prints again: one per kill at most.
         if len(unexplained) > self.restarts:
             failures.append(f"printed twice without a drop: {unexplained[:5]}")
