@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
 from .. import queue
@@ -35,10 +34,8 @@ def services_json(
         refusals = queue.open_services(session, office, now)
     waiting = waiting_counts(session, office.id, queue.local_day(now, office.timezone))
     rows = []
-    english = str(get_locale() or "id") == "en"
     for s in office.services:
         refusal = refusals[s.id]
-        label = (s.name_en or s.name) if english else s.name
         rows.append(
             {
                 "code": s.code,
@@ -47,9 +44,7 @@ def services_json(
                 "colour": s.colour,
                 "produces_card": s.produces_card,
                 "open": refusal is None,
-                "closed_reason": render_message(
-                    refusal.template, {**refusal.params, "service": label}
-                )
+                "closed_reason": render_message(refusal.template, refusal.params)
                 if refusal
                 else None,
                 "closed_code": refusal.code if refusal else None,
