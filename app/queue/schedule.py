@@ -112,6 +112,11 @@ def issued_today(session: Session, service: Service, day: date) -> int:
     return value or 0
 
 
+def service_names(service: Service) -> dict[str, str]:
+    """A refusal's ``service`` parameter, with its English name for readers in English."""
+    return {"service": service.name, "service_en": service.name_en or service.name}
+
+
 def check_can_issue(
     calendar: Calendar, service: Service, now: datetime, numbered_today: int
 ) -> None:
@@ -121,8 +126,7 @@ def check_can_issue(
         raise Closed(
             N_("Service %(service)s is not offered at the moment."),
             error_code="service_inactive",
-            service=service.name,
-            service_en=service.name_en or service.name,
+            **service_names(service),
         )
     quota_full = service.daily_quota is not None and numbered_today >= service.daily_quota
     if office.always_open and not quota_full:
@@ -140,8 +144,7 @@ def check_can_issue(
                 "the service opens again %(next_open)s."
             ),
             N_("Today's quota of %(quota)s tickets for %(service)s has been reached."),
-            service=service.name,
-            service_en=service.name_en or service.name,
+            **service_names(service),
             quota=service.daily_quota,
         )
     if window is None:
@@ -157,8 +160,7 @@ def check_can_issue(
                     "%(next_open)s."
                 ),
                 N_("The office is closed today (%(note)s) and no opening is scheduled soon."),
-                service=service.name,
-                service_en=service.name_en or service.name,
+                **service_names(service),
                 note=special.note or "-",
             )
         _refuse(
@@ -168,14 +170,12 @@ def check_can_issue(
             "service_closed",
             N_("Service %(service)s does not open today; it opens %(next_open)s."),
             N_("Service %(service)s does not open today and no opening is scheduled soon."),
-            service=service.name,
-            service_en=service.name_en or service.name,
+            **service_names(service),
         )
     if now < window.opens:
         raise Closed(
             N_("Service %(service)s is not open yet; tickets are issued from %(next_open)s."),
-            service=service.name,
-            service_en=service.name_en or service.name,
+            **service_names(service),
             next_open=window.opens,
         )
     if now >= window.issue_until:
@@ -189,8 +189,7 @@ def check_can_issue(
                 "%(next_open)s."
             ),
             N_("No more tickets for %(service)s are issued today."),
-            service=service.name,
-            service_en=service.name_en or service.name,
+            **service_names(service),
         )
 
 

@@ -17,7 +17,7 @@ from .log import log_move
 from .lookup import service_by_code
 from .numbering import format_code, next_number
 from .rollover import roll_over
-from .schedule import Calendar, check_can_issue, load_calendar
+from .schedule import Calendar, check_can_issue, load_calendar, service_names
 from .states import check_status_move
 from .turn import office_turn, ticket_turn
 
@@ -164,8 +164,7 @@ def issue_group(
             ),
             error_code="quota_reached",
             left=service.daily_quota - (first - 1),
-            service=service.name,
-            service_en=service.name_en or service.name,
+            **service_names(service),
             count=count,
         )
     tickets = [_new_ticket(session, office, service, day, first, False, now, actor)]
