@@ -750,7 +750,11 @@ class Day:
                     if count - 1 > drops.get(code, 0):
                         unexplained.append(key)
         if lost_paper:
-            failures.append(f"{len(lost_paper)} tickets never printed: {lost_paper[:5]}")
+            jobs = self.jobs_of(lost_paper[:5])
+            failures.append(
+                f"{len(lost_paper)} tickets never printed: "
+                + "; ".join(f"{key} ({jobs.get(key, 'no print job')})" for key in lost_paper[:5])
+            )
         # A job being printed when the server is killed prints again: one per kill at most.
         if len(unexplained) > self.restarts:
             failures.append(f"printed twice without a drop: {unexplained[:5]}")
@@ -803,6 +807,28 @@ class Day:
         }
 
     def stored_tickets(self) -> set[str]:
+        rows = self.query(
+            "SELECT o.slug, t.code FROM tickets t JOIN offices o ON o.id = t.office_id"
+        )
+        return {f"{slug}/{code}" for slug, code in rows}
+
+    def jobs_of(self, keys: list[str]) -> dict[str, str]:
+        """What became of the print jobs of ``keys`` ("office/code"), in words, for a failure."""
+        rows = self.query(
+            "SELECT o.slug, t.code, j.kind, j.status, j.attempts, j.last_error, j.created_at,"
+            " j.printed_at FROM print_jobs j JOIN tickets t ON t.id = j.ticket_id"
+            " JOIN offices o ON o.id = t.office_id ORDER BY j.id"
+        )
+        jobs: dict[str, list[str]] = defaultdict(list)
+        for slug, code, kind, status, attempts, error, created, printed in rows:
+            if f"{slug}/{code}" in keys:
+                jobs[f"{slug}/{code}"].append(
+                    f"{kind} {status} after {attempts} attempts, made {created}, printed"
+                    f" {printed}, last error {error!r}"
+                )
+        return {key: " / ".join(found) for key, found in jobs.items()}
+
+    def query(self, sql: str) -> list[Any]:
         from sqlalchemy import create_engine, text
 
         server = self.servers[0]
@@ -823,14 +849,9 @@ class Day:
         )
         try:
             with engine.connect() as conn:
-                rows = conn.execute(
-                    text(
-                        "SELECT o.slug, t.code FROM tickets t JOIN offices o ON o.id = t.office_id"
-                    )
-                ).all()
+                return list(conn.execute(text(sql)).all())
         finally:
             engine.dispose()
-        return {f"{slug}/{code}" for slug, code in rows}
 
 
 def _sockets_of(pids: list[int]) -> str:

@@ -132,3 +132,38 @@ def test_english_is_for_one_resident_and_the_priority_switch_moves_nothing(brows
     page.wait_for_selector("[data-ticket-code]:has-text('C-002')")
     assert page.inner_text("[data-ticket-ahead]").startswith("One person ahead of you")
     assert errors.errors == []
+
+
+def _off_screen(page) -> list[str]:
+    """The service buttons not wholly on the screen (the kiosk never scrolls)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-service]')]
+            .filter(b => { const r = b.getBoundingClientRect();
+                           return r.top < 0 || r.bottom > innerHeight || r.right > innerWidth; })
+            .map(b => b.dataset.service)"""
+    )
+
+
+def test_every_service_stays_on_the_screen_with_both_notices(browser, live):
+    """The printer is down and the blank cards ran out: both notices show before the tap, and
+    every service button still fits the portrait kiosk and the tablet, in both languages."""
+    import sqlite3
+
+    server, printer = live
+    printer.stop()
+    with sqlite3.connect(server.instance / "loket.db") as db:
+        db.execute("UPDATE offices SET card_stock = 0 WHERE slug = 'kupang'")
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    _sign_in(page, server)
+    page.click('[data-service="C"]')  # the spooler finds the printer away
+    page.wait_for_selector('[data-paper-status="failed"]', timeout=8_000)
+    for lang in ("id", "en"):
+        for width, height in ((1024, 768), (1080, 1920), (1280, 800)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(f"{server.url}/kiosk/kupang?lang={lang}")
+            page.wait_for_selector('[data-notice="printer_down"]', state="visible")
+            assert page.is_visible('[data-notice="no_blank_cards"]')
+            assert page.is_visible('[data-service="A"] [data-no-cards]')
+            assert _off_screen(page) == [], (lang, width, height)
+            assert page.evaluate("document.documentElement.scrollHeight") <= height
+            shot(page, f"kiosk-notices-{lang}-{width}x{height}")

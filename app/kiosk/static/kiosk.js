@@ -217,6 +217,12 @@
         Array.prototype.forEach.call(document.querySelectorAll("[data-no-cards]"), function (el) {
           el.hidden = !data.no_blank_cards;
         });
+        // A notice takes the place of the line under the title (kiosk.css).
+        if (data.printer_down || data.no_blank_cards) {
+          $("[data-home]").setAttribute("data-noticed", "");
+        } else {
+          $("[data-home]").removeAttribute("data-noticed");
+        }
       });
   }
   setInterval(notices, config.notices_seconds * 1000);
