@@ -56,6 +56,7 @@ def test_closed_service_says_when_it_opens(app, client, world, clock):
     with app.app_context():
         office = db.session.get(Office, world.office.id)
         office.always_open = False
+        office.card_stock = 0  # no blank cards either: not worth a word while closed
         db.session.commit()
     clock.set(clock.now.replace(hour=13))  # 21:00 WITA on Monday
     sign_in(client, "kiosk")
@@ -70,6 +71,10 @@ def test_closed_service_says_when_it_opens(app, client, world, clock):
     tags = _texts(html, "data-closed-reason")
     assert len(tags) == 3 and set(tags) == {"Tutup"}
     assert "buka lagi Selasa, 1 Desember 2026 pukul 08.00 WITA" in html  # the reason, on tap
+    # Closed, the banner is all: the notices for the paper and the blank cards stay hidden.
+    assert re.search(r'data-notice="no_blank_cards"[^>]*hidden', html)
+    assert re.search(r'data-notice="printer_down"[^>]*hidden', html)
+    assert "data-noticed" not in html
 
 
 def test_a_used_up_quota_closes_only_its_button(app, client, world, api):

@@ -208,7 +208,7 @@
   /* ---------- notices before the tap: the printer, the blank cards ---------- */
 
   function notices() {
-    if (busy) { return; }
+    if (busy || $("[data-closed-banner]")) { return; }  // closed: the banner says it all
     request("GET", "/kiosk/" + config.office + "/notices?lang=" + config.lang, null, null, 3,
       function (status, data) {
         if (status !== 200 || !data) { return; }
