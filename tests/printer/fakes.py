@@ -24,6 +24,7 @@ class FakePrinter:
         self.jobs: list[bytes] = []
         self.received_at: list[float] = []  # time.perf_counter() when each job was complete
         self.connections = 0
+        self.closed = 0  # connections it has finished with (each job is recorded before)
         self._server = socket.socket()
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind(("127.0.0.1", port))
@@ -84,10 +85,24 @@ class FakePrinter:
         if received:
             self.received_at.append(time.perf_counter())
             self.jobs.append(bytes(received))
+        self.closed += 1
+
+    def wait_until_closed(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Until ``count`` connections have ended here (what they sent is in ``jobs`` by then)."""
+        deadline = time.monotonic() + timeout
+        while self.closed < count:
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"{self.closed} of {count} connections ended in {timeout:g} s")
+            time.sleep(0.02)
 
     def wait_for_jobs(self, count: int, timeout: float = 10.0) -> list[bytes]:
+        """The jobs once at least ``count`` came; fails the test when they did not in time."""
         deadline = time.monotonic() + timeout
-        while len(self.jobs) < count and time.monotonic() < deadline:
+        while len(self.jobs) < count:
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"the printer got {len(self.jobs)} of {count} jobs within {timeout:g} s"
+                )
             time.sleep(0.02)
         return list(self.jobs)
 

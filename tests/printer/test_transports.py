@@ -115,7 +115,7 @@ def test_paper_out_is_reported_and_nothing_is_sent(quick):
     try:
         with pytest.raises(PaperOut):
             open_transport(printer.url).send(ticket_bytes(TICKET, "80"), "t")
-        time.sleep(0.3)
+        printer.wait_until_closed(1)
         assert printer.jobs == []
     finally:
         printer.stop()

@@ -87,6 +87,9 @@ def test_transfer_keeps_the_place_by_arrival_time(desk):
     desk.now += timedelta(minutes=5)
     late_c = desk.issue("C")
     desk.call(1)
+    # Later than both arrivals: a transfer that sent the ticket to the back would now lose to
+    # late_c (at the same instant the ids' order would hide it).
+    desk.now += timedelta(minutes=5)
     queue.transfer(desk.session, early.id, "C", now=desk.now, actor=OPERATOR)
     desk.session.commit()
     assert desk.call(3).id == early.id

@@ -7,7 +7,10 @@ import pytest
 from app import queue
 from app.queue.events import Announced, pending
 
-from .conftest import KIOSK
+from .conftest import CLERK, KIOSK
+from .journey_table import stage_allowed
+
+STAGES = ("ready_to_print", "printed", "handed_over", "blocked")
 
 
 @pytest.fixture
@@ -16,6 +19,40 @@ def recorded(desk):
     desk.call(1)
     desk.do("finish", ticket)
     return ticket
+
+
+def _card_at(desk, ticket, stage: str):
+    """``ticket``'s card (ready to print) brought to ``stage`` through real moves."""
+    if stage in ("printed", "handed_over"):
+        desk.stage(ticket, "printed")
+    if stage == "handed_over":
+        desk.stage(ticket, "handed_over")
+    if stage == "blocked":
+        desk.stage(ticket, "blocked", reason="not_print_ready")
+    assert ticket.stage == stage
+
+
+@pytest.mark.parametrize("start", STAGES)
+@pytest.mark.parametrize("to", STAGES)
+def test_stage_change_allowed_exactly_when_the_hand_written_table_says(desk, recorded, start, to):
+    _card_at(desk, recorded, start)
+    reason = {"reason": "other"} if to == "blocked" else {}
+    if stage_allowed(start, to):
+        assert desk.stage(recorded, to, **reason).stage == to
+    else:
+        err = desk.refused(
+            queue.InvalidTransition,
+            queue.set_stage,
+            desk.session,
+            recorded.id,
+            to,
+            now=desk.now,
+            actor=CLERK,
+            **reason,
+        )
+        assert recorded.code in err.message
+        desk.session.expire_all()
+        assert recorded.stage == start
 
 
 def test_printed_then_handed_over(desk, recorded):

@@ -77,23 +77,26 @@ def test_ticket_room_gets_its_own_changes_only(api, sio, world):
     assert "token" not in str(one)
 
 
-def test_nothing_is_sent_for_a_rolled_back_change(app, sio, world, clock):
+def test_nothing_is_sent_for_a_rolled_back_change(app, sio, world, clock, api):
+    api.issue("A")
     tv = sio()
     tv.emit("join", {"office": "kupang"})
     tv.get_received()
+    operator = Actor(None, "operator", None)
     with app.app_context():
-        queue.issue(
-            db.session, "kupang", "A", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
-        )
+        # A call rolled back, then another change committed in the same session: only the
+        # committed change is sent (the call's events died with its rollback).
+        queue.call_next(db.session, world.counter(1).id, now=clock(), actor=operator)
         db.session.rollback()
-    assert tv.get_received() == []
-    with app.app_context():
         queue.issue(
-            db.session, "kupang", "A", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
+            db.session, "kupang", "C", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
         )
         assert tv.get_received() == []  # not yet committed
         db.session.commit()
-    assert "board" in _names(tv)
+    got = tv.get_received()
+    assert [m["name"] for m in got if m["name"] != "board"] == []  # no "called" for A-001
+    boards = [m["args"][0] for m in got if m["name"] == "board"]
+    assert boards and boards[-1]["waiting"]["A"] == 1 and boards[-1]["waiting"]["C"] == 1
 
 
 @pytest.mark.parametrize(
