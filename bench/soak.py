@@ -46,6 +46,7 @@ import uuid
 from collections import Counter as Tally
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -248,6 +249,7 @@ class Day:
             server = LiveServer(extra_env=env)
             self.tokens = server.prepare(roles=("admin",))
             self.servers = [server]
+            self.execute(f"UPDATE offices SET timezone = '{morning_timezone()}'")
         else:
             from sqlalchemy.engine import make_url
 
@@ -271,6 +273,7 @@ class Day:
             )
             self.tokens = first.prepare(roles=("admin",))
             self.servers = [first, second]
+            self.execute(f"UPDATE offices SET timezone = '{morning_timezone()}'")
         for server in self.servers:
             server.start()
         self.sessions = threading.local()
@@ -829,6 +832,12 @@ class Day:
         return {key: " / ".join(found) for key, found in jobs.items()}
 
     def query(self, sql: str) -> list[Any]:
+        return self._run(sql, write=False)
+
+    def execute(self, sql: str) -> None:
+        self._run(sql, write=True)
+
+    def _run(self, sql: str, write: bool) -> list[Any]:
         from sqlalchemy import create_engine, text
 
         server = self.servers[0]
@@ -848,10 +857,28 @@ class Day:
             )
         )
         try:
+            if write:
+                with engine.begin() as conn:
+                    conn.execute(text(sql))
+                return []
             with engine.connect() as conn:
                 return list(conn.execute(text(sql)).all())
         finally:
             engine.dispose()
+
+
+def morning_timezone(hour: int = 9) -> str:
+    """A fixed-offset zone (``Etc/GMT-8`` is UTC+8) where it is about ``hour`` o'clock now: the
+    offices live their compressed day in the morning, whatever the hour here. A day that crossed
+    local midnight would start every service's numbering again half-way (A-001 twice)."""
+    offset = hour - datetime.now(UTC).hour
+    if offset < -12:
+        offset += 24
+    if offset > 14:
+        offset -= 24
+    if offset == 0:
+        return "Etc/GMT"
+    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
 def _sockets_of(pids: list[int]) -> str:
