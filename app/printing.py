@@ -244,21 +244,27 @@ class DatabaseJobs:
 
     def release(self, target: str) -> int:
         """Put the jobs of ``target`` left "printing" back in the queue; how many there were.
-        A job already cut off CUT_OFF_LIMIT times fails instead (it may be what stops us)."""
+        The CUT_OFF_LIMIT-th restart that finds a job "printing" fails it instead (it may be what
+        stops us)."""
         with self.app.app_context(), self._session() as session:
             cut_off = (self._mine(target)) & (PrintJob.status == "printing")
+            # Counted apart from attempts: a job tried often while its printer was off is
+            # not one that brings the server down.
             session.execute(
                 update(PrintJob)
-                .where(cut_off, PrintJob.attempts >= CUT_OFF_LIMIT)
+                .where(cut_off, PrintJob.cut_offs >= CUT_OFF_LIMIT - 1)
                 .values(
                     status="failed",
                     claimed_at=None,
+                    cut_offs=PrintJob.cut_offs + 1,
                     last_error=f"cut off by {CUT_OFF_LIMIT} restarts while printing",
                 ),
                 execution_options={"synchronize_session": False},
             )
             released = session.execute(
-                update(PrintJob).where(cut_off).values(status="pending", claimed_at=None),
+                update(PrintJob)
+                .where(cut_off)
+                .values(status="pending", claimed_at=None, cut_offs=PrintJob.cut_offs + 1),
                 execution_options={"synchronize_session": False},
             ).rowcount
             session.commit()

@@ -43,6 +43,8 @@ class PrintJob(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")
     payload: Mapped[str] = mapped_column(Text)  # printer.layout.TicketData as JSON
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Restarts that found it "printing" (cut off half-way); attempts count every try.
+    cut_offs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -221,16 +221,23 @@ def test_a_job_cut_off_by_restarts_again_and_again_fails(make_app, clock):
     api = Api(app.test_client(), world)
     api.issue("A")
     api.issue("C")
+    api.issue("A")
     with app.app_context():
-        first, second = db.session.scalars(select(PrintJob).order_by(PrintJob.id)).all()
-        first.status, first.attempts = "printing", 3
-        second.status, second.attempts = "printing", 1
+        first, second, third = db.session.scalars(select(PrintJob).order_by(PrintJob.id)).all()
+        # Cut off twice already: this third restart is one too many.
+        first.status, first.attempts, first.cut_offs = "printing", 3, 2
+        # Tried nine times while its printer was off, cut off once: it prints again.
+        second.status, second.attempts, second.cut_offs = "printing", 9, 0
+        third.status, third.attempts = "printing", 1
         db.session.commit()
     from app.printing import SERVER_PRINTER, DatabaseJobs
 
-    assert DatabaseJobs(app).release(SERVER_PRINTER) == 1
-    assert [s for _, s, _ in _jobs(app)] == ["failed", "pending"]
+    assert DatabaseJobs(app).release(SERVER_PRINTER) == 2
+    assert [s for _, s, _ in _jobs(app)] == ["failed", "pending", "pending"]
     assert _jobs(app)[0][2] == "cut off by 3 restarts while printing"
+    with app.app_context():
+        jobs = db.session.scalars(select(PrintJob).order_by(PrintJob.id)).all()
+        assert [j.cut_offs for j in jobs] == [3, 1, 1]
 
 
 # ---- the administrator ---------------------------------------------------------------------
