@@ -14,7 +14,7 @@ from sqlalchemy import select
 from . import queue
 from .audit import record_change
 from .auth.tokens import issue_token
-from .auth.users import create_user, set_active, set_password
+from .auth.users import create_user, new_password, set_active, set_password
 from .demo import seed
 from .extensions import db
 from .models import ROLES, Office, User
@@ -89,7 +89,7 @@ def user_add(
     try:
         office = queue.office_by_slug(db.session, office_slug) if office_slug else None
         generated = password is None
-        password = password or _generate_password()
+        password = password or new_password()
         user = create_user(
             db.session,
             name,
@@ -117,7 +117,7 @@ def user_password(name: str, password: str | None) -> None:
     if user is None:
         raise click.ClickException(f"There is no user {name}.")
     generated = password is None
-    password = password or _generate_password()
+    password = password or new_password()
     try:
         set_password(user, password)
     except QueueError as err:
@@ -288,12 +288,6 @@ def backup(path: Path) -> None:
     except BackupError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"Backup written to {written} ({written.stat().st_size // 1024} KiB), checked.")
-
-
-def _generate_password() -> str:
-    import secrets
-
-    return secrets.token_urlsafe(9)
 
 
 def init_app(app: Flask) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .auth.users import create_user
+from .auth.users import create_user, new_password
 from .models import Counter, CounterService, Office, OpeningHours, Service, SpecialDay
 
 ANNOUNCEMENT = (
@@ -139,7 +138,7 @@ def seed(session: Session, now: datetime) -> dict[str, str] | None:
     for username, role, slug, display in DEMO_USERS:
         # One random password each: knowing the kiosk's or the TV's must not give the
         # all-offices administrator's.
-        password = secrets.token_urlsafe(12)
+        password = new_password()
         create_user(
             session,
             username,

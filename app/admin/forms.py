@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..auth.users import USERNAME_PATTERN
 from ..i18n import ROLE_LABELS
 from ..models import COUNTER_CALL_ORDERS, ROLES
 from .form_messages import Form
@@ -195,7 +196,7 @@ class UserForm(Form):
         validators=[
             DataRequired(REQUIRED),
             Regexp(
-                r"^[a-z0-9][a-z0-9._-]{1,63}$",
+                USERNAME_PATTERN,
                 flags=re.IGNORECASE,
                 message=_l("2-64 letters, digits, dot, hyphen or underscore."),
             ),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
@@ -13,7 +11,7 @@ from .. import queue
 from ..audit import changes, record_change
 from ..auth import staff_page
 from ..auth.tokens import issue_token
-from ..auth.users import create_user, set_password
+from ..auth.users import create_user, new_password, set_password
 from ..extensions import db
 from ..i18n import render_message
 from ..models import ApiToken, Office, User
@@ -47,7 +45,7 @@ def users(office: str) -> Response | tuple[str, int]:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            password = secrets.token_urlsafe(9)
+            password = new_password()
             now = queue.utcnow()
             try:
                 user = create_user(
@@ -164,7 +162,7 @@ def _user_page(
 def user_password(office: str, user_id: int) -> str:
     found = office_in_scope(office)
     user = _user_in_scope(user_id)
-    password = secrets.token_urlsafe(9)
+    password = new_password()
     set_password(user, password)
     record_change(
         db.session, g.actor, queue.utcnow(), "user.password_reset", user.username, None, found.id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import g, jsonify, request, url_for
@@ -17,10 +16,8 @@ from ..models import STAGES, Ticket
 from ..printing import enqueue, job_json, latest_job, ticket_data
 from ..queue.states import BLOCK_REASONS
 from . import bp
-from .parsing import field, json_body
+from .parsing import IDEMPOTENCY_KEY, field, json_body
 from .serialize import counter_json, ticket_json, track_url
-
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def _reply(

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..models import STAGES, STATUSES
 from ..queue.states import BLOCK_REASONS
+from .parsing import IDEMPOTENCY_KEY
 
 CSV_TABLES = ("services", "days", "hours", "counters", "operators", "pipeline")
 
@@ -519,7 +520,7 @@ def _document() -> dict[str, Any]:
                         {
                             "name": "Idempotency-Key",
                             "in": "header",
-                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                            "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern},
                             "description": "a repeated request with the same key returns the "
                             "first request's ticket instead of a new one",
                         },
@@ -530,7 +531,7 @@ def _document() -> dict[str, Any]:
                             service={"type": "string", "maxLength": 8},
                             priority=BOOL,
                             print={"type": "boolean", "description": "print a paper ticket"},
-                            idempotency_key={"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                            idempotency_key={"type": "string", "pattern": IDEMPOTENCY_KEY.pattern},
                         )
                     ),
                     "responses": {"201": _json(REF["Ticket"], "issued"), **COMMON_ERRORS},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import request
@@ -11,6 +12,9 @@ from werkzeug.routing import BaseConverter
 
 from ..errors import ApiError
 from ..security import storable
+
+# A client's key for a retried move (the Idempotency-Key header); the OpenAPI document says so.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 MAX_ID = 2**31 - 1
 _MISSING = object()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, literal, select, update
@@ -16,7 +17,13 @@ from ..queue.errors import N_, InvalidInput
 MAX_FAILURES = 10
 LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 8
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+USERNAME = re.compile(USERNAME_PATTERN)
+
+
+def new_password() -> str:
+    """A random password for a new account or a reset (12 characters, shown once)."""
+    return secrets.token_urlsafe(9)
 
 
 def create_user(
