@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -63,6 +64,12 @@ class Config:
         # A ticket taken at arrival that could not print within this many minutes leaves the
         # paper queue (its owner has gone on with the number on the screen; staff can reprint).
         self.ARRIVAL_PAPER_MINUTES = float(os.environ.get("ARRIVAL_PAPER_MINUTES") or 3)
+        # Any other paper (a reprint, a group ticket) that could not print within this many
+        # minutes leaves the paper queue too, failed with its reason.
+        self.PRINT_EXPIRE = timedelta(minutes=float(os.environ.get("PRINT_EXPIRE_MINUTES") or 30))
+        # Where the preview printer (no PRINTER_URL) writes its PNG and text tickets; empty:
+        # instance/tickets.
+        self.TICKET_PREVIEW_DIR = os.environ.get("TICKET_PREVIEW_DIR") or ""
         # Whether this process prints the server's jobs; with several processes, only one should.
         self.PRINT_SPOOLER = _env_bool("PRINT_SPOOLER", True)
         mode = os.environ.get("ASYNC_MODE") or "eventlet"
@@ -122,7 +129,7 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # a counter console stays open all day
         self.BABEL_DEFAULT_LOCALE = "id"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
-        self.LANGUAGES = ("id", "en")
+        self.LANGUAGES = ("id", "en")  # every screen's languages; Indonesian first (the default)
         # Anonymous requests per client address (TVs, phones, the status page; the contract
         # asks for at least 300 a minute), and sign-in attempts per address and per user name.
         self.ANONYMOUS_RATE_LIMIT = os.environ.get("ANONYMOUS_RATE_LIMIT") or "600 per minute"

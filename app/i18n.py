@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from babel.dates import format_datetime
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from .queue.clock import tz_label
@@ -50,7 +50,7 @@ BLOCK_REASON_LABELS = {
 
 
 def select_locale() -> str:
-    languages = ("id", "en")
+    languages = current_app.config["LANGUAGES"]  # the first is the default
     asked = request.args.get("lang")
     if request.path.startswith(SHARED_SCREENS):
         # A kiosk serves the next resident too: English only for the page that asked for it,

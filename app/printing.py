@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "loket_printing"
 LEASE = timedelta(seconds=60)  # a job "printing" for longer than this was abandoned
-EXPIRE_AFTER = timedelta(minutes=30)
 AGENT_ROOM = "printer:{}"
 _OPEN = ("pending", "printing")
 
@@ -175,7 +174,7 @@ def paper_deadline(config: Any, kind: str, created_at: datetime) -> datetime:
     after ``PRINT_EXPIRE``."""
     if kind == "ticket":
         return created_at + timedelta(minutes=config.get("ARRIVAL_PAPER_MINUTES", 3))
-    return created_at + config.get("PRINT_EXPIRE", EXPIRE_AFTER)
+    return created_at + config["PRINT_EXPIRE"]
 
 
 def _as_job(row: PrintJob, config: Any) -> Job:
@@ -333,7 +332,7 @@ class PrintService:
     def __init__(self, app: Flask, socketio: SocketIO) -> None:
         self.app = app
         self.socketio = socketio
-        self.folder = Path(app.config.get("TICKET_PREVIEW_DIR") or f"{app.instance_path}/tickets")
+        self.folder = Path(app.config["TICKET_PREVIEW_DIR"] or f"{app.instance_path}/tickets")
         self.transport = self.transport_for_url(app.config["PRINTER_URL"])
         self._transports: dict[str, tuple[Transport, threading.Lock]] = {}
         self.spoolers: dict[int, Spooler] = {}
@@ -366,7 +365,7 @@ class PrintService:
             transport,
             SERVER_PRINTER,
             run_blocking=self.app.config.get("BLOCKING_EXECUTOR"),
-            expire_after=self.app.config.get("PRINT_EXPIRE", EXPIRE_AFTER),
+            expire_after=self.app.config["PRINT_EXPIRE"],
             clock=lambda: queue.utcnow(),  # looked up at each call (tests freeze it)
             send_lock=lock,
         )

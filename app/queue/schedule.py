@@ -100,18 +100,6 @@ def load_calendar(session: Session, office: Office, now: datetime) -> Calendar:
     return Calendar(session, office, now)
 
 
-def issued_today(session: Session, service: Service, day: date) -> int:
-    """How many tickets ``service`` has numbered on ``day``."""
-    value = session.scalar(
-        select(DailySequence.last_number).where(
-            DailySequence.office_id == service.office_id,
-            DailySequence.service_id == service.id,
-            DailySequence.day == day,
-        )
-    )
-    return value or 0
-
-
 def service_names(service: Service) -> dict[str, str]:
     """A refusal's ``service`` parameter, with its English name for readers in English."""
     return {"service": service.name, "service_en": service.name_en or service.name}
