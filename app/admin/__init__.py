@@ -29,6 +29,14 @@ def office_in_scope(slug: str) -> Office:
     return office
 
 
+@bp.context_processor
+def _office_switcher() -> dict:
+    """Every admin page's office switcher: the offices this administrator manages."""
+    if getattr(g, "actor", None) is None:  # an error page before anyone was identified
+        return {}
+    return {"offices": offices_in_scope()}
+
+
 def saved(message: str) -> None:
     flash(message, "ok")
 

@@ -63,7 +63,6 @@ def dashboard(office: str) -> str:
     return render_template(
         "admin/dashboard.html",
         office=found,
-        offices=offices_in_scope(),
         config=config,
         loopback=loopback,
     )

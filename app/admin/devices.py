@@ -16,7 +16,7 @@ from ..audit import record_change
 from ..auth import staff_page
 from ..extensions import db
 from ..models import ApiToken, LoginLink, User
-from . import bp, office_in_scope, offices_in_scope, saved
+from . import bp, office_in_scope, saved
 
 LINK_VALID = timedelta(hours=24)
 
@@ -47,9 +47,7 @@ def _listed(found) -> list[User]:
 def devices(office: str) -> str:
     found = office_in_scope(office)
     listed = _listed(found)
-    return render_template(
-        "admin/devices.html", office=found, offices=offices_in_scope(), devices=listed, link=None
-    )
+    return render_template("admin/devices.html", office=found, devices=listed, link=None)
 
 
 @bp.post("/<office>/devices/<id:user_id>/link")
@@ -76,7 +74,6 @@ def device_link(office: str, user_id: int) -> str:
     return render_template(
         "admin/devices.html",
         office=found,
-        offices=offices_in_scope(),
         devices=listed,
         link=link,
         link_user=user,

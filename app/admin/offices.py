@@ -61,9 +61,7 @@ def settings(office: str) -> Response | str:
             saved(gettext("The office settings are saved."))
             return redirect(url_for("admin.settings", office=found.slug))
         status = 400
-    return render_template(
-        "admin/settings.html", office=found, offices=offices_in_scope(), form=form
-    ), status
+    return render_template("admin/settings.html", office=found, form=form), status
 
 
 @bp.route("/offices/new", methods=["GET", "POST"])
@@ -170,7 +168,6 @@ def _hours_page(found: Office, form: HoursForm, special: SpecialDayForm, status:
     return render_template(
         "admin/hours.html",
         office=found,
-        offices=offices_in_scope(),
         form=form,
         special=special,
         days=upcoming,

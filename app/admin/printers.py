@@ -15,7 +15,7 @@ from ..auth import staff_page
 from ..extensions import db
 from ..models import SERVER_PRINTER, PrintJob, Ticket
 from ..printing import enqueue, printer_states, ticket_data
-from . import bp, office_in_scope, offices_in_scope, saved
+from . import bp, office_in_scope, saved
 
 RECENT = 30
 CANCELLED = "cancelled by an administrator"
@@ -33,7 +33,6 @@ def _page(found, status: int = 200, error: str | None = None, query: str = ""):
     page = render_template(
         "admin/printers.html",
         office=found,
-        offices=offices_in_scope(),
         states=states,
         jobs=jobs,
         error=error,

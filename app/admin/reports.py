@@ -16,7 +16,7 @@ from ..errors import render_message
 from ..extensions import db
 from ..queue.errors import InvalidInput
 from ..queue.reports import FIRST_DAY, LAST_DAY, parse_day, report
-from . import bp, office_in_scope, offices_in_scope
+from . import bp, office_in_scope
 from .charts import HALF, Series, bar_chart, colour_of
 
 
@@ -146,7 +146,6 @@ def reports(office: str) -> Response | tuple[str, int] | str:
     page = render_template(
         "admin/reports.html",
         office=found,
-        offices=offices_in_scope(),
         data=data,
         day_from=day_from,
         day_to=day_to,

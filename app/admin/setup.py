@@ -12,7 +12,7 @@ from ..audit import create_or_change, record_change
 from ..auth import staff_page
 from ..extensions import db
 from ..models import Counter, CounterService, Office, Service
-from . import bp, office_in_scope, offices_in_scope, saved
+from . import bp, office_in_scope, saved
 from .forms import CounterForm, ServiceForm
 
 
@@ -20,7 +20,7 @@ from .forms import CounterForm, ServiceForm
 @staff_page("admin")
 def services(office: str) -> str:
     found = office_in_scope(office)
-    return render_template("admin/services.html", office=found, offices=offices_in_scope())
+    return render_template("admin/services.html", office=found)
 
 
 def _service_values(form: ServiceForm) -> dict:
@@ -113,7 +113,6 @@ def service_edit(office: str, code: str | None) -> Response | str:
     return render_template(
         "admin/service_edit.html",
         office=found,
-        offices=offices_in_scope(),
         form=form,
         service=service,
     ), status
@@ -132,7 +131,7 @@ def _has_tickets(service: Service) -> bool:
 @staff_page("admin")
 def counters(office: str) -> str:
     found = office_in_scope(office)
-    return render_template("admin/counters.html", office=found, offices=offices_in_scope())
+    return render_template("admin/counters.html", office=found)
 
 
 @bp.route("/<office>/counters/new", methods=["GET", "POST"], defaults={"counter_id": None})
@@ -158,7 +157,6 @@ def counter_edit(office: str, counter_id: int | None) -> Response | str:
     return render_template(
         "admin/counter_edit.html",
         office=found,
-        offices=offices_in_scope(),
         form=form,
         counter=counter,
     ), status

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..i18n import render_message
 from ..models import ApiToken, Office, User
 from ..queue.errors import QueueError
-from . import bp, office_in_scope, offices_in_scope, saved
+from . import bp, office_in_scope, saved
 from .forms import SelectChoice, UserForm
 
 
@@ -92,7 +92,6 @@ def _users_page(found: Office, form: UserForm, secret: dict | None = None) -> st
     return render_template(
         "admin/users.html",
         office=found,
-        offices=offices_in_scope(),
         form=form,
         users=listed,
         secret=secret,
@@ -149,7 +148,6 @@ def _user_page(
     return render_template(
         "admin/user_edit.html",
         office=found,
-        offices=offices_in_scope(),
         form=form,
         user=user,
         tokens=tokens,
