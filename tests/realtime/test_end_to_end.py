@@ -43,17 +43,7 @@ class Screen:
 
     def wait_for(self, name: str, check=lambda payload: True, timeout: float = 5.0):
         """The first ``name`` event (from now on) whose payload passes ``check``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {name} event within {timeout}s")
-            try:
-                got, payload, _ = self.events.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if got == name and check(payload):
-                return payload
+        return self.until(name, check, timeout)[-1][1]
 
     def until(self, name: str, check=lambda payload: True, timeout: float = 5.0) -> list:
         """Every event (name, payload) up to and including the first ``name`` that passes
@@ -63,7 +53,7 @@ class Screen:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"no {name} event within {timeout}s; got {seen}")
+                raise AssertionError(f"no {name} event within {timeout}s; the last: {seen[-3:]}")
             try:
                 got, payload, _ = self.events.get(timeout=remaining)
             except queue.Empty:
