@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -14,15 +13,12 @@ from werkzeug.wrappers import Response
 from .. import queue
 from ..audit import record_change
 from ..auth import staff_page
+from ..auth.tokens import digest
 from ..extensions import db
 from ..models import ApiToken, LoginLink, User
 from . import bp, office_in_scope, saved
 
 LINK_VALID = timedelta(hours=24)
-
-
-def link_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _device(found, user_id: int) -> User:
@@ -61,7 +57,7 @@ def device_link(office: str, user_id: int) -> str:
     db.session.add(
         LoginLink(
             user_id=user.id,
-            token_hash=link_hash(token),
+            token_hash=digest(token),
             created_at=now,
             expires_at=now + LINK_VALID,
             created_by_id=g.actor.user_id,

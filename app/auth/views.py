@@ -14,9 +14,10 @@ from .. import queue
 from ..db import reading
 from ..extensions import csrf, db
 from ..i18n import render_message
-from ..models import User
+from ..models import LoginLink, User
 from ..queue.errors import QueueError
 from . import bp
+from .tokens import digest
 from .users import is_locked, note_failure, note_success, password_matches, set_password
 
 # Where each role starts after signing in (the first endpoint that exists).
@@ -135,13 +136,8 @@ def login_link(token: str) -> Response | tuple:
     """A one-time sign-in link made by an administrator for a kiosk or TV device. Opening it
     shows a button; only pressing it (a POST) uses the link, so a chat app that previews the
     link does not spend it."""
-    from ..admin.devices import link_hash
-    from ..models import LoginLink
-
     now = queue.utcnow()
-    link = db.session.scalar(
-        select(LoginLink).where(LoginLink.token_hash == link_hash(token[:100]))
-    )
+    link = db.session.scalar(select(LoginLink).where(LoginLink.token_hash == digest(token[:100])))
     user = db.session.get(User, link.user_id) if link is not None else None
     if link is None or link.used_at is not None or link.expires_at < now or user is None:
         message = gettext(
