@@ -447,12 +447,11 @@ def _enter(room: str) -> bool:
 
 def _join_staff(slug: str) -> None:
     actor = identity(request.sid)
-    office = queue.office_by_slug(db.session, slug)
-    if (
-        actor is None
-        or actor.role not in ("admin", "operator", "clerk")
-        or not actor.covers(office.id)
-    ):
+    try:
+        office = queue.office_for(db.session, actor, slug, "staff_view") if actor else None
+    except queue.Forbidden:
+        office = None
+    if office is None:
         _refuse("forbidden", gettext("Only staff of this office may join its staff room."))
         return
     if not _enter(staff_room(office.slug)):

@@ -5,7 +5,6 @@ an office manages only that one. Every change is recorded in the audit trail."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g
-from sqlalchemy import select
 
 from .. import queue
 from ..extensions import db
@@ -15,10 +14,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 
 
 def offices_in_scope() -> list[Office]:
-    stmt = select(Office).order_by(Office.name)
-    if g.actor.office_id is not None:
-        stmt = stmt.where(Office.id == g.actor.office_id)
-    return list(db.session.scalars(stmt))
+    return queue.offices_of(db.session, g.actor)
 
 
 def office_in_scope(slug: str) -> Office:

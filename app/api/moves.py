@@ -74,9 +74,7 @@ def issue_ticket(office: str) -> Response:
 @bp.post("/tickets/<id:ticket_id>/reprint")
 def reprint(ticket_id: int) -> Response:
     actor = require_actor()
-    queue.require(actor, "reprint")
-    ticket = queue.ticket_by_id(db.session, ticket_id)
-    queue.require(actor, "reprint", ticket.office_id)
+    ticket = queue.ticket_for(db.session, actor, ticket_id, "reprint")
     now = queue.utcnow()
     ahead, wait = queue.estimate(db.session, ticket, now)
     data = ticket_data(ticket, track_url(ticket.token), ahead, wait)
@@ -94,10 +92,7 @@ def reprint(ticket_id: int) -> Response:
 
 @bp.get("/tickets/<id:ticket_id>")
 def get_ticket(ticket_id: int) -> Response:
-    actor = require_actor()
-    queue.require(actor, "ticket_view")
-    ticket = queue.ticket_by_id(db.session, ticket_id)
-    queue.require(actor, "ticket_view", ticket.office_id)
+    ticket = queue.ticket_for(db.session, require_actor(), ticket_id, "ticket_view")
     payload = ticket_json(ticket, *queue.estimate(db.session, ticket, queue.utcnow()))
     payload["print"] = job_json(latest_job(db.session, ticket.id))
     return jsonify(payload)

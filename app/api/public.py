@@ -42,10 +42,7 @@ def counters(office: str) -> Response:
 
 @bp.get("/offices/<office>/printers")
 def printers(office: str) -> Response:
-    actor = require_actor()
-    queue.require(actor, "staff_view")
-    found = queue.office_by_slug(db.session, office)
-    queue.require(actor, "staff_view", found.id)
+    found = queue.office_for(db.session, require_actor(), office, "staff_view")
     return jsonify(printer_states(db.session, found.id))
 
 

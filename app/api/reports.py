@@ -60,10 +60,7 @@ def csv_rows(data: dict[str, Any], table: str) -> tuple[list[str], list[list[Any
 
 @bp.get("/offices/<office>/report")
 def office_report(office: str) -> Response:
-    actor = require_actor()
-    queue.require(actor, "report")
-    found = queue.office_by_slug(db.session, office)
-    queue.require(actor, "report", found.id)
+    found = queue.office_for(db.session, require_actor(), office, "report")
     today = queue.local_day(queue.utcnow(), found.timezone)
     day_from = parse_day(request.args.get("from"), "from", today)
     day_to = parse_day(

@@ -13,11 +13,7 @@ from .serialize import ticket_json
 
 
 def _office_for_staff(slug: str):
-    actor = require_actor()
-    queue.require(actor, "staff_view")
-    office = queue.office_by_slug(db.session, slug)
-    queue.require(actor, "staff_view", office.id)
-    return office
+    return queue.office_for(db.session, require_actor(), slug, "staff_view")
 
 
 @bp.get("/offices/<office>/queue")

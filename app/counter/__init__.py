@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template
 from flask_babel import gettext
-from sqlalchemy import select
 
 from .. import queue
 from ..auth import staff_page
 from ..extensions import db
-from ..models import Office
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates")
 
@@ -34,11 +32,7 @@ UNDO_OFFERED_SECONDS = 10  # how long the console offers to undo an absent or a 
 @bp.get("/")
 @staff_page("operator", "admin")
 def index() -> str:
-    stmt = select(Office).order_by(Office.name)
-    if g.actor.office_id is not None:
-        stmt = stmt.where(Office.id == g.actor.office_id)
-    offices = db.session.scalars(stmt).all()
-    return render_template("counter/index.html", offices=offices)
+    return render_template("counter/index.html", offices=queue.offices_of(db.session, g.actor))
 
 
 @bp.get("/<id:counter_id>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, jsonify, render_template
+from flask import Blueprint, Response, g, jsonify, render_template
 from flask_babel import get_locale, gettext
 from flask_login import login_required
 
@@ -32,7 +32,6 @@ bp = Blueprint(
 )
 
 SHOW_TICKET_SECONDS = 8
-KIOSK_ROLES = ("kiosk", "operator", "admin")
 # A kiosk left in English goes back to Indonesian after this long without a touch.
 LANGUAGE_IDLE_SECONDS = 60
 NOTICES_SECONDS = 15  # how often the page asks whether its printer or the blank cards changed
@@ -101,11 +100,9 @@ def notices(office: str) -> Response:
 
 
 def _kiosk_office(slug: str) -> Office:
-    actor = require_actor()
-    found = queue.office_by_slug(db.session, slug)
-    if actor.role not in KIOSK_ROLES or not actor.covers(found.id):
-        abort(403)
-    return found
+    """The office of this kiosk page: for whoever may issue tickets there (a kiosk, an operator
+    or an administrator of the office)."""
+    return queue.office_for(db.session, require_actor(), slug, "issue")
 
 
 def kiosk_notices(office: Office) -> dict[str, Any]:

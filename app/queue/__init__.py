@@ -30,9 +30,12 @@ from .lookup import (
     counter_by_id,
     find_tickets,
     office_by_slug,
+    office_for,
+    offices_of,
     service_by_code,
     ticket_by_id,
     ticket_by_token,
+    ticket_for,
 )
 from .rollover import roll_over
 from .schedule import open_services
@@ -64,6 +67,8 @@ __all__ = [
     "local_day",
     "no_show",
     "office_by_slug",
+    "office_for",
+    "offices_of",
     "open_services",
     "recall",
     "requeue",
@@ -76,6 +81,7 @@ __all__ = [
     "start",
     "ticket_by_id",
     "ticket_by_token",
+    "ticket_for",
     "track",
     "transfer",
     "undo",

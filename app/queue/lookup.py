@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Counter, Office, Service, Ticket, sql_constant
+from .access import Actor, require
 from .errors import N_, InvalidInput, NotFound
 
 _OFFICE_BY_SLUG = select(Office).where(Office.slug == bindparam("slug"))
@@ -22,6 +23,33 @@ def office_by_slug(session: Session, slug: str) -> Office:
     if office is None:
         raise NotFound(N_("There is no office called %(office)s."), office=slug)
     return office
+
+
+def offices_of(session: Session, actor: Actor) -> list[Office]:
+    """The offices ``actor`` covers (one, or every office for an actor of none), by name."""
+    stmt = select(Office).order_by(Office.name)
+    if actor.office_id is not None:
+        stmt = stmt.where(Office.id == actor.office_id)
+    return list(session.scalars(stmt))
+
+
+def office_for(session: Session, actor: Actor, slug: str, permission: str) -> Office:
+    """The office ``slug``, if ``actor`` may use ``permission`` there. The role is checked
+    before the lookup (a caller without it learns nothing of which offices exist), the office
+    after. Raises Forbidden or NotFound."""
+    require(actor, permission)
+    office = office_by_slug(session, slug)
+    require(actor, permission, office.id)
+    return office
+
+
+def ticket_for(session: Session, actor: Actor, ticket_id: int, permission: str) -> Ticket:
+    """The ticket ``ticket_id``, if ``actor`` may use ``permission`` in its office (checked as
+    in ``office_for``). Raises Forbidden or NotFound."""
+    require(actor, permission)
+    ticket = ticket_by_id(session, ticket_id)
+    require(actor, permission, ticket.office_id)
+    return ticket
 
 
 def service_by_code(session: Session, office: Office, code: str) -> Service:

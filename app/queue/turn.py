@@ -17,7 +17,7 @@ from ..models import Counter, Office, Ticket
 from .access import Actor, require
 from .errors import N_, NotFound
 from .events import bump_seq
-from .lookup import counter_by_id, office_by_slug, ticket_by_id
+from .lookup import counter_by_id, office_for, ticket_by_id
 
 _TICKET_OFFICE = select(Ticket.office_id).where(Ticket.id == bindparam("id"))
 _COUNTER_OFFICE = select(Counter.office_id).where(Counter.id == bindparam("id"))
@@ -75,8 +75,6 @@ def office_turn(session: Session, slug: str, permission: str, actor: Actor) -> O
 
     Raises Forbidden and NotFound.
     """
-    require(actor, permission)
-    office = office_by_slug(session, slug)
-    require(actor, permission, office.id)
+    office = office_for(session, actor, slug, permission)
     bump_seq(session, office.id)
     return office

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import queue
@@ -24,15 +23,13 @@ bp = Blueprint("station", __name__, url_prefix="/station", template_folder="temp
 
 def _office() -> Office:
     """The clerk's office (an administrator of every office: ``?office=`` or the first one)."""
-    stmt = select(Office).order_by(Office.name)
-    if g.actor.office_id is not None:
-        stmt = stmt.where(Office.id == g.actor.office_id)
-    elif request.values.get("office"):
-        stmt = stmt.where(Office.slug == request.values["office"][:40])
-    office = db.session.scalars(stmt).first()
-    if office is None:
+    offices = queue.offices_of(db.session, g.actor)
+    asked = request.values.get("office") if g.actor.office_id is None else None
+    if asked:
+        offices = [o for o in offices if o.slug == asked]
+    if not offices:
         abort(404)
-    return office
+    return offices[0]
 
 
 def _config(office: Office) -> dict:
