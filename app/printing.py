@@ -32,6 +32,7 @@ from .db import reading
 from .extensions import db
 from .i18n import printer_error_text
 from .models import SERVER_PRINTER, Office, PrinterState, PrintJob, Ticket, User
+from .public_url import track_url
 from .queue.clock import local, tz_label
 from .queue.events import PrintQueued, record
 
@@ -87,6 +88,24 @@ def enqueue(
     session.flush()
     record(session, PrintQueued(ticket.office_id, job.id, target))
     return job
+
+
+def queue_paper(
+    session: Session,
+    ticket: Ticket,
+    *,
+    target: str,
+    now: datetime,
+    requested_by: int | None,
+    kind: str = "ticket",
+) -> PrintJob:
+    """Queue ``ticket``'s paper on ``target``: its place and wait as of ``now`` and the link to
+    its status page (a new ticket, a reprint, each ticket of a group)."""
+    ahead, wait = queue.estimate(session, ticket, now)
+    data = ticket_data(ticket, track_url(ticket.token), ahead, wait)
+    return enqueue(
+        session, ticket, data, target=target, now=now, requested_by=requested_by, kind=kind
+    )
 
 
 _LATEST = (

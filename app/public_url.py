@@ -122,3 +122,8 @@ def public_address_warning() -> str | None:
     if not configured and not ipaddress.ip_address(lan_address()).is_loopback:
         return None
     return "loopback"
+
+
+def track_url(token: str) -> str:
+    """The resident's status page, on a base no client can choose."""
+    return f"{public_base()}/t/{token}"

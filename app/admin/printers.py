@@ -9,12 +9,11 @@ from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from .. import queue
-from ..api.serialize import track_url
 from ..audit import record_change
 from ..auth import staff_page
 from ..extensions import db
 from ..models import SERVER_PRINTER, PrintJob, Ticket
-from ..printing import enqueue, printer_states, ticket_data
+from ..printing import printer_states, queue_paper
 from . import bp, office_in_scope, saved
 
 RECENT = 30
@@ -71,11 +70,9 @@ def printer_reprint(office: str) -> Response | tuple[str, int]:
             query,
         )
     ticket = found_tickets[0]
-    ahead, wait = queue.estimate(db.session, ticket, now)
-    job = enqueue(
+    job = queue_paper(
         db.session,
         ticket,
-        ticket_data(ticket, track_url(ticket.token), ahead, wait),
         target=target,
         now=now,
         requested_by=g.actor.user_id,

@@ -13,11 +13,11 @@ from ..auth import require_actor
 from ..errors import ApiError
 from ..extensions import db
 from ..models import STAGES, Ticket
-from ..printing import enqueue, job_json, latest_job, ticket_data
+from ..printing import job_json, latest_job, queue_paper
 from ..queue.states import BLOCK_REASONS
 from . import bp
 from .parsing import IDEMPOTENCY_KEY, field, json_body
-from .serialize import counter_json, ticket_json, track_url
+from .serialize import counter_json, ticket_json
 
 
 def _reply(
@@ -61,10 +61,8 @@ def issue_ticket(office: str) -> Response:
     )
     job = None
     if paper and not repeated:
-        ahead, wait = queue.estimate(db.session, ticket, now)
-        data = ticket_data(ticket, track_url(ticket.token), ahead, wait)
-        job = enqueue(
-            db.session, ticket, data, target=g.print_target, now=now, requested_by=actor.user_id
+        job = queue_paper(
+            db.session, ticket, target=g.print_target, now=now, requested_by=actor.user_id
         )
     return _reply(
         ticket, 201, {"Location": url_for("api.get_ticket", ticket_id=ticket.id)}, job=job
@@ -75,15 +73,11 @@ def issue_ticket(office: str) -> Response:
 def reprint(ticket_id: int) -> Response:
     actor = require_actor()
     ticket = queue.ticket_for(db.session, actor, ticket_id, "reprint")
-    now = queue.utcnow()
-    ahead, wait = queue.estimate(db.session, ticket, now)
-    data = ticket_data(ticket, track_url(ticket.token), ahead, wait)
-    job = enqueue(
+    job = queue_paper(
         db.session,
         ticket,
-        data,
         target=g.print_target,
-        now=now,
+        now=queue.utcnow(),
         requested_by=actor.user_id,
         kind="reprint",
     )

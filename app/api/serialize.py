@@ -10,14 +10,9 @@ from sqlalchemy.orm import Session
 from .. import queue
 from ..i18n import render_message
 from ..models import Counter, Office, Ticket
-from ..public_url import public_base
+from ..public_url import track_url
 from ..queue.clock import iso
 from ..queue.snapshots import waiting_counts
-
-
-def track_url(token: str) -> str:
-    """The resident's status page, on a base no client can choose (``app.public_url``)."""
-    return f"{public_base()}/t/{token}"
 
 
 def _next_open(refusal: Any, tz_name: str) -> str | None:

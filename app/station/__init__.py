@@ -8,14 +8,13 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from .. import queue
-from ..api.serialize import track_url
 from ..audit import record_change
 from ..auth import staff_page
 from ..errors import render_message
 from ..extensions import db
 from ..i18n import BLOCK_REASON_LABELS, STAGE_LABELS
 from ..models import Office
-from ..printing import enqueue, ticket_data
+from ..printing import queue_paper
 from ..queue.states import BLOCK_REASONS
 
 bp = Blueprint("station", __name__, url_prefix="/station", template_folder="templates")
@@ -105,11 +104,9 @@ def group() -> Response | tuple[str, int]:
                 db.session, office.slug, form["service"], count, now=now, actor=g.actor
             )
             for ticket in tickets:
-                ahead, wait = queue.estimate(db.session, ticket, now)
-                enqueue(
+                queue_paper(
                     db.session,
                     ticket,
-                    ticket_data(ticket, track_url(ticket.token), ahead, wait),
                     target=g.print_target,
                     now=now,
                     requested_by=g.actor.user_id,

@@ -16,8 +16,8 @@ from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from .. import queue
-from ..api.serialize import track_url
 from ..extensions import db
+from ..public_url import track_url
 
 bp = Blueprint("track", __name__, template_folder="templates")
 
