@@ -13,7 +13,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import force_locale, gettext
 from flask_socketio import SocketIO
 from sqlalchemy import select
@@ -149,6 +149,11 @@ class LiveIdentities:
         if stale:
             log.info("closed %d live connection(s) whose sign-in no longer holds", len(stale))
         return stale
+
+
+def identity(sid: str) -> Actor | None:
+    """The signed-in user behind the Socket.IO connection ``sid`` (None when anonymous)."""
+    return current_app.extensions[EXTENSION_KEY].actor(sid)
 
 
 def hang_up(socketio: SocketIO, sid: str) -> None:

@@ -31,7 +31,8 @@ from . import queue
 from .db import reading
 from .extensions import db
 from .i18n import printer_error_text
-from .models import SERVER_PRINTER, Office, PrinterState, PrintJob, Ticket, User
+from .live_identity import identity
+from .models import SERVER_PRINTER, Office, PrinterState, PrintJob, Ticket, User, agent_target
 from .public_url import track_url
 from .queue.clock import local, tz_label
 from .queue.events import PrintQueued, record
@@ -454,8 +455,6 @@ _agents: dict[str, tuple[str, int | None]] = {}  # sid -> (target, office id)
 
 def on_agent_ready(_data: Any = None) -> None:
     """An agent announces itself; it gets its pending jobs, oldest first."""
-    from .realtime import identity
-
     actor = identity(request.sid)
     with reading():
         user = db.session.get(User, actor.user_id) if actor and actor.user_id else None
@@ -473,8 +472,6 @@ def on_agent_ready(_data: Any = None) -> None:
             },
         )
         return
-    from .models import agent_target
-
     target = agent_target(user.id)
     _agents[request.sid] = (target, user.office_id)
     join_room(AGENT_ROOM.format(target))

@@ -36,8 +36,10 @@ from .auth.tokens import user_for_token
 from .board_cache import cached_board
 from .db import DatabaseBusy, reading
 from .extensions import db
+from .i18n import render_message
 from .join_limits import JoinGuard
 from .models import SERVER_PRINTER, Office, Ticket
+from .printing import on_disconnect_agent
 from .queue.estimate import service_rate, waiting_in_order
 from .queue.events import Announced, OfficeChanged, PrintQueued, QueueMoved, TicketChanged, take
 from .queue.snapshots import board, staff_view, track
@@ -363,14 +365,7 @@ def _joins() -> JoinGuard:
 def on_disconnect(*_args: Any) -> None:
     current_app.extensions[live_identity.EXTENSION_KEY].forget(request.sid)
     _joins().disconnect(request.sid)
-    from .printing import on_disconnect_agent
-
     on_disconnect_agent()
-
-
-def identity(sid: str) -> queue.Actor | None:
-    """The signed-in user behind the Socket.IO connection ``sid`` (None when anonymous)."""
-    return current_app.extensions[live_identity.EXTENSION_KEY].actor(sid)
 
 
 def on_join(data: Any = None, *_extra: Any) -> None:
@@ -417,8 +412,6 @@ def on_join(data: Any = None, *_extra: Any) -> None:
                     gettext('Join with {"office": "<slug>"} or {"ticket": "<token>"}.'),
                 )
         except queue.NotFound as err:
-            from .i18n import render_message
-
             code = "unknown_office" if key == "office" else err.code
             _refuse(code, render_message(err.template, err.params))
         except (DBAPIError, PoolTimeout, DatabaseBusy):
@@ -446,7 +439,7 @@ def _enter(room: str) -> bool:
 
 
 def _join_staff(slug: str) -> None:
-    actor = identity(request.sid)
+    actor = live_identity.identity(request.sid)
     try:
         office = queue.office_for(db.session, actor, slug, "staff_view") if actor else None
     except queue.Forbidden:

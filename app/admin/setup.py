@@ -11,7 +11,7 @@ from .. import queue
 from ..audit import create_or_change, record_change
 from ..auth import staff_page
 from ..extensions import db
-from ..models import Counter, CounterService, Office, Service
+from ..models import Counter, CounterService, Office, Service, Ticket
 from . import bp, office_in_scope, saved
 from .forms import CounterForm, ServiceForm
 
@@ -119,8 +119,6 @@ def service_edit(office: str, code: str | None) -> Response | str:
 
 
 def _has_tickets(service: Service) -> bool:
-    from ..models import Ticket
-
     return (
         db.session.scalar(select(Ticket.id).where(Ticket.issued_service_id == service.id).limit(1))
         is not None
