@@ -4,40 +4,7 @@ an office manages only that one. Every change is recorded in the audit trail."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g
-
-from .. import queue
-from ..extensions import db
-from ..models import Office
-
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-
-
-def offices_in_scope() -> list[Office]:
-    return queue.offices_of(db.session, g.actor)
-
-
-def office_in_scope(slug: str) -> Office:
-    """The office ``slug`` if this administrator manages it (404 / 403 otherwise)."""
-    office = queue.office_by_slug(db.session, slug)
-    if not g.actor.covers(office.id):
-        abort(403)
-    return office
-
-
-@bp.context_processor
-def _office_switcher() -> dict:
-    """Every admin page's office switcher: the offices this administrator manages."""
-    if getattr(g, "actor", None) is None:  # an error page before anyone was identified
-        return {}
-    return {"offices": offices_in_scope()}
-
-
-def saved(message: str) -> None:
-    flash(message, "ok")
-
-
-from . import (  # noqa: E402,F401
+from . import (  # noqa: F401 - the view modules register on bp
     dashboard,
     devices,
     filters,
@@ -48,3 +15,6 @@ from . import (  # noqa: E402,F401
     trail,
     users,
 )
+from .blueprint import bp
+
+__all__ = ["bp"]

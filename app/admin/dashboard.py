@@ -12,7 +12,7 @@ from ..extensions import db
 from ..printing import printer_states
 from ..public_url import public_address_warning
 from ..queue.reports import report
-from . import bp, office_in_scope, offices_in_scope
+from .blueprint import bp, office_in_scope, offices_in_scope
 
 LAST_OFFICE = "admin_office"  # the session remembers the office an administrator looked at
 

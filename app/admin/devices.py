@@ -16,7 +16,7 @@ from ..auth import staff_page
 from ..auth.tokens import digest
 from ..extensions import db
 from ..models import ApiToken, LoginLink, User
-from . import bp, office_in_scope, saved
+from .blueprint import bp, office_in_scope, saved
 
 LINK_VALID = timedelta(hours=24)
 

@@ -9,7 +9,7 @@ from flask_babel import format_decimal, get_locale
 
 from ..i18n import printer_error_text
 from ..queue.clock import local
-from . import bp
+from .blueprint import bp
 
 
 @bp.app_template_filter("duration")

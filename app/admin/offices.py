@@ -14,7 +14,7 @@ from ..audit import changes, record_change
 from ..auth import staff_page
 from ..extensions import db
 from ..models import Office, OpeningHours, SpecialDay
-from . import bp, office_in_scope, offices_in_scope, saved
+from .blueprint import bp, office_in_scope, offices_in_scope, saved
 from .forms import HoursForm, OfficeForm, SpecialDayForm
 
 

@@ -14,7 +14,7 @@ from ..auth import staff_page
 from ..extensions import db
 from ..models import SERVER_PRINTER, PrintJob, Ticket
 from ..printing import printer_states, queue_paper
-from . import bp, office_in_scope, saved
+from .blueprint import bp, office_in_scope, saved
 
 RECENT = 30
 CANCELLED = "cancelled by an administrator"

@@ -16,7 +16,7 @@ from ..errors import render_message
 from ..extensions import db
 from ..queue.errors import InvalidInput
 from ..queue.reports import FIRST_DAY, LAST_DAY, parse_day, report
-from . import bp, office_in_scope
+from .blueprint import bp, office_in_scope
 from .charts import HALF, Series, bar_chart, colour_of
 
 

@@ -12,7 +12,7 @@ from ..audit import create_or_change, record_change
 from ..auth import staff_page
 from ..extensions import db
 from ..models import Counter, CounterService, Office, Service, Ticket
-from . import bp, office_in_scope, saved
+from .blueprint import bp, office_in_scope, saved
 from .forms import CounterForm, ServiceForm
 
 

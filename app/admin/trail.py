@@ -22,7 +22,7 @@ from ..models import AuditEvent, Counter, Ticket, TicketEvent, User
 from ..queue.clock import zone
 from ..queue.errors import N_, InvalidInput
 from ..queue.reports import FIRST_DAY, LAST_DAY, check_range, parse_day
-from . import bp, office_in_scope
+from .blueprint import bp, office_in_scope
 
 PAGE = 200
 KINDS = ("all", "admin", "tickets")

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..i18n import render_message
 from ..models import ApiToken, Office, User
 from ..queue.errors import QueueError
-from . import bp, office_in_scope, saved
+from .blueprint import bp, office_in_scope, saved
 from .forms import SelectChoice, UserForm
 
 

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import STAGES, Ticket
 from ..printing import job_json, latest_job, queue_paper
 from ..queue.states import BLOCK_REASONS
-from . import bp
+from .blueprint import bp
 from .parsing import IDEMPOTENCY_KEY, field, json_body
 from .serialize import counter_json, ticket_json
 

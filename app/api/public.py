@@ -12,7 +12,7 @@ from ..board_cache import cached_board
 from ..extensions import db
 from ..models import Office
 from ..printing import printer_states
-from . import bp
+from .blueprint import bp
 from .openapi import spec
 from .serialize import counter_json, services_json
 

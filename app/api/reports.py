@@ -14,7 +14,7 @@ from ..csvsafe import render
 from ..errors import ApiError
 from ..extensions import db
 from ..queue.reports import parse_day, report
-from . import bp
+from .blueprint import bp
 from .openapi import CSV_TABLES
 
 CSV_COLUMNS = (

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from .. import queue
 from ..auth import require_actor
 from ..extensions import db
-from . import bp
+from .blueprint import bp
 from .serialize import ticket_json
 
 

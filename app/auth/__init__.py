@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, request
+from flask import Flask, abort, g, request
 from flask_babel import gettext
 from flask_login import LoginManager, current_user, login_required
 
@@ -20,8 +20,6 @@ from ..models import SERVER_PRINTER, User, agent_target
 from ..queue import Actor
 from ..security import SAFE_METHODS
 from .tokens import actor_for_token
-
-bp = Blueprint("auth", __name__)
 
 # Endpoints that never need to know the user (no database work for them).
 _ANONYMOUS_ENDPOINTS = {"static", "main.vendor"}
@@ -113,5 +111,6 @@ def init_app(app: Flask, login: LoginManager) -> None:
     app.before_request(identify)
 
     from . import views  # noqa: F401 - registers the routes on bp
+    from .blueprint import bp
 
     app.register_blueprint(bp)

@@ -16,7 +16,7 @@ from ..extensions import csrf, db
 from ..i18n import render_message
 from ..models import LoginLink, User
 from ..queue.errors import QueueError
-from . import bp
+from .blueprint import bp
 from .tokens import digest
 from .users import is_locked, note_failure, note_success, password_matches, set_password
 

@@ -3,6 +3,8 @@ gets it; at 1080x1920 portrait and on a 1024x768 tablet."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from printer.decode import decode
@@ -155,8 +157,12 @@ def test_every_service_stays_on_the_screen_with_both_notices(browser, live):
         db.execute("UPDATE offices SET card_stock = 0 WHERE slug = 'kupang'")
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     _sign_in(page, server)
-    page.click('[data-service="C"]')  # the spooler finds the printer away
-    page.wait_for_selector('[data-paper-status="failed"]', timeout=8_000)
+    page.click('[data-service="C"]')  # the spooler finds the printer away...
+    deadline = time.monotonic() + 30
+    while not page.is_visible('[data-notice="printer_down"]'):  # ...and the kiosk says so
+        assert time.monotonic() < deadline, "the kiosk never said its printer is down"
+        page.wait_for_timeout(500)
+        page.goto(f"{server.url}/kiosk/kupang")
     for lang in ("id", "en"):
         for width, height in ((1024, 768), (1080, 1920), (1280, 800)):
             page.set_viewport_size({"width": width, "height": height})
