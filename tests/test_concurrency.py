@@ -1,4 +1,4 @@
-"""8 threads issue 480 tickets while 4 threads call next and finish, through the real request
+"""8 threads issue 320 tickets while 4 threads call next and finish, through the real request
 path (test clients in threads, each with its own connection), on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Ticket, TicketEvent
 from tests.conftest import build_world
 
-ISSUERS, CALLERS, TOTAL = 8, 4, 480
+ISSUERS, CALLERS, TOTAL = 8, 4, 320
 
 
 @pytest.mark.slow
