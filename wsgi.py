@@ -349,8 +349,8 @@ def serve() -> None:
     signal.signal(signal.SIGTERM, stop)
     soft, _hard = raise_open_files_limit()
     host, port = app.config["HOST"], app.config["PORT"]
-    printing = app.extensions["loket_printing"]
-    printing.start()
+    print_service = app.extensions["loket_print_service"]
+    print_service.start()
     print(
         f"Loket serving on http://{host}:{port} ({ASYNC_MODE} mode, up to {soft} open files). "
         "Ctrl-C stops.",
@@ -362,7 +362,7 @@ def serve() -> None:
         else:
             _serve_threading(host, port, stop)
     finally:
-        printing.stop()
+        print_service.stop()
         print("Loket stopped.", flush=True)
 
 

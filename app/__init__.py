@@ -74,9 +74,9 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     errors.init_app(app)
     realtime.init_app(app, socketio)
 
-    from . import printing
+    from . import print_jobs
 
-    printing.init_app(app, socketio)
+    print_jobs.init_app(app, socketio)
 
     from .api.parsing import IdConverter
 

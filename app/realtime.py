@@ -1,12 +1,14 @@
 """Live updates over Socket.IO: the broadcaster (after commit) and the join handlers.
 
-Room and event names live here and nowhere else.
+Room and event names are in ``printer.channels`` (shared with the print agent); the TV's call
+payloads are ``display.announce``'s.
 
 Events leave only after the database commit: domain functions record them on the session
 (``app.queue.events``); a session ``after_commit`` hook hands them to the Broadcaster, and a
 rollback drops them. The Broadcaster builds payloads with its own read-only session in a
 background task, merging whatever queued up meanwhile (one board per office per batch), so a burst
-of changes costs one board and never slows the request that made it.
+of changes costs one board and never slows the request that made it. Other parts subscribe to
+the events they act on (``Broadcaster.subscribe``: printing wakes its spooler on ``PrintQueued``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 import queue as queue_module
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -29,7 +31,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from display.voice import call_clips, pickup_clips
+from display.announce import called_payload, pickup_payload
+from printer.channels import (
+    BOARD,
+    CALLED,
+    ERROR,
+    JOIN,
+    LEAVE,
+    PICKUP,
+    STAFF,
+    TICKET,
+    office_room,
+    staff_room,
+    ticket_room,
+)
 
 from . import board_cache, live_identity, queue
 from .auth.tokens import user_for_token
@@ -38,54 +53,20 @@ from .db import DatabaseBusy, reading
 from .extensions import db
 from .i18n import render_message
 from .join_limits import JoinGuard
-from .models import SERVER_PRINTER, Office, Ticket
-from .printing import on_disconnect_agent
+from .models import Office, Ticket
 from .queue.estimate import service_rate, waiting_in_order
-from .queue.events import Announced, OfficeChanged, PrintQueued, QueueMoved, TicketChanged, take
+from .queue.events import Announced, OfficeChanged, QueueMoved, TicketChanged, take
 from .queue.snapshots import board, staff_view, track
 from .security import storable
 
 log = logging.getLogger(__name__)
 
-# Event names (server -> client unless noted).
-JOIN = "join"  # client -> server
-LEAVE = "leave"  # client -> server
-BOARD = "board"
-STAFF = "staff"  # the staff room's snapshot: queue, counters, cards, stock
-TICKET = "ticket"
-CALLED = "called"
-PICKUP = "pickup"
-ERROR = "error"
-
 MAX_KEY = 64
 EXTENSION_KEY = "loket_broadcaster"
 JOINS_KEY = "loket_join_guard"
+HANG_UP_KEY = "loket_hang_up"
 
-
-def office_room(slug: str) -> str:
-    return f"office:{slug}"
-
-
-def ticket_room(token: str) -> str:
-    return f"ticket:{token}"
-
-
-def staff_room(slug: str) -> str:
-    return f"staff:{slug}"
-
-
-def called_payload(item: Announced) -> dict[str, Any]:
-    """What the TV announces for a call or recall (contract: code, counter, counter_name,
-    service, seq)."""
-    return {
-        "code": item.code,
-        "counter": item.counter,
-        "counter_name": item.counter_name,
-        "service": item.service,
-        "seq": item.seq,
-        "recall": item.kind == "recall",
-        "clips": call_clips(item.code, item.counter or 0),
-    }
+Subscriber = Callable[[Session, list[Any]], None]
 
 
 class Broadcaster:
@@ -115,6 +96,12 @@ class Broadcaster:
             if app.config.get("MESSAGE_QUEUE_URL")
             else 0.0
         )
+        self._subscribers: list[tuple[type, Subscriber]] = []
+
+    def subscribe(self, kind: type, handler: Subscriber) -> None:
+        """Call ``handler(session, events)`` with the committed events of type ``kind`` of each
+        batch (with the broadcaster's read-only session; after the screens' own events)."""
+        self._subscribers.append((kind, handler))
 
     def submit(self, events: list[Any]) -> None:
         """Publish ``events`` (already committed)."""
@@ -200,13 +187,7 @@ class Broadcaster:
             for item in announced:
                 room = office_room(offices[item.office_id].slug)
                 if item.kind == "pickup":
-                    payload = {
-                        "code": item.code,
-                        "service": item.service,
-                        "seq": item.seq,
-                        "clips": pickup_clips(item.code),
-                    }
-                    self.socketio.emit(PICKUP, payload, to=room)
+                    self.socketio.emit(PICKUP, pickup_payload(item), to=room)
                 else:
                     self.socketio.emit(CALLED, called_payload(item), to=room)
             for office_id in sorted(boards):
@@ -225,7 +206,10 @@ class Broadcaster:
             moved = {(e.office_id, e.service_id) for e in events if isinstance(e, QueueMoved)}
             for office_id, service_id in sorted(moved):
                 sent |= self._queue_moved(session, offices[office_id], service_id, now)
-            self._print_jobs(session, [e for e in events if isinstance(e, PrintQueued)])
+            for kind, handler in self._subscribers:
+                mine = [e for e in events if isinstance(e, kind)]
+                if mine:
+                    handler(session, mine)
             changed = {e.ticket_id for e in events if isinstance(e, TicketChanged)} - sent
             for ticket_id in sorted(changed):
                 ticket = session.get(Ticket, ticket_id)
@@ -233,16 +217,6 @@ class Broadcaster:
                     self.socketio.emit(
                         TICKET, track(session, ticket, now), to=ticket_room(ticket.token)
                     )
-
-    def _print_jobs(self, session: Session, queued: list[PrintQueued]) -> None:
-        printing = self.app.extensions.get("loket_printing")
-        if printing is None or not queued:
-            return
-        for item in queued:
-            if item.target == SERVER_PRINTER:
-                printing.wake(item.office_id)
-            else:
-                printing.push_to_agent(session, item.job_id, item.target)
 
     def _queue_moved(self, session: Session, office: Office, service_id: int, now: Any) -> set[int]:
         """Send the waiting tickets of a service that someone follows their new place.
@@ -365,7 +339,17 @@ def _joins() -> JoinGuard:
 def on_disconnect(*_args: Any) -> None:
     current_app.extensions[live_identity.EXTENSION_KEY].forget(request.sid)
     _joins().disconnect(request.sid)
-    on_disconnect_agent()
+    for hook in current_app.extensions[HANG_UP_KEY]:
+        hook(request.sid)
+
+
+def broadcaster(app: Flask) -> Broadcaster:
+    return app.extensions[EXTENSION_KEY]
+
+
+def on_hang_up(app: Flask, hook: Callable[[str], None]) -> None:
+    """Call ``hook(sid)`` (in the request context of the disconnect) when a connection closes."""
+    app.extensions[HANG_UP_KEY].append(hook)
 
 
 def on_join(data: Any = None, *_extra: Any) -> None:
@@ -463,6 +447,7 @@ def on_leave(data: Any = None) -> None:
 def init_app(app: Flask, socketio: SocketIO) -> None:
     board_cache.init_app(app, board)
     app.extensions[EXTENSION_KEY] = Broadcaster(app, socketio)
+    app.extensions[HANG_UP_KEY] = []
     live_identity.init_app(app, socketio, ERROR)
     app.extensions[JOINS_KEY] = JoinGuard(
         app.config["SOCKET_JOINS_PER_CONNECTION"],

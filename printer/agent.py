@@ -23,6 +23,7 @@ from typing import Any
 
 import socketio
 
+from .channels import AGENT_OK, AGENT_READY, ERROR, PRINT_JOB, PRINT_RESULT
 from .layout import TicketData, ticket_bytes
 from .spooler import backoff
 from .transports import PrinterError, Transport, open_transport
@@ -71,16 +72,16 @@ class Agent:
         )
         self.client.on("connect", self._on_connect)
         self.client.on("disconnect", self._on_disconnect)
-        self.client.on("agent_ok", self._on_ok)
-        self.client.on("print_job", self._on_job)
-        self.client.on("error", self._on_error)
+        self.client.on(AGENT_OK, self._on_ok)
+        self.client.on(PRINT_JOB, self._on_job)
+        self.client.on(ERROR, self._on_error)
         self.worker = threading.Thread(target=self._work, name="print-agent", daemon=True)
 
     # -- connection ----------------------------------------------------------------------
 
     def _on_connect(self) -> None:
         log.info("connected to %s", self.server)
-        self.client.emit("agent_ready", {})
+        self.client.emit(AGENT_READY, {})
 
     def _on_disconnect(self, *_args: Any) -> None:
         self.ready.clear()
@@ -107,7 +108,7 @@ class Agent:
 
     def _ack(self, job_id: int, ok: bool, error: str | None = None) -> None:
         try:
-            self.client.emit("print_result", {"id": job_id, "ok": ok, "error": error})
+            self.client.emit(PRINT_RESULT, {"id": job_id, "ok": ok, "error": error})
         except socketio.exceptions.BadNamespaceError:
             pass  # not connected: the server resends the job, the journal answers it
 

@@ -92,7 +92,7 @@ def test_the_graph_sees_function_level_imports():
     known = modules()
     # app/__init__.py imports its blueprints inside create_app.
     assert "app.admin" in imports("app", known["app"], known)
-    assert "app.printing" in imports("app.realtime", known["app.realtime"], known)
+    assert "app.realtime" in imports("app.print_jobs", known["app.print_jobs"], known)
 
 
 def test_no_module_imports_itself_round_a_cycle():

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from .. import queue
 from ..auth import staff_page
 from ..extensions import db
-from ..printing import printer_states
+from ..print_jobs import printer_states
 from ..public_url import public_address_warning
 from ..queue.reports import report
 from .blueprint import bp, office_in_scope, offices_in_scope

@@ -13,7 +13,7 @@ from ..audit import record_change
 from ..auth import staff_page
 from ..extensions import db
 from ..models import SERVER_PRINTER, PrintJob, Ticket
-from ..printing import printer_states, queue_paper
+from ..print_jobs import printer_states, queue_paper
 from .blueprint import bp, office_in_scope, saved
 
 RECENT = 30

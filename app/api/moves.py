@@ -13,7 +13,7 @@ from ..auth import require_actor
 from ..errors import ApiError
 from ..extensions import db
 from ..models import STAGES, Ticket
-from ..printing import job_json, latest_job, queue_paper
+from ..print_jobs import job_json, latest_job, queue_paper
 from ..queue.states import BLOCK_REASONS
 from .blueprint import bp
 from .parsing import IDEMPOTENCY_KEY, field, json_body

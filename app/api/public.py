@@ -11,7 +11,7 @@ from ..auth import require_actor
 from ..board_cache import cached_board
 from ..extensions import db
 from ..models import Office
-from ..printing import printer_states
+from ..print_jobs import printer_states
 from .blueprint import bp
 from .openapi import spec
 from .serialize import counter_json, services_json

@@ -19,7 +19,7 @@ from ..auth import require_actor
 from ..extensions import db
 from ..i18n import format_moment
 from ..models import SERVER_PRINTER, Office, PrinterState
-from ..printing import server_state_key
+from ..print_jobs import server_state_key
 from ..queue.errors import Closed
 
 bp = Blueprint(

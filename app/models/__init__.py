@@ -11,7 +11,7 @@ from .office import (
     Service,
     SpecialDay,
 )
-from .printing import JOB_STATUSES, SERVER_PRINTER, PrinterState, PrintJob, agent_target
+from .print_job import JOB_STATUSES, SERVER_PRINTER, PrinterState, PrintJob, agent_target
 from .ticket import (
     ACTIVE_AT_COUNTER,
     IS_AT_COUNTER,

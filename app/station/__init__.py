@@ -14,7 +14,7 @@ from ..errors import render_message
 from ..extensions import db
 from ..i18n import BLOCK_REASON_LABELS, STAGE_LABELS
 from ..models import Office
-from ..printing import queue_paper
+from ..print_jobs import queue_paper
 from ..queue.states import BLOCK_REASONS
 
 bp = Blueprint("station", __name__, url_prefix="/station", template_folder="templates")

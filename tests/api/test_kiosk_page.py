@@ -143,7 +143,7 @@ def test_the_kiosk_says_before_the_tap_when_its_printer_or_the_blank_cards_fail(
 ):
     from app.extensions import db
     from app.models import Office
-    from app.printing import save_state, server_state_key
+    from app.print_jobs import save_state, server_state_key
 
     sign_in(client, "kiosk")
     assert client.get("/kiosk/kupang/notices").get_json() == {

@@ -230,7 +230,8 @@ def test_a_job_cut_off_by_restarts_again_and_again_fails(make_app, clock):
         second.status, second.attempts, second.cut_offs = "printing", 9, 0
         third.status, third.attempts = "printing", 1
         db.session.commit()
-    from app.printing import SERVER_PRINTER, DatabaseJobs
+    from app.models import SERVER_PRINTER
+    from app.print_jobs import DatabaseJobs
 
     assert DatabaseJobs(app).release(SERVER_PRINTER) == 2
     assert [s for _, s, _ in _jobs(app)] == ["failed", "pending", "pending"]
@@ -285,7 +286,7 @@ def test_an_administrator_can_retry_or_cancel_a_job_in_any_state(app, world, cli
         "failed",
         "cancelled by an administrator",
     )
-    from app.printing import DatabaseJobs
+    from app.print_jobs import DatabaseJobs
 
     store = DatabaseJobs(app)
     store.failed(

@@ -34,7 +34,7 @@ def spooler_of(app, slug="kupang"):
     with app.app_context():
         office_id = office_by_slug(db.session, slug).id
         db.session.rollback()
-    return app.extensions["loket_printing"].build_spooler(office_id)
+    return app.extensions["loket_print_service"].build_spooler(office_id)
 
 
 def _setup(make_app, url, clock):

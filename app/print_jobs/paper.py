@@ -1,0 +1,85 @@
+"""The paper of a ticket: what it shows and the job that prints it.
+
+Issuing only adds a job row in the ticket's own transaction, so a ticket never waits on paper
+and a job exists exactly when its ticket does; ``PrintQueued`` is published after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from printer.layout import TicketData
+
+from .. import queue
+from ..models import PrintJob, Ticket
+from ..public_url import track_url
+from ..queue.clock import local, tz_label
+from ..queue.events import PrintQueued, record
+
+
+def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None) -> TicketData:
+    """What the paper of ``ticket`` shows (nothing personal)."""
+    office, service = ticket.office, ticket.service
+    moment = local(ticket.issued_at, office.timezone)
+    footer = " ".join(t for t in (office.ticket_footer, service.ticket_footer) if t)
+    return TicketData(
+        office=office.name,
+        service=service.name,
+        code=ticket.code,
+        issued_at=f"{moment:%d-%m-%Y %H:%M} {tz_label(office.timezone, moment)}",
+        url=url,
+        ahead=ahead,
+        wait_min=math.ceil(wait_s / 60) if wait_s else None,
+        footer=footer,
+        priority=ticket.priority,
+    )
+
+
+def enqueue(
+    session: Session,
+    ticket: Ticket,
+    data: TicketData,
+    *,
+    target: str,
+    now: datetime,
+    requested_by: int | None,
+    kind: str = "ticket",
+) -> PrintJob:
+    """Queue ``data`` for printing on ``target``; published after commit."""
+    job = PrintJob(
+        office_id=ticket.office_id,
+        ticket_id=ticket.id,
+        target=target,
+        kind=kind,
+        status="pending",
+        payload=json.dumps(data.to_dict()),
+        attempts=0,
+        created_at=now,
+        requested_by_id=requested_by,
+    )
+    session.add(job)
+    session.flush()
+    record(session, PrintQueued(ticket.office_id, job.id, target))
+    return job
+
+
+def queue_paper(
+    session: Session,
+    ticket: Ticket,
+    *,
+    target: str,
+    now: datetime,
+    requested_by: int | None,
+    kind: str = "ticket",
+) -> PrintJob:
+    """Queue ``ticket``'s paper on ``target``: its place and wait as of ``now`` and the link to
+    its status page (a new ticket, a reprint, each ticket of a group)."""
+    ahead, wait = queue.estimate(session, ticket, now)
+    data = ticket_data(ticket, track_url(ticket.token), ahead, wait)
+    return enqueue(
+        session, ticket, data, target=target, now=now, requested_by=requested_by, kind=kind
+    )

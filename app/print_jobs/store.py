@@ -1,0 +1,197 @@
+"""Print jobs in the database: the spooler's job store, each job's deadline, the printers'
+last known states, and a job as the API shows it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from printer.spooler import Job
+
+from ..db import reading
+from ..extensions import db
+from ..models import SERVER_PRINTER, PrinterState, PrintJob
+
+LEASE = timedelta(seconds=60)  # a job "printing" for longer than this was abandoned
+OPEN = ("pending", "printing")
+CUT_OFF_LIMIT = 3  # a job cut off by this many restarts fails instead of printing again
+
+_LATEST = (
+    select(PrintJob)
+    .where(PrintJob.ticket_id == bindparam("ticket_id"))
+    .order_by(PrintJob.id.desc())
+    .limit(1)
+)
+
+
+def latest_job(session: Session, ticket_id: int) -> PrintJob | None:
+    return session.scalar(_LATEST, {"ticket_id": ticket_id})
+
+
+def job_json(job: PrintJob | None) -> dict[str, Any] | None:
+    if job is None:
+        return None
+    return {
+        "job": job.id,
+        "status": job.status,
+        "attempts": job.attempts,
+        "error": job.last_error,
+        "target": job.target,
+    }
+
+
+def server_state_key(office_id: int) -> str:
+    """The ``printer_states`` row of the server printer of one office (each office's server
+    jobs have their own spooler, so each has its own state)."""
+    return f"{SERVER_PRINTER}:{office_id}"
+
+
+def paper_deadline(config: Any, kind: str, created_at: datetime) -> datetime:
+    """When a job's paper is of no use any more: an arrival ticket after
+    ``ARRIVAL_PAPER_MINUTES`` (its owner has gone on without it; staff can reprint), a reprint
+    after ``PRINT_EXPIRE``."""
+    if kind == "ticket":
+        return created_at + timedelta(minutes=config["ARRIVAL_PAPER_MINUTES"])
+    return created_at + config["PRINT_EXPIRE"]
+
+
+def save_state(
+    session: Session,
+    target: str,
+    online: bool,
+    error: str | None,
+    now: datetime,
+    office_id: int | None = None,
+) -> None:
+    state = session.get(PrinterState, target)
+    if state is None:
+        state = PrinterState(target=target, office_id=office_id)
+        session.add(state)
+    state.online = online
+    state.last_attempt_at = now
+    state.updated_at = now
+    if online:
+        state.last_ok_at = now
+        state.last_error = None
+    elif error:
+        state.last_error = error[:500]
+
+
+def _as_job(row: PrintJob, config: Any) -> Job:
+    return Job(
+        id=row.id,
+        payload=json.loads(row.payload),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        name=f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}",
+        expires_at=paper_deadline(config, row.kind, row.created_at),
+    )
+
+
+class DatabaseJobs:
+    """The spooler's JobStore: jobs in ``print_jobs``, each call in its own short transaction.
+    With ``office_id``, only that office's jobs: each office's queue goes on by itself."""
+
+    def __init__(self, app: Flask, office_id: int | None = None) -> None:
+        self.app = app
+        self.office_id = office_id
+
+    def _session(self) -> Session:
+        return Session(db.engine)
+
+    def _mine(self, target: str) -> Any:
+        where = PrintJob.target == target
+        if self.office_id is not None:
+            where = where & (PrintJob.office_id == self.office_id)
+        return where
+
+    def head(self, target: str) -> Job | None:
+        with self.app.app_context(), reading(), self._session() as session:
+            row = session.scalar(
+                select(PrintJob)
+                .where(self._mine(target), PrintJob.status.in_(OPEN))
+                .order_by(PrintJob.id)
+                .limit(1)
+            )
+            return _as_job(row, self.app.config) if row is not None else None
+
+    def release(self, target: str) -> int:
+        """Put the jobs of ``target`` left "printing" back in the queue; how many there were.
+        The CUT_OFF_LIMIT-th restart that finds a job "printing" fails it instead (it may be what
+        stops us)."""
+        with self.app.app_context(), self._session() as session:
+            cut_off = (self._mine(target)) & (PrintJob.status == "printing")
+            # Counted apart from attempts: a job tried often while its printer was off is
+            # not one that brings the server down.
+            session.execute(
+                update(PrintJob)
+                .where(cut_off, PrintJob.cut_offs >= CUT_OFF_LIMIT - 1)
+                .values(
+                    status="failed",
+                    claimed_at=None,
+                    cut_offs=PrintJob.cut_offs + 1,
+                    last_error=f"cut off by {CUT_OFF_LIMIT} restarts while printing",
+                ),
+                execution_options={"synchronize_session": False},
+            )
+            released = session.execute(
+                update(PrintJob)
+                .where(cut_off)
+                .values(status="pending", claimed_at=None, cut_offs=PrintJob.cut_offs + 1),
+                execution_options={"synchronize_session": False},
+            ).rowcount
+            session.commit()
+            return released
+
+    def claim(self, job: Job, now: datetime) -> bool:
+        with self.app.app_context(), self._session() as session:
+            stale = now - LEASE
+            claimed = session.execute(
+                update(PrintJob)
+                .where(
+                    PrintJob.id == job.id,
+                    (PrintJob.status == "pending")
+                    | ((PrintJob.status == "printing") & (PrintJob.claimed_at < stale)),
+                )
+                .values(status="printing", claimed_at=now, attempts=PrintJob.attempts + 1),
+                execution_options={"synchronize_session": False},
+            ).rowcount
+            session.commit()
+            return claimed == 1
+
+    def done(self, job: Job, now: datetime) -> None:
+        with self.app.app_context(), self._session() as session:
+            session.execute(
+                update(PrintJob)
+                .where(PrintJob.id == job.id)
+                .values(status="printed", printed_at=now, last_error=None),
+                execution_options={"synchronize_session": False},
+            )
+            session.commit()
+
+    def failed(self, job: Job, error: str, retry_at: datetime | None, now: datetime) -> None:
+        # Only a job still open: one an administrator cancelled meanwhile stays cancelled.
+        with self.app.app_context(), self._session() as session:
+            session.execute(
+                update(PrintJob)
+                .where(PrintJob.id == job.id, PrintJob.status.in_(OPEN))
+                .values(
+                    status="pending" if retry_at else "failed",
+                    next_attempt_at=retry_at,
+                    last_error=error[:500],
+                ),
+                execution_options={"synchronize_session": False},
+            )
+            session.commit()
+
+    def state(self, target: str, online: bool, error: str | None, now: datetime) -> None:
+        key = target if self.office_id is None else server_state_key(self.office_id)
+        with self.app.app_context(), self._session() as session:
+            save_state(session, key, online, error, now, self.office_id)
+            session.commit()
