@@ -17,8 +17,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .domain.clock import iso, local_day
 from .models import Office
-from .queue.clock import iso, local_day
 
 EXTENSION_KEY = "loket_board_cache"
 

@@ -11,15 +11,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import queue
+from . import domain
 from .audit import record_change
 from .auth.tokens import issue_token
 from .auth.users import create_user, new_password, set_active, set_password
 from .demo import seed
+from .domain.errors import QueueError
 from .extensions import db
 from .models import ROLES, Office, User
 from .public_url import lan_address, public_address_warning
-from .queue.errors import QueueError
 
 loket = AppGroup("loket", help="Loket administration commands.")
 user_group = AppGroup("user", help="Manage staff and device accounts.")
@@ -27,7 +27,7 @@ loket.add_command(user_group)
 
 CREDENTIALS_FILE = "demo-credentials.txt"
 # Who the audit trail names for changes made on the command line.
-CLI_ACTOR = queue.Actor(None, "system", None, "command line")
+CLI_ACTOR = domain.Actor(None, "system", None, "command line")
 
 
 def _fail(err: QueueError) -> click.ClickException:
@@ -45,7 +45,7 @@ def demo() -> None:
 
     Each demo account gets its own random password, printed here once and kept in
     instance/demo-credentials.txt (0600); a later run changes nothing and prints no password."""
-    created = seed(db.session, queue.utcnow())
+    created = seed(db.session, domain.utcnow())
     path = _credentials_path()
     if created is None:
         db.session.rollback()
@@ -87,7 +87,7 @@ def user_add(
 ) -> None:
     """Add a user NAME with a ROLE."""
     try:
-        office = queue.office_by_slug(db.session, office_slug) if office_slug else None
+        office = domain.office_by_slug(db.session, office_slug) if office_slug else None
         generated = password is None
         password = password or new_password()
         user = create_user(
@@ -96,7 +96,7 @@ def user_add(
             role,
             office=office,
             password=password,
-            now=queue.utcnow(),
+            now=domain.utcnow(),
             display_name=display_name,
         )
         user.prints_via_agent = prints_via_agent
@@ -142,7 +142,7 @@ def user_disable(name: str) -> None:
     user = _user_named(name)
     changed = set_active(user, False)
     if changed:
-        record_change(db.session, CLI_ACTOR, queue.utcnow(), "user.disable", user.username)
+        record_change(db.session, CLI_ACTOR, domain.utcnow(), "user.disable", user.username)
     db.session.commit()
     click.echo(
         f"User {user.username} disabled; their screens and devices are signed out."
@@ -158,7 +158,7 @@ def user_enable(name: str) -> None:
     user = _user_named(name)
     changed = set_active(user, True)
     if changed:
-        record_change(db.session, CLI_ACTOR, queue.utcnow(), "user.enable", user.username)
+        record_change(db.session, CLI_ACTOR, domain.utcnow(), "user.enable", user.username)
     db.session.commit()
     click.echo(
         f"User {user.username} enabled."
@@ -175,7 +175,7 @@ def token(name: str, label: str) -> None:
     user = db.session.scalar(select(User).where(User.username == name.lower()))
     if user is None or not user.active:
         raise click.ClickException(f"There is no active user {name}.")
-    value = issue_token(db.session, user, queue.utcnow(), label=label or "cli")
+    value = issue_token(db.session, user, domain.utcnow(), label=label or "cli")
     db.session.commit()
     click.echo(value)
 
@@ -189,10 +189,10 @@ def token(name: str, label: str) -> None:
 )
 def close_day(include_today: bool) -> None:
     """Cancel tickets left waiting, called or serving from earlier office-local days."""
-    now = queue.utcnow()
+    now = domain.utcnow()
     total = 0
     for office in db.session.scalars(select(Office).order_by(Office.slug)).all():
-        count = queue.roll_over(db.session, office, now, include_today=include_today)
+        count = domain.roll_over(db.session, office, now, include_today=include_today)
         db.session.commit()
         total += count
         click.echo(f"{office.slug}: {count} ticket(s) cancelled")
@@ -269,7 +269,7 @@ def purge(days: int | None) -> None:
     from .maintenance import purge_notes
 
     retention = days or current_app.config["NOTE_RETENTION_DAYS"]
-    done = purge_notes(db.session, queue.utcnow(), retention)
+    done = purge_notes(db.session, domain.utcnow(), retention)
     db.session.commit()
     click.echo(
         f"Notes older than {retention} days erased: {done.ticket_notes} on cards, "
@@ -284,7 +284,7 @@ def backup(path: Path) -> None:
     from .maintenance import BackupError, backup_sqlite
 
     try:
-        written = backup_sqlite(db.engine, path, queue.utcnow())
+        written = backup_sqlite(db.engine, path, domain.utcnow())
     except BackupError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"Backup written to {written} ({written.stat().st_size // 1024} KiB), checked.")

@@ -13,9 +13,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .db import DatabaseBusy
+from .domain.errors import QueueError
 from .extensions import db, login
 from .i18n import render_message
-from .queue.errors import QueueError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from babel.dates import format_datetime
 from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
-from .queue.clock import tz_label
+from .domain.clock import tz_label
 
 LANG_COOKIE = "lang"
 # Screens that one person after another uses: their language is never remembered.

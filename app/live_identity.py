@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from .auth.tokens import digest
 from .db import reading
+from .domain import Actor
 from .extensions import db
 from .models import ApiToken, User
-from .queue import Actor
 
 log = logging.getLogger(__name__)
 

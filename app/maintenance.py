@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .audit import record_change
+from .domain import Actor
 from .models import LoginLink, Ticket, TicketEvent
-from .queue import Actor
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Room and event names are in ``printer.channels`` (shared with the print agent); 
 payloads are ``display.announce``'s.
 
 Events leave only after the database commit: domain functions record them on the session
-(``app.queue.events``); a session ``after_commit`` hook hands them to the Broadcaster, and a
+(``app.domain.events``); a session ``after_commit`` hook hands them to the Broadcaster, and a
 rollback drops them. The Broadcaster builds payloads with its own read-only session in a
 background task, merging whatever queued up meanwhile (one board per office per batch), so a burst
 of changes costs one board and never slows the request that made it. Other parts subscribe to
@@ -14,7 +14,7 @@ the events they act on (``Broadcaster.subscribe``: printing wakes its spooler on
 from __future__ import annotations
 
 import logging
-import queue as queue_module
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -46,17 +46,17 @@ from printer.channels import (
     ticket_room,
 )
 
-from . import board_cache, live_identity, queue
+from . import board_cache, domain, live_identity
 from .auth.tokens import user_for_token
 from .board_cache import cached_board
 from .db import DatabaseBusy, reading
+from .domain.estimate import service_rate, waiting_in_order
+from .domain.events import Announced, OfficeChanged, QueueMoved, TicketChanged, take
+from .domain.snapshots import board, staff_view, track
 from .extensions import db
 from .i18n import render_message
 from .join_limits import JoinGuard
 from .models import Office, Ticket
-from .queue.estimate import service_rate, waiting_in_order
-from .queue.events import Announced, OfficeChanged, QueueMoved, TicketChanged, take
-from .queue.snapshots import board, staff_view, track
 from .security import storable
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Broadcaster:
         self.app = app
         self.socketio = socketio
         self.inline = bool(app.config.get("BROADCAST_INLINE"))
-        self._queue: queue_module.Queue | None = None
+        self._queue: queue.Queue | None = None
         self._worker_started = False
         # Across processes a publish can be lost (Redis away): boards are then sent again
         # regularly. In one process nothing is lost (a screen that reconnects joins again).
@@ -110,7 +110,7 @@ class Broadcaster:
             self.deliver(events, offices, offices)
             return
         if self._queue is None:
-            self._queue = queue_module.Queue()
+            self._queue = queue.Queue()
         self._queue.put(events)
         if not self._worker_started:
             self._worker_started = True
@@ -131,12 +131,12 @@ class Broadcaster:
             timeout = max(0.0, min(times) - time.monotonic()) if times else None
             try:
                 events = list(self._queue.get(timeout=timeout))
-            except queue_module.Empty:
+            except queue.Empty:
                 events = []
             while True:
                 try:
                     events.extend(self._queue.get_nowait())
-                except queue_module.Empty:
+                except queue.Empty:
                     break
             now = time.monotonic()
             ready: dict[str, set[int]] = {}
@@ -172,7 +172,7 @@ class Broadcaster:
         if not events and not boards and not staff:
             return
         with self.app.app_context(), reading(), Session(db.engine) as session:
-            now = queue.utcnow()
+            now = domain.utcnow()
             office_ids = (
                 set(boards)
                 | set(staff)
@@ -223,7 +223,7 @@ class Broadcaster:
 
         One query orders the whole queue (ids and tokens only); only followed tickets are loaded.
         """
-        order = waiting_in_order(session, service_id, queue.local_day(now, office.timezone))
+        order = waiting_in_order(session, service_id, domain.local_day(now, office.timezone))
         followed = [
             (position, ticket_id)
             for position, (ticket_id, token) in enumerate(order)
@@ -305,7 +305,7 @@ def on_connect(auth: Any = None) -> None:
             user = current_user._get_current_object()
             credential = live_identity.Credential.of_session(user)
         if user is not None and credential is not None:
-            actor = queue.Actor(user.id, user.role, user.office_id, address)
+            actor = domain.Actor(user.id, user.role, user.office_id, address)
             identities.remember(request.sid, actor, credential)
         db.session.rollback()
     exempt = address in current_app.config["CONNECTION_LIMIT_EXEMPT"]
@@ -379,15 +379,15 @@ def on_join(data: Any = None, *_extra: Any) -> None:
     with _joins().working, reading():
         try:
             if key == "office" and text is not None:
-                office = queue.office_by_slug(db.session, text)
+                office = domain.office_by_slug(db.session, text)
                 if not _enter(office_room(office.slug)):
                     return
-                emit(BOARD, cached_board(db.session, office, queue.utcnow()), ignore_queue=True)
+                emit(BOARD, cached_board(db.session, office, domain.utcnow()), ignore_queue=True)
             elif key == "ticket" and text is not None:
-                ticket = queue.ticket_by_token(db.session, text)
+                ticket = domain.ticket_by_token(db.session, text)
                 if not _enter(ticket_room(ticket.token)):
                     return
-                emit(TICKET, track(db.session, ticket, queue.utcnow()), ignore_queue=True)
+                emit(TICKET, track(db.session, ticket, domain.utcnow()), ignore_queue=True)
             elif key == "staff" and text is not None:
                 _join_staff(text)
             else:
@@ -395,7 +395,7 @@ def on_join(data: Any = None, *_extra: Any) -> None:
                     "invalid_join",
                     gettext('Join with {"office": "<slug>"} or {"ticket": "<token>"}.'),
                 )
-        except queue.NotFound as err:
+        except domain.NotFound as err:
             code = "unknown_office" if key == "office" else err.code
             _refuse(code, render_message(err.template, err.params))
         except (DBAPIError, PoolTimeout, DatabaseBusy):
@@ -425,15 +425,15 @@ def _enter(room: str) -> bool:
 def _join_staff(slug: str) -> None:
     actor = live_identity.identity(request.sid)
     try:
-        office = queue.office_for(db.session, actor, slug, "staff_view") if actor else None
-    except queue.Forbidden:
+        office = domain.office_for(db.session, actor, slug, "staff_view") if actor else None
+    except domain.Forbidden:
         office = None
     if office is None:
         _refuse("forbidden", gettext("Only staff of this office may join its staff room."))
         return
     if not _enter(staff_room(office.slug)):
         return
-    emit(STAFF, staff_view(db.session, office, queue.utcnow()), ignore_queue=True)
+    emit(STAFF, staff_view(db.session, office, domain.utcnow()), ignore_queue=True)
 
 
 def on_leave(data: Any = None) -> None:

@@ -7,7 +7,7 @@ One year of Monday-to-Saturday days at 800 tickets a day (about 250,000 tickets)
 office ``kupang``, with realistic waits, service times, absences, transfers' worth of services,
 and ID cards moving from recording to printing to the resident's hands. The tickets are loaded
 straight into a migrated database; the report is then built the way the API builds it
-(``app.queue.reports.report``), timed over a month and over the whole year, best and median of
+(``app.domain.reports.report``), timed over a month and over the whole year, best and median of
 ``--repeat`` runs with a warm cache (the way an administrator opens the page twice).
 
 Goal: a year's report in <= 1 s on SQLite on this machine.
@@ -261,9 +261,9 @@ def ids(app: Any) -> tuple[int, dict[str, int], dict[str, list[int]], list[int]]
 def time_report(app: Any, day_from: date, day_to: date, repeat: int) -> dict[str, Any]:
     from sqlalchemy import select
 
+    from app.domain.reports import report
     from app.extensions import db
     from app.models import Office
-    from app.queue.reports import report
 
     timings, data = [], None
     with app.app_context():

@@ -14,7 +14,7 @@ from babel.dates import get_day_names, get_month_names
 from flask import Blueprint, render_template, url_for
 from flask_babel import get_locale, gettext
 
-from app import queue
+from app import domain
 from app.board_cache import cached_board
 from app.extensions import db
 
@@ -46,15 +46,15 @@ def _strings(locale: str) -> dict[str, Any]:
 
 @bp.get("/<office>")
 def page(office: str) -> str:
-    found = queue.office_by_slug(db.session, office)
-    now = queue.utcnow()
+    found = domain.office_by_slug(db.session, office)
+    now = domain.utcnow()
     board = cached_board(db.session, found, now)
     locale = str(get_locale() or "id")
     config = {
         "office": found.slug,
         "seq": board["seq"],
         "utc_offset_min": int(
-            queue.clock.local(now, found.timezone).utcoffset().total_seconds() // 60
+            domain.clock.local(now, found.timezone).utcoffset().total_seconds() // 60
         ),
         "server_now_ms": int(time.time() * 1000),
         "voice_url": url_for("display.static", filename="voice/"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.queue.events import Announced
+from app.domain.events import Announced
 
 from .voice import call_clips, pickup_clips
 

@@ -144,8 +144,8 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     frozen = Clock(T0)
-    import app.queue as queue_pkg
-    import app.queue.clock as clock_module
+    import app.domain as queue_pkg
+    import app.domain.clock as clock_module
 
     monkeypatch.setattr(queue_pkg, "utcnow", frozen)
     monkeypatch.setattr(clock_module, "utcnow", frozen)

@@ -46,7 +46,7 @@ def test_duration_columns_are_filled_for_existing_tickets(request, backend, cloc
     with app.app_context():
         world = build_world(db.session)
         from app import queue
-        from app.queue import Actor
+        from app.domain import Actor
 
         kiosk = Actor(world.users["kiosk"].id, "kiosk", world.office.id)
         ticket = queue.issue(db.session, "kupang", "A", priority=False, now=clock.now, actor=kiosk)

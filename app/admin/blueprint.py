@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g
 
-from .. import queue
+from .. import domain
 from ..extensions import db
 from ..models import Office
 
@@ -13,12 +13,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 
 
 def offices_in_scope() -> list[Office]:
-    return queue.offices_of(db.session, g.actor)
+    return domain.offices_of(db.session, g.actor)
 
 
 def office_in_scope(slug: str) -> Office:
     """The office ``slug`` if this administrator manages it (404 / 403 otherwise)."""
-    office = queue.office_by_slug(db.session, slug)
+    office = domain.office_by_slug(db.session, slug)
     if not g.actor.covers(office.id):
         abort(403)
     return office

@@ -6,12 +6,12 @@ from flask import redirect, render_template, session, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..auth import staff_page
+from ..domain.reports import report
 from ..extensions import db
 from ..print_jobs import printer_states
 from ..public_url import public_address_warning
-from ..queue.reports import report
 from .blueprint import bp, office_in_scope, offices_in_scope
 
 LAST_OFFICE = "admin_office"  # the session remembers the office an administrator looked at
@@ -35,11 +35,11 @@ def index() -> Response:
 def dashboard(office: str) -> str:
     found = office_in_scope(office)
     session[LAST_OFFICE] = found.slug
-    now = queue.utcnow()
-    today = queue.local_day(now, found.timezone)
+    now = domain.utcnow()
+    today = domain.local_day(now, found.timezone)
     config = {
         "office": found.slug,
-        "snapshot": queue.staff_view(db.session, found, now),
+        "snapshot": domain.staff_view(db.session, found, now),
         "today": report(db.session, found, today, today),
         "printers": printer_states(db.session, found.id),
         "strings": {

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..audit import record_change
 from ..auth import staff_page
 from ..auth.tokens import digest
@@ -53,7 +53,7 @@ def device_link(office: str, user_id: int) -> str:
     found = office_in_scope(office)
     user = _device(found, user_id)
     token = secrets.token_urlsafe(24)
-    now = queue.utcnow()
+    now = domain.utcnow()
     db.session.add(
         LoginLink(
             user_id=user.id,
@@ -82,7 +82,7 @@ def device_revoke(office: str, user_id: int) -> Response:
     """Sign the device out everywhere: sessions, remember cookies, tokens and unused links."""
     found = office_in_scope(office)
     user = _device(found, user_id)
-    now = queue.utcnow()
+    now = domain.utcnow()
     user.session_version += 1
     db.session.execute(
         update(ApiToken)

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from babel.dates import format_date
 from flask_babel import format_decimal, get_locale
 
+from ..domain.clock import local
 from ..i18n import printer_error_text
-from ..queue.clock import local
 from .blueprint import bp
 
 

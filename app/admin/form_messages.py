@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext, ngettext
 from flask_wtf import FlaskForm
 
-from ..queue.errors import N_
+from ..domain.errors import N_
 
 WTFORMS_MESSAGES = (
     N_("This field is required."),

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..audit import changes, record_change
 from ..auth import staff_page
 from ..extensions import db
@@ -41,7 +41,7 @@ def settings(office: str) -> Response | str:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            now = queue.utcnow()
+            now = domain.utcnow()
             values = _office_values(form)
             if values["card_stock"] != found.card_stock:
                 record_change(
@@ -56,7 +56,7 @@ def settings(office: str) -> Response | str:
             diff = changes(found, values)
             diff.pop("card_stock", None)
             record_change(db.session, g.actor, now, "office.update", found.slug, diff, found.id)
-            queue.events.bump_seq(db.session, found.id)  # screens pick up the new text
+            domain.events.bump_seq(db.session, found.id)  # screens pick up the new text
             db.session.commit()
             saved(gettext("The office settings are saved."))
             return redirect(url_for("admin.settings", office=found.slug))
@@ -77,7 +77,7 @@ def new_office() -> Response | str:
             if db.session.scalar(select(Office.id).where(Office.slug == slug)) is not None:
                 form.slug.errors.append(gettext("Another office already uses this short name."))
             else:
-                now = queue.utcnow()
+                now = domain.utcnow()
                 office = Office(slug=slug, seq=0, created_at=now, **_office_values(form))
                 office.hours = [
                     OpeningHours(weekday=d, opens=time(8), closes=time(16)) for d in range(5)
@@ -113,7 +113,7 @@ def hours(office: str) -> Response | str:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            now = queue.utcnow()
+            now = domain.utcnow()
             diff = {}
             for index, day in enumerate(HoursForm.DAYS):
                 opens = getattr(form, f"{day}_opens").data
@@ -131,7 +131,7 @@ def hours(office: str) -> Response | str:
                 if before != after:
                     diff[day] = [before, after]
             record_change(db.session, g.actor, now, "hours.update", found.slug, diff, found.id)
-            queue.events.bump_seq(db.session, found.id)
+            domain.events.bump_seq(db.session, found.id)
             db.session.commit()
             saved(gettext("The opening hours are saved."))
             return redirect(url_for("admin.hours", office=found.slug))
@@ -152,7 +152,7 @@ PAST_SPECIAL_DAYS = 60  # past special days listed under the upcoming ones
 
 
 def _hours_page(found: Office, form: HoursForm, special: SpecialDayForm, status: int) -> tuple:
-    today = queue.local_day(queue.utcnow(), found.timezone)
+    today = domain.local_day(domain.utcnow(), found.timezone)
     upcoming = db.session.scalars(
         select(SpecialDay)
         .where(SpecialDay.office_id == found.id, SpecialDay.day >= today)
@@ -201,7 +201,7 @@ def add_special_day(office: str) -> Response | tuple:
                 note=(special.note.data or "").strip(),
             )
             db.session.add(day)
-            now = queue.utcnow()
+            now = domain.utcnow()
             record_change(
                 db.session,
                 g.actor,
@@ -211,7 +211,7 @@ def add_special_day(office: str) -> Response | tuple:
                 {day.day.isoformat(): [None, "open" if is_open else "closed"]},
                 found.id,
             )
-            queue.events.bump_seq(db.session, found.id)
+            domain.events.bump_seq(db.session, found.id)
             db.session.commit()
             saved(gettext("The special day is saved."))
             return redirect(url_for("admin.hours", office=found.slug))
@@ -228,14 +228,14 @@ def delete_special_day(office: str, day_id: int) -> Response:
     record_change(
         db.session,
         g.actor,
-        queue.utcnow(),
+        domain.utcnow(),
         "special_day.remove",
         found.slug,
         {day.day.isoformat(): ["open" if day.is_open else "closed", None]},
         found.id,
     )
     db.session.delete(day)
-    queue.events.bump_seq(db.session, found.id)
+    domain.events.bump_seq(db.session, found.id)
     db.session.commit()
     saved(gettext("The special day is removed."))
     return redirect(url_for("admin.hours", office=found.slug))

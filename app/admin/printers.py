@@ -8,7 +8,7 @@ from flask_babel import gettext
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..audit import record_change
 from ..auth import staff_page
 from ..extensions import db
@@ -57,9 +57,9 @@ def printer_reprint(office: str) -> Response | tuple[str, int]:
     target = request.form.get("target") or SERVER_PRINTER
     if target not in {s["target"] for s in printer_states(db.session, found.id)}:
         return _page(found, 400, gettext("Choose one of this office's printers."), query)
-    now = queue.utcnow()
-    today = queue.local_day(now, found.timezone)
-    found_tickets = queue.find_tickets(db.session, found, query, today) if query else []
+    now = domain.utcnow()
+    today = domain.local_day(now, found.timezone)
+    found_tickets = domain.find_tickets(db.session, found, query, today) if query else []
     if not found_tickets:
         return _page(
             found,
@@ -99,7 +99,7 @@ def printer_retry(office: str, job_id: int) -> Response:
     tried at once with a fresh count; one stuck "printing" goes back to the queue; one already
     printed is printed again as a copy."""
     found = office_in_scope(office)
-    now = queue.utcnow()
+    now = domain.utcnow()
     job = db.session.scalar(
         select(PrintJob).where(PrintJob.id == job_id, PrintJob.office_id == found.id)
     )
@@ -139,7 +139,7 @@ def printer_retry(office: str, job_id: int) -> Response:
             execution_options={"synchronize_session": False},
         )
         queued = job.id
-    queue.events.record(db.session, queue.events.PrintQueued(found.id, queued, job.target))
+    domain.events.record(db.session, domain.events.PrintQueued(found.id, queued, job.target))
     record_change(
         db.session, g.actor, now, "print.retry", f"job {job_id}", {"job": [None, queued]}, found.id
     )
@@ -153,7 +153,7 @@ def printer_retry(office: str, job_id: int) -> Response:
 def printer_cancel(office: str, job_id: int) -> Response:
     """Take a job that has not printed off its printer's queue (e.g. its owner has gone)."""
     found = office_in_scope(office)
-    now = queue.utcnow()
+    now = domain.utcnow()
     cancelled = db.session.execute(
         update(PrintJob)
         .where(

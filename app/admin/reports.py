@@ -10,12 +10,12 @@ from flask import render_template, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..auth import staff_page
+from ..domain.errors import InvalidInput
+from ..domain.reports import FIRST_DAY, LAST_DAY, parse_day, report
 from ..errors import render_message
 from ..extensions import db
-from ..queue.errors import InvalidInput
-from ..queue.reports import FIRST_DAY, LAST_DAY, parse_day, report
 from .blueprint import bp, office_in_scope
 from .charts import HALF, Series, bar_chart, colour_of
 
@@ -127,7 +127,7 @@ def charts(data: dict[str, Any], colours: dict[str, str]) -> dict[str, Any]:
 @staff_page("admin")
 def reports(office: str) -> Response | tuple[str, int] | str:
     found = office_in_scope(office)
-    today = queue.local_day(queue.utcnow(), found.timezone)
+    today = domain.local_day(domain.utcnow(), found.timezone)
     error = None
     try:
         day_from = parse_day(request.args.get("from"), "from", today)
@@ -152,7 +152,7 @@ def reports(office: str) -> Response | tuple[str, int] | str:
         presets=presets(today),
         charts=charts(data, colours),
         error=error,
-        printed_at=queue.clock.iso(queue.utcnow(), found.timezone),
+        printed_at=domain.clock.iso(domain.utcnow(), found.timezone),
         first_day=FIRST_DAY,
         last_day=LAST_DAY,
     )

@@ -7,7 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..audit import create_or_change, record_change
 from ..auth import staff_page
 from ..extensions import db
@@ -97,7 +97,7 @@ def service_edit(office: str, code: str | None) -> Response | str:
                     )
                 )
             else:
-                now = queue.utcnow()
+                now = domain.utcnow()
                 service, diff, created = create_or_change(
                     db.session, service, Service, {"office_id": found.id, **values}
                 )
@@ -105,7 +105,7 @@ def service_edit(office: str, code: str | None) -> Response | str:
                 record_change(
                     db.session, g.actor, now, action, f"service {values['code']}", diff, found.id
                 )
-                queue.events.bump_seq(db.session, found.id)
+                domain.events.bump_seq(db.session, found.id)
                 db.session.commit()
                 saved(gettext("Service %(code)s is saved.", code=values["code"]))
                 return redirect(url_for("admin.services", office=found.slug))
@@ -175,7 +175,7 @@ def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> 
             gettext("Give each service letter once, from: %(codes)s.", codes=" ".join(by_code))
         )
         return 400
-    now = queue.utcnow()
+    now = domain.utcnow()
     values = {
         "number": form.number.data,
         "name": form.name.data.strip(),
@@ -195,8 +195,8 @@ def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> 
     record_change(db.session, g.actor, now, action, f"counter {values['number']}", diff, found.id)
     db.session.flush()
     for code in set(before) | set(wanted):
-        queue.events.record(db.session, queue.events.QueueMoved(found.id, by_code[code].id))
-    queue.events.bump_seq(db.session, found.id)
+        domain.events.record(db.session, domain.events.QueueMoved(found.id, by_code[code].id))
+    domain.events.bump_seq(db.session, found.id)
     db.session.commit()
     saved(gettext("Counter %(number)s is saved.", number=values["number"]))
     return None

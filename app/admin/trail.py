@@ -13,15 +13,15 @@ from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from .. import queue
+from .. import domain
 from ..auth import staff_page
+from ..domain.clock import zone
+from ..domain.errors import N_, InvalidInput
+from ..domain.reports import FIRST_DAY, LAST_DAY, check_range, parse_day
 from ..errors import render_message
 from ..extensions import db
 from ..i18n import STAGE_LABELS, STATUS_LABELS
 from ..models import AuditEvent, Counter, Ticket, TicketEvent, User
-from ..queue.clock import zone
-from ..queue.errors import N_, InvalidInput
-from ..queue.reports import FIRST_DAY, LAST_DAY, check_range, parse_day
 from .blueprint import bp, office_in_scope
 
 PAGE = 200
@@ -35,7 +35,7 @@ def _filters(found, users: list[User]) -> dict[str, Any]:
     """The filters in the query string. Raises InvalidInput with a sentence for a bad one; a page
     number too large for the list is kept (``entries`` shows the last page instead)."""
     args = request.args
-    today = queue.local_day(queue.utcnow(), found.timezone)
+    today = domain.local_day(domain.utcnow(), found.timezone)
     day_from = parse_day(args.get("from"), "from", today)
     day_to = parse_day(args.get("to"), "to", day_from if args.get("from") else today)
     check_range(day_from, day_to)
@@ -266,7 +266,7 @@ def trail(office: str) -> tuple[str, int]:
         f = _filters(found, users)
     except InvalidInput as exc:
         error = render_message(exc.template, exc.params)
-        today = queue.local_day(queue.utcnow(), found.timezone)
+        today = domain.local_day(domain.utcnow(), found.timezone)
         f = {"from": today, "to": today, "kind": "all", "user": None, "q": "", "page": 0}
     rows, more, page = entries(found, f, include_global=g.actor.office_id is None)
     if page != f["page"]:

@@ -7,15 +7,15 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..audit import changes, record_change
 from ..auth import staff_page
 from ..auth.tokens import issue_token
 from ..auth.users import create_user, new_password, set_password
+from ..domain.errors import QueueError
 from ..extensions import db
 from ..i18n import render_message
 from ..models import ApiToken, Office, User
-from ..queue.errors import QueueError
 from .blueprint import bp, office_in_scope, saved
 from .forms import SelectChoice, UserForm
 
@@ -46,7 +46,7 @@ def users(office: str) -> Response | tuple[str, int]:
     if request.method == "POST":
         if form.validate_on_submit():
             password = new_password()
-            now = queue.utcnow()
+            now = domain.utcnow()
             try:
                 user = create_user(
                     db.session,
@@ -109,7 +109,7 @@ def user_edit(office: str, user_id: int) -> Response | tuple[str, int]:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            now = queue.utcnow()
+            now = domain.utcnow()
             if user.id == g.actor.user_id and (not form.active.data or form.role.data != "admin"):
                 form.role.errors.append(
                     gettext("You cannot disable yourself or take away your own administration.")
@@ -163,7 +163,7 @@ def user_password(office: str, user_id: int) -> str:
     password = new_password()
     set_password(user, password)
     record_change(
-        db.session, g.actor, queue.utcnow(), "user.password_reset", user.username, None, found.id
+        db.session, g.actor, domain.utcnow(), "user.password_reset", user.username, None, found.id
     )
     db.session.commit()
     message = gettext("New password of %(name)s; it is shown only once.", name=user.username)
@@ -176,11 +176,11 @@ def user_token(office: str, user_id: int) -> str:
     found = office_in_scope(office)
     user = _user_in_scope(user_id)
     label = (request.form.get("label") or "").strip()[:120] or "admin"
-    token = issue_token(db.session, user, queue.utcnow(), label=label)
+    token = issue_token(db.session, user, domain.utcnow(), label=label)
     record_change(
         db.session,
         g.actor,
-        queue.utcnow(),
+        domain.utcnow(),
         "token.create",
         user.username,
         {"label": [None, label]},
@@ -200,7 +200,7 @@ def user_token_revoke(office: str, user_id: int, token_id: int) -> Response:
     if token is None or token.user_id != user.id:
         abort(404)
     if token.revoked_at is None:
-        token.revoked_at = queue.utcnow()
+        token.revoked_at = domain.utcnow()
         record_change(
             db.session,
             g.actor,

@@ -8,13 +8,13 @@ from flask import g, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..auth import require_actor
+from ..domain.states import BLOCK_REASONS
 from ..errors import ApiError
 from ..extensions import db
 from ..models import STAGES, Ticket
 from ..print_jobs import job_json, latest_job, queue_paper
-from ..queue.states import BLOCK_REASONS
 from .blueprint import bp
 from .parsing import IDEMPOTENCY_KEY, field, json_body
 from .serialize import counter_json, ticket_json
@@ -24,8 +24,8 @@ def _reply(
     ticket: Ticket, status: int = 200, headers: dict | None = None, job: Any = None
 ) -> Response:
     """Serialise inside the transaction, then commit; events go out after the commit."""
-    now = queue.utcnow()
-    payload = ticket_json(ticket, *queue.estimate(db.session, ticket, now))
+    now = domain.utcnow()
+    payload = ticket_json(ticket, *domain.estimate(db.session, ticket, now))
     payload["print"] = job_json(job if job is not None else latest_job(db.session, ticket.id))
     db.session.commit()
     response = jsonify(payload)
@@ -49,8 +49,8 @@ def issue_ticket(office: str) -> Response:
             "invalid_field",
             gettext("An idempotency key is 8 to 64 letters, digits, hyphens or underscores."),
         )
-    now = queue.utcnow()
-    ticket, repeated = queue.issue_once(
+    now = domain.utcnow()
+    ticket, repeated = domain.issue_once(
         db.session,
         office,
         service.strip().upper(),
@@ -72,12 +72,12 @@ def issue_ticket(office: str) -> Response:
 @bp.post("/tickets/<id:ticket_id>/reprint")
 def reprint(ticket_id: int) -> Response:
     actor = require_actor()
-    ticket = queue.ticket_for(db.session, actor, ticket_id, "reprint")
+    ticket = domain.ticket_for(db.session, actor, ticket_id, "reprint")
     job = queue_paper(
         db.session,
         ticket,
         target=g.print_target,
-        now=queue.utcnow(),
+        now=domain.utcnow(),
         requested_by=actor.user_id,
         kind="reprint",
     )
@@ -86,8 +86,8 @@ def reprint(ticket_id: int) -> Response:
 
 @bp.get("/tickets/<id:ticket_id>")
 def get_ticket(ticket_id: int) -> Response:
-    ticket = queue.ticket_for(db.session, require_actor(), ticket_id, "ticket_view")
-    payload = ticket_json(ticket, *queue.estimate(db.session, ticket, queue.utcnow()))
+    ticket = domain.ticket_for(db.session, require_actor(), ticket_id, "ticket_view")
+    payload = ticket_json(ticket, *domain.estimate(db.session, ticket, domain.utcnow()))
     payload["print"] = job_json(latest_job(db.session, ticket.id))
     return jsonify(payload)
 
@@ -95,7 +95,7 @@ def get_ticket(ticket_id: int) -> Response:
 @bp.post("/counters/<id:counter_id>/call-next")
 def call_next(counter_id: int) -> Response:
     actor = require_actor()
-    ticket = queue.call_next(db.session, counter_id, now=queue.utcnow(), actor=actor)
+    ticket = domain.call_next(db.session, counter_id, now=domain.utcnow(), actor=actor)
     if ticket is None:
         db.session.commit()  # a day rollover may have happened
         return Response(status=204)
@@ -105,38 +105,38 @@ def call_next(counter_id: int) -> Response:
 def _simple_move(move: Any, ticket_id: int) -> Response:
     actor = require_actor()
     json_body(required=False)  # a body is optional, but when sent it must be JSON
-    return _reply(move(db.session, ticket_id, now=queue.utcnow(), actor=actor))
+    return _reply(move(db.session, ticket_id, now=domain.utcnow(), actor=actor))
 
 
 @bp.post("/tickets/<id:ticket_id>/recall")
 def recall(ticket_id: int) -> Response:
-    return _simple_move(queue.recall, ticket_id)
+    return _simple_move(domain.recall, ticket_id)
 
 
 @bp.post("/tickets/<id:ticket_id>/start")
 def start(ticket_id: int) -> Response:
-    return _simple_move(queue.start, ticket_id)
+    return _simple_move(domain.start, ticket_id)
 
 
 @bp.post("/tickets/<id:ticket_id>/finish")
 def finish(ticket_id: int) -> Response:
-    return _simple_move(queue.finish, ticket_id)
+    return _simple_move(domain.finish, ticket_id)
 
 
 @bp.post("/tickets/<id:ticket_id>/no-show")
 def no_show(ticket_id: int) -> Response:
-    return _simple_move(queue.no_show, ticket_id)
+    return _simple_move(domain.no_show, ticket_id)
 
 
 @bp.post("/tickets/<id:ticket_id>/requeue")
 def requeue(ticket_id: int) -> Response:
-    return _simple_move(queue.requeue, ticket_id)
+    return _simple_move(domain.requeue, ticket_id)
 
 
 @bp.post("/tickets/<id:ticket_id>/undo")
 def undo(ticket_id: int) -> Response:
     """Take back an "absent" or a "finish" made by mistake a moment ago."""
-    return _simple_move(queue.undo, ticket_id)
+    return _simple_move(domain.undo, ticket_id)
 
 
 @bp.post("/tickets/<id:ticket_id>/cancel")
@@ -144,7 +144,7 @@ def cancel(ticket_id: int) -> Response:
     actor = require_actor()
     body = json_body(required=False)
     note = field(body, "note", str, max_length=500)
-    return _reply(queue.cancel(db.session, ticket_id, now=queue.utcnow(), actor=actor, note=note))
+    return _reply(domain.cancel(db.session, ticket_id, now=domain.utcnow(), actor=actor, note=note))
 
 
 @bp.post("/tickets/<id:ticket_id>/transfer")
@@ -153,8 +153,8 @@ def transfer(ticket_id: int) -> Response:
     body = json_body()
     service = field(body, "service", str, required=True, max_length=8)
     return _reply(
-        queue.transfer(
-            db.session, ticket_id, service.strip().upper(), now=queue.utcnow(), actor=actor
+        domain.transfer(
+            db.session, ticket_id, service.strip().upper(), now=domain.utcnow(), actor=actor
         )
     )
 
@@ -167,16 +167,22 @@ def stage(ticket_id: int) -> Response:
     note = field(body, "note", str, max_length=500)
     reason = field(body, "reason", str, choices=BLOCK_REASONS)
     return _reply(
-        queue.set_stage(
-            db.session, ticket_id, target, now=queue.utcnow(), actor=actor, note=note, reason=reason
+        domain.set_stage(
+            db.session,
+            ticket_id,
+            target,
+            now=domain.utcnow(),
+            actor=actor,
+            note=note,
+            reason=reason,
         )
     )
 
 
 def _counter_state(counter_id: int, is_open: bool) -> Response:
     actor = require_actor()
-    counter = queue.set_counter_open(
-        db.session, counter_id, is_open, now=queue.utcnow(), actor=actor
+    counter = domain.set_counter_open(
+        db.session, counter_id, is_open, now=domain.utcnow(), actor=actor
     )
     payload = counter_json(counter)
     db.session.commit()

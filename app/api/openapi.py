@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.states import BLOCK_REASONS
 from ..models import STAGES, STATUSES
-from ..queue.states import BLOCK_REASONS
 from .parsing import IDEMPOTENCY_KEY
 
 CSV_TABLES = ("services", "days", "hours", "counters", "operators", "pipeline")

@@ -6,7 +6,7 @@ from flask import jsonify
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..auth import require_actor
 from ..board_cache import cached_board
 from ..extensions import db
@@ -30,29 +30,29 @@ def offices() -> Response:
 
 @bp.get("/offices/<office>/services")
 def services(office: str) -> Response:
-    found = queue.office_by_slug(db.session, office)
-    return jsonify(services_json(db.session, found, queue.utcnow()))
+    found = domain.office_by_slug(db.session, office)
+    return jsonify(services_json(db.session, found, domain.utcnow()))
 
 
 @bp.get("/offices/<office>/counters")
 def counters(office: str) -> Response:
-    found = queue.office_by_slug(db.session, office)
+    found = domain.office_by_slug(db.session, office)
     return jsonify([counter_json(c) for c in found.counters])
 
 
 @bp.get("/offices/<office>/printers")
 def printers(office: str) -> Response:
-    found = queue.office_for(db.session, require_actor(), office, "staff_view")
+    found = domain.office_for(db.session, require_actor(), office, "staff_view")
     return jsonify(printer_states(db.session, found.id))
 
 
 @bp.get("/offices/<office>/board")
 def board(office: str) -> Response:
-    found = queue.office_by_slug(db.session, office)
-    return jsonify(cached_board(db.session, found, queue.utcnow()))
+    found = domain.office_by_slug(db.session, office)
+    return jsonify(cached_board(db.session, found, domain.utcnow()))
 
 
 @bp.get("/track/<token>")
 def track(token: str) -> Response:
-    ticket = queue.ticket_by_token(db.session, token)
-    return jsonify(queue.track(db.session, ticket, queue.utcnow()))
+    ticket = domain.ticket_by_token(db.session, token)
+    return jsonify(domain.track(db.session, ticket, domain.utcnow()))

@@ -8,12 +8,12 @@ from flask import jsonify, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..auth import require_actor
 from ..csvsafe import render
+from ..domain.reports import parse_day, report
 from ..errors import ApiError
 from ..extensions import db
-from ..queue.reports import parse_day, report
 from .blueprint import bp
 from .openapi import CSV_TABLES
 
@@ -60,8 +60,8 @@ def csv_rows(data: dict[str, Any], table: str) -> tuple[list[str], list[list[Any
 
 @bp.get("/offices/<office>/report")
 def office_report(office: str) -> Response:
-    found = queue.office_for(db.session, require_actor(), office, "report")
-    today = queue.local_day(queue.utcnow(), found.timezone)
+    found = domain.office_for(db.session, require_actor(), office, "report")
+    today = domain.local_day(domain.utcnow(), found.timezone)
     day_from = parse_day(request.args.get("from"), "from", today)
     day_to = parse_day(
         request.args.get("to"), "to", day_from if request.args.get("from") else today

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .. import queue
+from .. import domain
+from ..domain.clock import iso
+from ..domain.snapshots import waiting_counts
 from ..i18n import render_message
 from ..models import Counter, Office, Ticket
 from ..public_url import track_url
-from ..queue.clock import iso
-from ..queue.snapshots import waiting_counts
 
 
 def _next_open(refusal: Any, tz_name: str) -> str | None:
@@ -26,8 +26,8 @@ def services_json(
     """The office's services, whether tickets are issued now (and if not, why and until when),
     and how many wait."""
     if refusals is None:
-        refusals = queue.open_services(session, office, now)
-    waiting = waiting_counts(session, office.id, queue.local_day(now, office.timezone))
+        refusals = domain.open_services(session, office, now)
+    waiting = waiting_counts(session, office.id, domain.local_day(now, office.timezone))
     rows = []
     for s in office.services:
         refusal = refusals[s.id]

@@ -14,10 +14,10 @@ from flask import Flask, abort, g, request
 from flask_babel import gettext
 from flask_login import LoginManager, current_user, login_required
 
+from ..domain import Actor
 from ..errors import ApiError
 from ..extensions import csrf, db
 from ..models import SERVER_PRINTER, User, agent_target
-from ..queue import Actor
 from ..security import SAFE_METHODS
 from .tokens import actor_for_token
 

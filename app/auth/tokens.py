@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from ..domain.access import Actor
 from ..models import ApiToken, User
-from ..queue.access import Actor
 
 PREFIX = "lkt_"
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

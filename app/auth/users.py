@@ -10,9 +10,9 @@ from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..domain.errors import N_, InvalidInput
 from ..models import ROLES, Office, User
 from ..models.base import UTCDateTime
-from ..queue.errors import N_, InvalidInput
 
 MAX_FAILURES = 10
 LOCK_FOR = timedelta(minutes=15)

@@ -10,12 +10,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..db import reading
+from ..domain.errors import QueueError
 from ..extensions import csrf, db
 from ..i18n import render_message
 from ..models import LoginLink, User
-from ..queue.errors import QueueError
 from .blueprint import bp
 from .tokens import digest
 from .users import is_locked, note_failure, note_success, password_matches, set_password
@@ -67,7 +67,7 @@ def login() -> Response | str:
         username = (request.form.get("username") or "").strip().lower()[:64]
         password = request.form.get("password") or ""
         remember = request.form.get("remember") == "on"
-        now = queue.utcnow()
+        now = domain.utcnow()
         # Look up and check the password outside any write transaction: hashing is slow and
         # must not hold SQLite's write lock.
         with reading():
@@ -136,7 +136,7 @@ def login_link(token: str) -> Response | tuple:
     """A one-time sign-in link made by an administrator for a kiosk or TV device. Opening it
     shows a button; only pressing it (a POST) uses the link, so a chat app that previews the
     link does not spend it."""
-    now = queue.utcnow()
+    now = domain.utcnow()
     link = db.session.scalar(select(LoginLink).where(LoginLink.token_hash == digest(token[:100])))
     user = db.session.get(User, link.user_id) if link is not None else None
     if link is None or link.used_at is not None or link.expires_at < now or user is None:

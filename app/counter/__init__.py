@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template
 from flask_babel import gettext
 
-from .. import queue
+from .. import domain
 from ..auth import staff_page
 from ..extensions import db
 
@@ -32,18 +32,18 @@ UNDO_OFFERED_SECONDS = 10  # how long the console offers to undo an absent or a 
 @bp.get("/")
 @staff_page("operator", "admin")
 def index() -> str:
-    return render_template("counter/index.html", offices=queue.offices_of(db.session, g.actor))
+    return render_template("counter/index.html", offices=domain.offices_of(db.session, g.actor))
 
 
 @bp.get("/<id:counter_id>")
 @staff_page("operator", "admin")
 def console(counter_id: int) -> str:
-    counter = queue.counter_by_id(db.session, counter_id)
+    counter = domain.counter_by_id(db.session, counter_id)
     if not g.actor.covers(counter.office_id):
         abort(403)
     office = counter.office
-    now = queue.utcnow()
-    snapshot = queue.staff_view(db.session, office, now)
+    now = domain.utcnow()
+    snapshot = domain.staff_view(db.session, office, now)
     config = {
         "office": office.slug,
         "counter": {"id": counter.id, "number": counter.number, "name": counter.name},

@@ -13,14 +13,14 @@ from flask import Blueprint, Response, g, jsonify, render_template
 from flask_babel import get_locale, gettext
 from flask_login import login_required
 
-from .. import queue
+from .. import domain
 from ..api.serialize import services_json
 from ..auth import require_actor
+from ..domain.errors import Closed
 from ..extensions import db
 from ..i18n import format_moment
 from ..models import SERVER_PRINTER, Office, PrinterState
 from ..print_jobs import server_state_key
-from ..queue.errors import Closed
 
 bp = Blueprint(
     "kiosk",
@@ -41,8 +41,8 @@ NOTICES_SECONDS = 15  # how often the page asks whether its printer or the blank
 @login_required
 def page(office: str) -> str:
     found = _kiosk_office(office)
-    now = queue.utcnow()
-    refusals = queue.open_services(db.session, found, now)
+    now = domain.utcnow()
+    refusals = domain.open_services(db.session, found, now)
     services = services_json(db.session, found, now, refusals)
     english = str(get_locale() or "id") == "en"
     for service in services:
@@ -62,7 +62,7 @@ def page(office: str) -> str:
         "notices_seconds": NOTICES_SECONDS,
         "seconds": SHOW_TICKET_SECONDS,
         "utc_offset_min": int(
-            queue.clock.local(now, found.timezone).utcoffset().total_seconds() // 60
+            domain.clock.local(now, found.timezone).utcoffset().total_seconds() // 60
         ),
         "strings": {
             "waiting": gettext("waiting"),
@@ -102,7 +102,7 @@ def notices(office: str) -> Response:
 def _kiosk_office(slug: str) -> Office:
     """The office of this kiosk page: for whoever may issue tickets there (a kiosk, an operator
     or an administrator of the office)."""
-    return queue.office_for(db.session, require_actor(), slug, "issue")
+    return domain.office_for(db.session, require_actor(), slug, "issue")
 
 
 def kiosk_notices(office: Office) -> dict[str, Any]:

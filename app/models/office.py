@@ -125,7 +125,7 @@ class Service(Base):
     ticket_footer: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Used for the wait estimate until real service times exist.
     default_service_s: Mapped[int] = mapped_column(Integer, default=420)
-    # Moving average of recent service times, refreshed at each finish (app.queue.estimate).
+    # Moving average of recent service times, refreshed at each finish (app.domain.estimate).
     avg_service_s: Mapped[float | None] = mapped_column(Float)
 
     office: Mapped[Office] = relationship(back_populates="services")

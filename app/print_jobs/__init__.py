@@ -14,7 +14,7 @@ from flask_socketio import SocketIO
 from printer.channels import AGENT_READY, PRINT_RESULT
 
 from .. import realtime
-from ..queue.events import PrintQueued
+from ..domain.events import PrintQueued
 from .agents import on_agent_ready, on_hang_up, on_print_result
 from .paper import enqueue, queue_paper, ticket_data
 from .service import PrintService, office_printer_url

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from printer.channels import AGENT_OK, ERROR, PRINT_JOB, agent_room
 
-from .. import queue
+from .. import domain
 from ..db import reading
+from ..domain.clock import iso
 from ..extensions import db
 from ..live_identity import identity
 from ..models import PrintJob, User, agent_target
-from ..queue.clock import iso
 from .store import OPEN, paper_deadline, save_state
 
 _agents: dict[str, tuple[str, int | None]] = {}  # sid -> (target, office id)
@@ -54,7 +54,7 @@ def on_agent_ready(_data: Any = None) -> None:
     target = agent_target(user.id)
     _agents[request.sid] = (target, user.office_id)
     join_room(agent_room(target))
-    now = queue.utcnow()
+    now = domain.utcnow()
     save_state(db.session, target, True, None, now, user.office_id)
     jobs = db.session.scalars(
         select(PrintJob)
@@ -86,7 +86,7 @@ def on_print_result(data: Any = None) -> None:
         )
         return
     target, _office = agent
-    now = queue.utcnow()
+    now = domain.utcnow()
     job = db.session.get(PrintJob, data["id"])
     if job is None or job.target != target:
         db.session.rollback()
@@ -106,5 +106,5 @@ def on_hang_up(sid: str) -> None:
     """A connection closed: if it was an agent, its printer is offline until it comes back."""
     agent = _agents.pop(sid, None)
     if agent is not None:
-        save_state(db.session, agent[0], False, "the agent disconnected", queue.utcnow())
+        save_state(db.session, agent[0], False, "the agent disconnected", domain.utcnow())
         db.session.commit()

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from printer.layout import TicketData
 
-from .. import queue
+from .. import domain
+from ..domain.clock import local, tz_label
+from ..domain.events import PrintQueued, record
 from ..models import PrintJob, Ticket
 from ..public_url import track_url
-from ..queue.clock import local, tz_label
-from ..queue.events import PrintQueued, record
 
 
 def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None) -> TicketData:
@@ -78,7 +78,7 @@ def queue_paper(
 ) -> PrintJob:
     """Queue ``ticket``'s paper on ``target``: its place and wait as of ``now`` and the link to
     its status page (a new ticket, a reprint, each ticket of a group)."""
-    ahead, wait = queue.estimate(session, ticket, now)
+    ahead, wait = domain.estimate(session, ticket, now)
     data = ticket_data(ticket, track_url(ticket.token), ahead, wait)
     return enqueue(
         session, ticket, data, target=target, now=now, requested_by=requested_by, kind=kind

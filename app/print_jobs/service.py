@@ -17,11 +17,11 @@ from printer.channels import PRINT_JOB, agent_room
 from printer.spooler import Spooler
 from printer.transports import Transport, open_transport
 
-from .. import queue
+from .. import domain
 from ..db import reading
+from ..domain.events import PrintQueued
 from ..extensions import db
 from ..models import SERVER_PRINTER, Office, PrintJob
-from ..queue.events import PrintQueued
 from .agents import agent_payload
 from .store import OPEN, DatabaseJobs
 
@@ -77,7 +77,7 @@ class PrintService:
             SERVER_PRINTER,
             run_blocking=self.app.config.get("BLOCKING_EXECUTOR"),
             expire_after=self.app.config["PRINT_EXPIRE"],
-            clock=lambda: queue.utcnow(),  # looked up at each call (tests freeze it)
+            clock=lambda: domain.utcnow(),  # looked up at each call (tests freeze it)
             send_lock=lock,
         )
 

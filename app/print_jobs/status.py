@@ -9,9 +9,9 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.clock import iso
 from ..i18n import printer_error_text
 from ..models import SERVER_PRINTER, PrinterState, PrintJob
-from ..queue.clock import iso
 from .store import OPEN, server_state_key
 
 

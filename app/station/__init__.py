@@ -7,22 +7,22 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..audit import record_change
 from ..auth import staff_page
+from ..domain.states import BLOCK_REASONS
 from ..errors import render_message
 from ..extensions import db
 from ..i18n import BLOCK_REASON_LABELS, STAGE_LABELS
 from ..models import Office
 from ..print_jobs import queue_paper
-from ..queue.states import BLOCK_REASONS
 
 bp = Blueprint("station", __name__, url_prefix="/station", template_folder="templates")
 
 
 def _office() -> Office:
     """The clerk's office (an administrator of every office: ``?office=`` or the first one)."""
-    offices = queue.offices_of(db.session, g.actor)
+    offices = domain.offices_of(db.session, g.actor)
     asked = request.values.get("office") if g.actor.office_id is None else None
     if asked:
         offices = [o for o in offices if o.slug == asked]
@@ -34,7 +34,7 @@ def _office() -> Office:
 def _config(office: Office) -> dict:
     return {
         "office": office.slug,
-        "snapshot": queue.staff_view(db.session, office, queue.utcnow()),
+        "snapshot": domain.staff_view(db.session, office, domain.utcnow()),
         "reasons": {r: str(BLOCK_REASON_LABELS[r]) for r in BLOCK_REASONS},
         "stages": {k: str(v) for k, v in STAGE_LABELS.items()},
         "strings": {
@@ -99,8 +99,8 @@ def group() -> Response | tuple[str, int]:
         except ValueError:
             count = 0
         try:
-            now = queue.utcnow()
-            tickets = queue.issue_group(
+            now = domain.utcnow()
+            tickets = domain.issue_group(
                 db.session, office.slug, form["service"], count, now=now, actor=g.actor
             )
             for ticket in tickets:
@@ -121,7 +121,7 @@ def group() -> Response | tuple[str, int]:
                 office.id,
             )
             db.session.commit()
-        except queue.QueueError as exc:
+        except domain.QueueError as exc:
             db.session.rollback()
             error, status = render_message(exc.template, exc.params), exc.status
         else:
@@ -143,5 +143,5 @@ def group() -> Response | tuple[str, int]:
         services=services,
         form=form,
         error=error,
-        most=queue.MAX_GROUP,
+        most=domain.MAX_GROUP,
     ), status

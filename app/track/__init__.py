@@ -15,7 +15,7 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
-from .. import queue
+from .. import domain
 from ..extensions import db
 from ..public_url import track_url
 
@@ -25,7 +25,7 @@ bp = Blueprint("track", __name__, template_folder="templates")
 @bp.get("/t/<token>/qr.svg")
 def qr(token: str) -> Response:
     """The QR code of the ticket's status page, as SVG (the kiosk shows it on screen)."""
-    ticket = queue.ticket_by_token(db.session, token)
+    ticket = domain.ticket_by_token(db.session, token)
     image = qrcode.make(
         track_url(ticket.token), image_factory=qrcode.image.svg.SvgPathImage, border=2, box_size=10
     )
@@ -101,8 +101,8 @@ def sentence(track: dict[str, Any], words: dict[str, str]) -> str:
 
 @bp.get("/t/<token>")
 def status(token: str) -> str:
-    ticket = queue.ticket_by_token(db.session, token)
-    track = queue.track(db.session, ticket, queue.utcnow())
+    ticket = domain.ticket_by_token(db.session, token)
+    track = domain.track(db.session, ticket, domain.utcnow())
     words = sentences()
     english = str(get_locale() or "id") == "en"
     config = {

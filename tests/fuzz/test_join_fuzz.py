@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app import queue
+from app import domain
 from app.extensions import db, socketio
 from app.models import Ticket
 from app.realtime import MAX_KEY  # longer office slugs and tokens are not looked up
@@ -60,8 +60,8 @@ def known(any_app) -> Known:
     with any_app.app_context():
         world = build_world(db.session)
         for code in "ABC":
-            queue.issue(
-                db.session, "kupang", code, priority=False, now=T0, actor=queue.Actor.system()
+            domain.issue(
+                db.session, "kupang", code, priority=False, now=T0, actor=domain.Actor.system()
             )
         db.session.commit()
         tokens = {t.token for t in db.session.query(Ticket)}

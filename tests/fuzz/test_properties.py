@@ -1,12 +1,12 @@
 """Property-based tests of the queue domain: random days of work against the rules.
 
-A Hypothesis state machine applies random moves through the real domain functions (``app.queue``)
+A Hypothesis state machine applies random moves through the real domain functions (``app.domain``)
 on a real SQLite database: issuing with and without priority, calling at random counters, recall,
 start, finish, absent, requeue, transfer, cancel, card stages with random targets, reasons and
 notes, pausing counters, and moving the clock by random amounts, often across midnight in
 Asia/Makassar (and in Asia/Jayapura for the second office).
 
-Every move is also predicted from the rules (README, ``app.queue.states``): the domain must refuse
+Every move is also predicted from the rules (README, ``app.domain.states``): the domain must refuse
 exactly the moves the rules forbid, with the right kind of error, and a refusal must leave the
 database exactly as it was (the session is rolled back, like the app's error handler does).
 After every step the invariants are checked against the database:
@@ -50,7 +50,11 @@ from hypothesis.stateful import (
 from sqlalchemy import select, true
 
 import config
-from app import create_app, queue
+from app import create_app, domain
+from app.domain import Actor
+from app.domain.clock import local, local_day
+from app.domain.numbering import format_code
+from app.domain.states import BLOCK_REASONS
 from app.extensions import db
 from app.models import (
     STAGES,
@@ -61,12 +65,8 @@ from app.models import (
     Ticket,
     TicketEvent,
 )
-from app.queue import Actor
-from app.queue.clock import local, local_day
-from app.queue.numbering import format_code
-from app.queue.states import BLOCK_REASONS
+from tests.domain.journey_table import STATUS_TABLE, UNDONE, sources, stage_allowed, target
 from tests.factories import T0, make_office
-from tests.queue.journey_table import STATUS_TABLE, UNDONE, sources, stage_allowed, target
 
 AT_COUNTER = ("called", "serving")
 OPEN = ("waiting", "called", "serving")
@@ -245,7 +245,7 @@ class QueueMachine(RuleBasedStateMachine):
         before = self._snapshot()
         try:
             result = fn(self.session, *args, now=self.now, **kwargs)
-        except queue.QueueError as err:
+        except domain.QueueError as err:
             self.seen[(fn.__name__, type(err).__name__)] += 1
             self.session.rollback()
             assert self._snapshot() == before, f"{err!r} left the database changed"
@@ -351,21 +351,21 @@ class QueueMachine(RuleBasedStateMachine):
         counter = self.session.get(Counter, counter_id)
         other = next(i for i in self.offices.values() if i != counter.office_id)
         calls = {
-            "issue_as_clerk": (queue.issue, ("kupang", "A"), {"priority": False, "actor": CLERK}),
-            "call_as_kiosk": (queue.call_next, (counter_id,), {"actor": KIOSK}),
+            "issue_as_clerk": (domain.issue, ("kupang", "A"), {"priority": False, "actor": CLERK}),
+            "call_as_kiosk": (domain.call_next, (counter_id,), {"actor": KIOSK}),
             "stage_as_operator": (
-                queue.set_stage,
+                domain.set_stage,
                 (MISSING_TICKET, "printed"),
                 {"actor": SYSTEM_OPERATOR},
             ),
             "call_other_office": (
-                queue.call_next,
+                domain.call_next,
                 (counter_id,),
                 {"actor": Actor(None, "operator", other)},
             ),
         }
         fn, args, kwargs = calls[attempt]
-        self._attempt(queue.Forbidden, fn, *args, **kwargs)
+        self._attempt(domain.Forbidden, fn, *args, **kwargs)
 
     def time_passes(self, minutes: int, seconds: int, to_midnight: bool):
         """Minutes or hours pass, sometimes after a jump to shortly before the next midnight in
@@ -396,12 +396,12 @@ class QueueMachine(RuleBasedStateMachine):
         )
         numbered = numbered or 0
         if service is None:
-            expected = queue.InvalidInput
+            expected = domain.InvalidInput
         elif service.daily_quota is not None and numbered >= service.daily_quota:
-            expected = queue.Closed
+            expected = domain.Closed
         else:
             expected = None
-        result = self._attempt(expected, queue.issue, office, code, priority=priority, actor=KIOSK)
+        result = self._attempt(expected, domain.issue, office, code, priority=priority, actor=KIOSK)
         if expected is None:
             assert (result.day, result.number) == (day, numbered + 1)
             assert result.code == format_code(code, numbered + 1)
@@ -432,12 +432,12 @@ class QueueMachine(RuleBasedStateMachine):
             waiting = sorted(waiting, key=lambda t: (t.sort_at, t.id))
         expected_id = waiting[0].id if waiting else None
         if not counter.is_open:
-            expected = queue.InvalidTransition
+            expected = domain.InvalidTransition
         elif held:
-            expected = queue.CounterBusy
+            expected = domain.CounterBusy
         else:
             expected = None
-        result = self._attempt(expected, queue.call_next, counter.id, actor=SYSTEM_OPERATOR)
+        result = self._attempt(expected, domain.call_next, counter.id, actor=SYSTEM_OPERATOR)
         if expected is None:
             self.seen[("call_next", "called" if result is not None else "nobody")] += 1
             got = result.id if result is not None else None
@@ -447,7 +447,7 @@ class QueueMachine(RuleBasedStateMachine):
 
     def _set_counter_open(self, counter_id: int, is_open: bool):
         counter = self._attempt(
-            None, queue.set_counter_open, counter_id, is_open, actor=SYSTEM_OPERATOR
+            None, domain.set_counter_open, counter_id, is_open, actor=SYSTEM_OPERATOR
         )
         assert counter.is_open == is_open
 
@@ -455,13 +455,13 @@ class QueueMachine(RuleBasedStateMachine):
         self._fresh()
         ticket = self.session.get(Ticket, ticket_id)
         if ticket is None:
-            expected = queue.NotFound
+            expected = domain.NotFound
         elif target(action, ticket.status) is None:
-            expected = queue.InvalidTransition
+            expected = domain.InvalidTransition
         else:
             expected = None
         before = (ticket.status, ticket.counter_id) if ticket else None
-        result = self._attempt(expected, getattr(queue, action), ticket_id, actor=SYSTEM_OPERATOR)
+        result = self._attempt(expected, getattr(domain, action), ticket_id, actor=SYSTEM_OPERATOR)
         if expected is None:
             assert result.status == target(action, before[0])
             assert result.counter_id == before[1]  # these moves never change the counter
@@ -470,15 +470,15 @@ class QueueMachine(RuleBasedStateMachine):
         self._fresh()
         ticket = self.session.get(Ticket, ticket_id)
         if ticket is None:
-            expected = queue.NotFound
+            expected = domain.NotFound
         elif (
             self._effective_status(ticket, rolls_over=True) != "no_show"
             or ticket.day != self._today(ticket.office)  # only on the day it was issued
         ):
-            expected = queue.InvalidTransition
+            expected = domain.InvalidTransition
         else:
             expected = None
-        result = self._attempt(expected, queue.requeue, ticket_id, actor=SYSTEM_OPERATOR)
+        result = self._attempt(expected, domain.requeue, ticket_id, actor=SYSTEM_OPERATOR)
         if expected is None:
             # An absent ticket put back goes to the end of the queue (README).
             assert (result.status, result.counter_id, result.queued_at) == (
@@ -492,16 +492,16 @@ class QueueMachine(RuleBasedStateMachine):
         self._fresh()
         ticket = self.session.get(Ticket, ticket_id)
         if ticket is None:
-            expected = queue.NotFound
+            expected = domain.NotFound
         else:
             target = next((s for s in ticket.office.services if s.code == code), None)
             if self._effective_status(ticket, rolls_over=True) not in OPEN:
-                expected = queue.InvalidTransition
+                expected = domain.InvalidTransition
             elif target is None or target.id == ticket.service_id:
-                expected = queue.InvalidInput
+                expected = domain.InvalidInput
             else:
                 expected = None
-        result = self._attempt(expected, queue.transfer, ticket_id, code, actor=SYSTEM_OPERATOR)
+        result = self._attempt(expected, domain.transfer, ticket_id, code, actor=SYSTEM_OPERATOR)
         if expected is None:
             assert (result.status, result.service.code, result.counter_id) == (
                 "waiting",
@@ -517,22 +517,22 @@ class QueueMachine(RuleBasedStateMachine):
         effective_reason = "other" if stage == "blocked" and reason is None and note else reason
         stock_out = ticket is not None and (ticket.office.card_stock or 0) <= 0
         if stage not in STAGES or (note is not None and len(note) > 500):
-            expected = queue.InvalidInput
+            expected = domain.InvalidInput
         elif ticket is None:
-            expected = queue.NotFound
+            expected = domain.NotFound
         elif not stage_allowed(ticket.stage, stage):
-            expected = queue.InvalidTransition
+            expected = domain.InvalidTransition
         elif stage == "blocked" and effective_reason not in BLOCK_REASONS:
-            expected = queue.InvalidInput  # a block needs a reason
+            expected = domain.InvalidInput  # a block needs a reason
         elif stage != "blocked" and reason is not None:
-            expected = queue.InvalidInput  # a reason only with a block
+            expected = domain.InvalidInput  # a reason only with a block
         elif stage == "printed" and ticket.office.card_stock is not None and stock_out:
-            expected = queue.InvalidTransition  # no blank cards left
+            expected = domain.InvalidTransition  # no blank cards left
         else:
             expected = None
         stock = ticket.office.card_stock if ticket else None
         result = self._attempt(
-            expected, queue.set_stage, ticket_id, stage, actor=CLERK, note=note, reason=reason
+            expected, domain.set_stage, ticket_id, stage, actor=CLERK, note=note, reason=reason
         )
         if expected is None:
             assert result.stage == stage
@@ -612,7 +612,7 @@ class QueueMachine(RuleBasedStateMachine):
         self._fresh()
         for office in self.session.scalars(select(Office)):
             today = self._today(office)
-            snapshot = queue.board(self.session, office, self.now)
+            snapshot = domain.board(self.session, office, self.now)
             mine = [t for t in self.session.scalars(select(Ticket)) if t.office_id == office.id]
             waiting = Tally(
                 t.service.code for t in mine if t.status == "waiting" and t.day == today

@@ -37,11 +37,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 import config
-from app import create_app, queue
+from app import create_app, domain
 from app.api.openapi import spec
+from app.domain.states import BLOCK_REASONS
 from app.extensions import db
 from app.models import STAGES, Counter, Office, Ticket
-from app.queue.states import BLOCK_REASONS
 from tests.conftest import _truncate_postgres, build_world
 from tests.factories import T0
 
@@ -68,7 +68,7 @@ ROLES = (
     None,
 )
 
-SYSTEM = queue.Actor.system()
+SYSTEM = domain.Actor.system()
 
 
 def _has_more_than_text_in_path(operation: dict[str, Any]) -> bool:
@@ -113,22 +113,22 @@ def _seed(app) -> Seeded:
         o1 = world.counter(1, oebobo).id
 
         def issue(code: str, now, office: str = "kupang", priority: bool = False) -> Ticket:
-            ticket = queue.issue(session, office, code, priority=priority, now=now, actor=SYSTEM)
+            ticket = domain.issue(session, office, code, priority=priority, now=now, actor=SYSTEM)
             session.commit()
             return ticket
 
         def call(counter_id: int, now) -> Ticket:
-            ticket = queue.call_next(session, counter_id, now=now, actor=SYSTEM)
+            ticket = domain.call_next(session, counter_id, now=now, actor=SYSTEM)
             session.commit()
             assert ticket is not None
             return ticket
 
         def move(action: str, ticket: Ticket, now, **kwargs: Any) -> None:
-            getattr(queue, action)(session, ticket.id, now=now, actor=SYSTEM, **kwargs)
+            getattr(domain, action)(session, ticket.id, now=now, actor=SYSTEM, **kwargs)
             session.commit()
 
         def stage(ticket: Ticket, target: str, now, **kwargs: Any) -> None:
-            queue.set_stage(session, ticket.id, target, now=now, actor=SYSTEM, **kwargs)
+            domain.set_stage(session, ticket.id, target, now=now, actor=SYSTEM, **kwargs)
             session.commit()
 
         # Yesterday: a card printed and not collected (still on the pickup list), and a ticket
@@ -182,7 +182,7 @@ def _seed(app) -> Seeded:
             seeded.ticket_tokens.append(ticket.token)
             if ticket.stage is not None:
                 seeded.cards.append(ticket.id)
-            if ticket.status == "waiting" and ticket.day == queue.local_day(T0, "Asia/Makassar"):
+            if ticket.status == "waiting" and ticket.day == domain.local_day(T0, "Asia/Makassar"):
                 seeded.waiting.append(ticket.id)
         seeded.counter_ids = [c.id for c in session.query(Counter).order_by(Counter.id)]
         session.commit()
@@ -198,9 +198,9 @@ def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pat
     path = folder / "loket.db"
     shutil.copy(sqlite_template, path)
     with pytest.MonkeyPatch.context() as patch:
-        import app.queue.clock as clock_module
+        import app.domain.clock as clock_module
 
-        patch.setattr(queue, "utcnow", lambda: T0)
+        patch.setattr(domain, "utcnow", lambda: T0)
         patch.setattr(clock_module, "utcnow", lambda: T0)
         seeded = _seed(create_app(config.TestingConfig(f"sqlite:///{path}", folder)))
     return path, seeded

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from app.domain import office_by_slug
 from app.extensions import db
 from app.models import PrintJob
-from app.queue import office_by_slug
 from printer import transports
 from printer.decode import decode
 from tests.conftest import Api, build_world

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app import queue
+from app import domain
+from app.domain import Actor
 from app.extensions import db, socketio
-from app.queue import Actor
 
 
 @pytest.fixture
@@ -86,9 +86,9 @@ def test_nothing_is_sent_for_a_rolled_back_change(app, sio, world, clock, api):
     with app.app_context():
         # A call rolled back, then another change committed in the same session: only the
         # committed change is sent (the call's events died with its rollback).
-        queue.call_next(db.session, world.counter(1).id, now=clock(), actor=operator)
+        domain.call_next(db.session, world.counter(1).id, now=clock(), actor=operator)
         db.session.rollback()
-        queue.issue(
+        domain.issue(
             db.session, "kupang", "C", priority=False, now=clock(), actor=Actor(None, "kiosk", None)
         )
         assert tv.get_received() == []  # not yet committed

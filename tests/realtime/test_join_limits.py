@@ -13,10 +13,10 @@ import pytest
 import requests
 
 from app.board_cache import BoardCache
+from app.domain import office_by_slug
+from app.domain.events import bump_seq
 from app.extensions import db
 from app.join_limits import WindowCounter
-from app.queue import office_by_slug
-from app.queue.events import bump_seq
 from bench.screens import LeanScreen
 from tests.factories import T0
 from tests.live import LiveServer

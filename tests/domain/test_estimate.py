@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app import queue
-from app.queue.estimate import ahead_of, service_rate
+from app import domain
+from app.domain.estimate import ahead_of, service_rate
 
 from .conftest import OPERATOR
 
@@ -40,20 +40,20 @@ def test_moving_average_of_recent_service_times(desk):
     rate = service_rate(desk.session, desk.office.services[0], desk.now)
     assert rate.average_s == 300.0  # (240 + 360) / 2
     waiting = [desk.issue("A") for _ in range(3)]
-    ahead, wait = queue.estimate(desk.session, waiting[2], desk.now)
+    ahead, wait = domain.estimate(desk.session, waiting[2], desk.now)
     assert (ahead, wait) == (2, 300)  # 2 ahead x 300 s / 2 counters
 
 
 def test_paused_counter_leaves_the_estimate(desk):
-    queue.set_counter_open(desk.session, desk.counter(2).id, False, now=desk.now, actor=OPERATOR)
+    domain.set_counter_open(desk.session, desk.counter(2).id, False, now=desk.now, actor=OPERATOR)
     desk.session.commit()
     waiting = [desk.issue("A") for _ in range(3)]
-    assert queue.estimate(desk.session, waiting[2], desk.now) == (2, 600)
+    assert domain.estimate(desk.session, waiting[2], desk.now) == (2, 600)
 
 
 def test_tickets_out_of_the_queue_have_no_estimate(desk):
     ticket = desk.issue("A")
     desk.call(1)
-    assert queue.estimate(desk.session, ticket, desk.now) == (0, 0)
+    assert domain.estimate(desk.session, ticket, desk.now) == (0, 0)
     desk.do("finish", ticket)
-    assert queue.estimate(desk.session, ticket, desk.now) == (None, None)
+    assert domain.estimate(desk.session, ticket, desk.now) == (None, None)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app import queue
+from app import domain
 from app.models import SpecialDay
 from tests.factories import make_office
 
@@ -36,11 +36,11 @@ def office_desk(any_app):
         yield Desk(office)
 
 
-def refusal(desk: Desk, when: datetime, service: str = "A") -> queue.Closed:
+def refusal(desk: Desk, when: datetime, service: str = "A") -> domain.Closed:
     desk.now = when
     return desk.refused(
-        queue.Closed,
-        queue.issue,
+        domain.Closed,
+        domain.issue,
         desk.session,
         desk.office.slug,
         service,
@@ -125,8 +125,8 @@ def test_always_open_office_issues_at_night(office_desk):
 def test_open_services_reports_each_service(office_desk):
     office_desk.office.services[1].active = False
     office_desk.session.commit()
-    refusals = queue.open_services(office_desk.session, office_desk.office, at(MONDAY, 9))
+    refusals = domain.open_services(office_desk.session, office_desk.office, at(MONDAY, 9))
     assert [r.code if r else None for r in refusals.values()] == [None, "service_inactive", None]
-    refusals = queue.open_services(office_desk.session, office_desk.office, at(MONDAY, 20))
+    refusals = domain.open_services(office_desk.session, office_desk.office, at(MONDAY, 20))
     assert {r.code for r in refusals.values()} == {"service_closed", "service_inactive"}
     assert next(iter(refusals.values())).params["next_open"] == at(date(2026, 12, 1), 8, 0)

@@ -1,7 +1,7 @@
 """The ticket's journey written out by hand, cell by cell, from the README's description: what
 each action does from each status, and which card stage may follow which.
 
-Tests compare the application with this table, never with ``app.queue.states`` itself: a slip
+Tests compare the application with this table, never with ``app.domain.states`` itself: a slip
 in the application's table (a move added or dropped) must fail a test, and a test that asks the
 table under test for its expected answers cannot see one."""
 

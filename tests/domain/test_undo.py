@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from app import queue
+from app import domain
+from app.domain.calling import UNDO_SECONDS
 from app.models import TicketEvent
-from app.queue.calling import UNDO_SECONDS
 
 from .conftest import CLERK, Desk
 
@@ -29,7 +29,7 @@ def test_a_slip_is_undone_to_exactly_what_it_was(desk: Desk, before, slip):
     log = desk.session.query(TicketEvent).order_by(TicketEvent.id.desc()).first()
     assert (log.action, log.to_status) == ("undo", before)
     # Undone once: there is nothing left to undo.
-    desk.refused(queue.InvalidTransition, desk.do, "undo", ticket)
+    desk.refused(domain.InvalidTransition, desk.do, "undo", ticket)
 
 
 def test_a_card_put_in_production_by_mistake_leaves_it_again(desk: Desk):
@@ -47,7 +47,7 @@ def test_a_card_the_clerk_already_moved_cannot_be_undone(desk: Desk):
     desk.call(1)
     desk.do("finish", ticket)
     desk.stage(ticket, "printed")
-    err = desk.refused(queue.InvalidTransition, desk.do, "undo", ticket)
+    err = desk.refused(domain.InvalidTransition, desk.do, "undo", ticket)
     assert "moved on" in err.message
 
 
@@ -56,7 +56,7 @@ def test_too_late_to_undo(desk: Desk):
     desk.call(3)
     desk.do("no_show", ticket)
     desk.now += timedelta(seconds=UNDO_SECONDS + 1)
-    err = desk.refused(queue.InvalidTransition, desk.do, "undo", ticket)
+    err = desk.refused(domain.InvalidTransition, desk.do, "undo", ticket)
     assert "too late" in err.message
 
 
@@ -65,7 +65,7 @@ def test_not_when_the_counter_took_another_ticket(desk: Desk):
     desk.call(3)
     desk.do("no_show", first)
     assert desk.call(3).id == second.id
-    err = desk.refused(queue.CounterBusy, desk.do, "undo", first)
+    err = desk.refused(domain.CounterBusy, desk.do, "undo", first)
     assert "another ticket" in err.message
 
 
@@ -74,11 +74,11 @@ def test_not_after_it_was_put_back_in_the_queue(desk: Desk):
     desk.call(3)
     desk.do("no_show", ticket)
     desk.do("requeue", ticket)
-    desk.refused(queue.InvalidTransition, desk.do, "undo", ticket)
+    desk.refused(domain.InvalidTransition, desk.do, "undo", ticket)
 
 
 def test_a_clerk_may_not_undo_a_counter_move(desk: Desk):
     ticket = desk.issue("C")
     desk.call(3)
     desk.do("no_show", ticket)
-    desk.refused(queue.Forbidden, desk.do, "undo", ticket, actor=CLERK)
+    desk.refused(domain.Forbidden, desk.do, "undo", ticket, actor=CLERK)

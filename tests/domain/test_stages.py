@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import queue
-from app.queue.events import Announced, pending
+from app import domain
+from app.domain.events import Announced, pending
 
 from .conftest import CLERK, KIOSK
 from .journey_table import stage_allowed
@@ -41,8 +41,8 @@ def test_stage_change_allowed_exactly_when_the_hand_written_table_says(desk, rec
         assert desk.stage(recorded, to, **reason).stage == to
     else:
         err = desk.refused(
-            queue.InvalidTransition,
-            queue.set_stage,
+            domain.InvalidTransition,
+            domain.set_stage,
             desk.session,
             recorded.id,
             to,
@@ -63,8 +63,8 @@ def test_printed_then_handed_over(desk, recorded):
 
 
 def test_printed_announces_pickup(desk, recorded):
-    queue.set_stage(
-        desk.session, recorded.id, "printed", now=desk.now, actor=queue.Actor(None, "clerk", None)
+    domain.set_stage(
+        desk.session, recorded.id, "printed", now=desk.now, actor=domain.Actor(None, "clerk", None)
     )
     kinds = [e.kind for e in pending(desk.session) if isinstance(e, Announced)]
     desk.session.commit()
@@ -73,22 +73,22 @@ def test_printed_announces_pickup(desk, recorded):
 
 def test_handing_over_an_unprinted_card_is_refused(desk, recorded):
     err = desk.refused(
-        queue.InvalidTransition,
-        queue.set_stage,
+        domain.InvalidTransition,
+        domain.set_stage,
         desk.session,
         recorded.id,
         "handed_over",
         now=desk.now,
-        actor=queue.Actor(None, "clerk", None),
+        actor=domain.Actor(None, "clerk", None),
     )
     assert recorded.code in err.message
 
 
 def test_blocked_needs_a_reason_and_can_come_back(desk, recorded):
-    clerk = queue.Actor(None, "clerk", None)
+    clerk = domain.Actor(None, "clerk", None)
     err = desk.refused(
-        queue.InvalidInput,
-        queue.set_stage,
+        domain.InvalidInput,
+        domain.set_stage,
         desk.session,
         recorded.id,
         "blocked",
@@ -112,20 +112,20 @@ def test_ticket_without_a_card_has_no_stages(desk):
     desk.call(3)
     desk.do("finish", ticket)
     desk.refused(
-        queue.InvalidTransition,
-        queue.set_stage,
+        domain.InvalidTransition,
+        domain.set_stage,
         desk.session,
         ticket.id,
         "printed",
         now=desk.now,
-        actor=queue.Actor(None, "clerk", None),
+        actor=domain.Actor(None, "clerk", None),
     )
 
 
 def test_kiosk_may_not_change_stages(desk, recorded):
     err = desk.refused(
-        queue.Forbidden,
-        queue.set_stage,
+        domain.Forbidden,
+        domain.set_stage,
         desk.session,
         recorded.id,
         "printed",
@@ -140,7 +140,7 @@ def test_pickup_list_keeps_uncollected_cards_on_later_days(desk, recorded):
 
     desk.stage(recorded, "printed")
     desk.now += timedelta(days=2)
-    board = queue.board(desk.session, desk.office, desk.now)
+    board = domain.board(desk.session, desk.office, desk.now)
     assert board["pickup"] == ["A-001"]
     assert board["pickup_items"][0]["day"] == "2026-11-30"
 
@@ -154,13 +154,13 @@ def test_printing_counts_blank_cards_and_refuses_at_zero(desk, recorded):
     desk.call(2)
     desk.do("finish", second)
     err = desk.refused(
-        queue.InvalidTransition,
-        queue.set_stage,
+        domain.InvalidTransition,
+        domain.set_stage,
         desk.session,
         second.id,
         "printed",
         now=desk.now,
-        actor=queue.Actor(None, "clerk", None),
+        actor=domain.Actor(None, "clerk", None),
     )
     assert err.code == "no_blank_cards" and "suket" in err.message and "IKD" in err.message
     # The advice works: block it for "no blank cards" while stock is out.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app import queue
+from app import domain
 
 from .conftest import OPERATOR
 
@@ -90,7 +90,7 @@ def test_transfer_keeps_the_place_by_arrival_time(desk):
     # Later than both arrivals: a transfer that sent the ticket to the back would now lose to
     # late_c (at the same instant the ids' order would hide it).
     desk.now += timedelta(minutes=5)
-    queue.transfer(desk.session, early.id, "C", now=desk.now, actor=OPERATOR)
+    domain.transfer(desk.session, early.id, "C", now=desk.now, actor=OPERATOR)
     desk.session.commit()
     assert desk.call(3).id == early.id
     assert late_c.status == "waiting"
@@ -111,11 +111,11 @@ def test_requeued_absent_ticket_goes_to_the_back(desk):
 
 def test_paused_counter_calls_nobody(desk):
     desk.issue("A")
-    queue.set_counter_open(desk.session, desk.counter(1).id, False, now=desk.now, actor=OPERATOR)
+    domain.set_counter_open(desk.session, desk.counter(1).id, False, now=desk.now, actor=OPERATOR)
     desk.session.commit()
     err = desk.refused(
-        queue.InvalidTransition,
-        queue.call_next,
+        domain.InvalidTransition,
+        domain.call_next,
         desk.session,
         desk.counter(1).id,
         now=desk.now,
@@ -129,8 +129,8 @@ def test_busy_counter_refuses_call_next_naming_its_ticket(desk):
     desk.issue("A")
     held = desk.call(1)
     err = desk.refused(
-        queue.CounterBusy,
-        queue.call_next,
+        domain.CounterBusy,
+        domain.call_next,
         desk.session,
         desk.counter(1).id,
         now=desk.now,

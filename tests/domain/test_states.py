@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import queue
+from app import domain
 from app.models import STAGES, STATUSES, TicketEvent
 
 from .conftest import Desk
@@ -34,8 +34,8 @@ def _ticket_in(desk: Desk, status: str):
 
 def _act(desk: Desk, action: str, ticket):
     if action == "transfer":
-        return queue.transfer(desk.session, ticket.id, "C", now=desk.now, actor=desk_actor())
-    fn = getattr(queue, action)
+        return domain.transfer(desk.session, ticket.id, "C", now=desk.now, actor=desk_actor())
+    fn = getattr(domain, action)
     return fn(desk.session, ticket.id, now=desk.now, actor=desk_actor())
 
 
@@ -62,7 +62,7 @@ def test_move_allowed_exactly_when_the_table_says(desk, status, action):
         assert moved.status == expected
         assert desk.session.query(TicketEvent).count() == before + 1
     else:
-        err = desk.refused(queue.InvalidTransition, _act, desk, action, ticket)
+        err = desk.refused(domain.InvalidTransition, _act, desk, action, ticket)
         assert err.code == "invalid_transition"
         assert ticket.code in err.message
         desk.session.expire_all()
@@ -112,7 +112,7 @@ def test_finish_and_no_show_work_straight_from_called(desk):
 def test_transfer_keeps_the_code_and_queues_in_the_new_service(desk):
     ticket = desk.issue("A")
     desk.call(1)
-    moved = queue.transfer(desk.session, ticket.id, "C", now=desk.now, actor=desk_actor())
+    moved = domain.transfer(desk.session, ticket.id, "C", now=desk.now, actor=desk_actor())
     desk.session.commit()
     assert (moved.code, moved.status, moved.service.code, moved.issued_service.code) == (
         "A-001",
@@ -128,8 +128,8 @@ def test_transfer_keeps_the_code_and_queues_in_the_new_service(desk):
 def test_transfer_to_the_same_service_is_refused(desk):
     ticket = desk.issue("A")
     err = desk.refused(
-        queue.InvalidInput,
-        queue.transfer,
+        domain.InvalidInput,
+        domain.transfer,
         desk.session,
         ticket.id,
         "A",
@@ -147,8 +147,8 @@ def test_requeue_only_on_the_day_of_issue(desk):
     desk.do("no_show", ticket)
     desk.now += timedelta(days=1)
     err = desk.refused(
-        queue.InvalidTransition,
-        queue.requeue,
+        domain.InvalidTransition,
+        domain.requeue,
         desk.session,
         ticket.id,
         now=desk.now,

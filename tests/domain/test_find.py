@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app import queue
+from app import domain
 
 
 @pytest.fixture
@@ -21,8 +21,8 @@ def printed(desk):
 def _find(desk, text):
     return [
         t.id
-        for t in queue.find_tickets(
-            desk.session, desk.office, text, queue.local_day(desk.now, desk.office.timezone)
+        for t in domain.find_tickets(
+            desk.session, desk.office, text, domain.local_day(desk.now, desk.office.timezone)
         )
     ]
 
@@ -50,8 +50,8 @@ def test_another_office_ticket_is_not_found(desk, printed):
     other = make_office(desk.session, "oebobo", services="A", counters=((1, "A"),))
     desk.session.commit()
     assert (
-        queue.find_tickets(
-            desk.session, other, printed.token, queue.local_day(desk.now, other.timezone)
+        domain.find_tickets(
+            desk.session, other, printed.token, domain.local_day(desk.now, other.timezone)
         )
         == []
     )

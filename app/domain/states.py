@@ -90,7 +90,7 @@ STATUS_MOVES: dict[str, Move] = {
             ),
         ),
         # Undo a slip (absent or finished by mistake): back to what the log says it was, at the
-        # same counter, within UNDO_SECONDS (app.queue.calling.undo); the target comes from the
+        # same counter, within UNDO_SECONDS (app.domain.calling.undo); the target comes from the
         # log, so it is not fixed here.
         _move(
             "undo",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from app import queue
+from app import domain
 from app.models import Ticket
 from tests.factories import make_office
 
@@ -37,7 +37,7 @@ def test_numbering_restarts_at_midnight_wita_not_utc(desk):
 
 
 def test_number_past_999_keeps_all_digits():
-    from app.queue.numbering import format_code
+    from app.domain.numbering import format_code
 
     assert format_code("B", 7) == "B-007"
     assert format_code("B", 1234) == "B-1234"
@@ -49,8 +49,8 @@ def test_refused_ticket_leaves_no_gap(desk):
     desk.issue("A")
     desk.issue("A")
     desk.refused(
-        queue.Closed,
-        queue.issue,
+        domain.Closed,
+        domain.issue,
         desk.session,
         desk.office.slug,
         "A",

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from app import queue
+from app import domain
+from app.domain import Actor
 from app.extensions import db
-from app.queue import Actor
 from tests.factories import T0, make_office
 
 OPERATOR = Actor(user_id=None, role="operator", office_id=None, remote_addr="127.0.0.1")
@@ -28,21 +28,21 @@ class Desk:
         return next(c for c in self.office.counters if c.number == number)
 
     def issue(self, service: str = "A", priority: bool = False, actor: Actor = KIOSK):
-        ticket = queue.issue(
+        ticket = domain.issue(
             self.session, self.office.slug, service, priority=priority, now=self.now, actor=actor
         )
         self.session.commit()
         return ticket
 
     def call(self, number: int):
-        ticket = queue.call_next(
+        ticket = domain.call_next(
             self.session, self.counter(number).id, now=self.now, actor=OPERATOR
         )
         self.session.commit()
         return ticket
 
     def do(self, action: str, ticket, **kwargs):
-        fn = getattr(queue, action)
+        fn = getattr(domain, action)
         result = fn(
             self.session, ticket.id, now=self.now, actor=kwargs.pop("actor", OPERATOR), **kwargs
         )
@@ -50,7 +50,7 @@ class Desk:
         return result
 
     def stage(self, ticket, stage: str, **kwargs):
-        result = queue.set_stage(
+        result = domain.set_stage(
             self.session, ticket.id, stage, now=self.now, actor=kwargs.pop("actor", CLERK), **kwargs
         )
         self.session.commit()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app import queue
+from app import domain
+from app.domain.events import pending
 from app.models import Ticket
-from app.queue.events import pending
 
 
 def _statuses(desk) -> dict[str, str]:
@@ -52,17 +52,17 @@ def test_rollover_happens_once_and_records_its_events(desk):
     desk.issue("A")
     desk.now += timedelta(days=1)
     office = desk.office
-    cancelled = queue.roll_over(desk.session, office, desk.now)
+    cancelled = domain.roll_over(desk.session, office, desk.now)
     events = pending(desk.session)
     desk.session.commit()
     assert cancelled == 1
     assert any(type(e).__name__ == "OfficeChanged" for e in events)
-    assert queue.roll_over(desk.session, office, desk.now) == 0
+    assert domain.roll_over(desk.session, office, desk.now) == 0
 
 
 def test_close_day_command_cancels_leftovers(desk, any_app, monkeypatch):
     runner = any_app.test_cli_runner()
-    import app.queue as queue_pkg
+    import app.domain as queue_pkg
 
     desk.issue("A")
     later = desk.now + timedelta(days=1)
@@ -75,7 +75,7 @@ def test_close_day_command_cancels_leftovers(desk, any_app, monkeypatch):
 
 def test_close_day_today_flag_cancels_todays_open_tickets(desk, any_app, monkeypatch):
     runner = any_app.test_cli_runner()
-    import app.queue as queue_pkg
+    import app.domain as queue_pkg
 
     desk.issue("A")
     monkeypatch.setattr(queue_pkg, "utcnow", lambda: desk.now)
