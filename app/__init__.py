@@ -78,9 +78,9 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
 
     print_jobs.init_app(app, socketio)
 
-    from .api.parsing import IdConverter
+    from . import routing
 
-    app.url_map.converters["id"] = IdConverter
+    routing.init_app(app)
 
     from display import bp as display_bp
 

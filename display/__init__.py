@@ -45,16 +45,16 @@ def _strings(locale: str) -> dict[str, Any]:
 
 
 @bp.get("/<office>")
-def page(office: str) -> str:
-    found = domain.office_by_slug(db.session, office)
+def page(slug: str) -> str:
+    office = domain.office_by_slug(db.session, slug)
     now = domain.utcnow()
-    board = cached_board(db.session, found, now)
+    board = cached_board(db.session, office, now)
     locale = str(get_locale() or "id")
     config = {
-        "office": found.slug,
+        "office": office.slug,
         "seq": board["seq"],
         "utc_offset_min": int(
-            domain.clock.local(now, found.timezone).utcoffset().total_seconds() // 60
+            domain.clock.local(now, office.timezone).utcoffset().total_seconds() // 60
         ),
         "server_now_ms": int(time.time() * 1000),
         "voice_url": url_for("display.static", filename="voice/"),
@@ -62,4 +62,4 @@ def page(office: str) -> str:
         "strings": _strings(locale),
         "lang": locale,
     }
-    return render_template("display/tv.html", office=found, board=board, config=config)
+    return render_template("display/tv.html", office=office, board=board, config=config)

@@ -45,11 +45,11 @@ def test_duration_columns_are_filled_for_existing_tickets(request, backend, cloc
     app = request.getfixturevalue("sqlite_app" if backend == "sqlite" else "pg_app")
     with app.app_context():
         world = build_world(db.session)
-        from app import queue
+        from app import domain
         from app.domain import Actor
 
         kiosk = Actor(world.users["kiosk"].id, "kiosk", world.office.id)
-        ticket = queue.issue(db.session, "kupang", "A", priority=False, now=clock.now, actor=kiosk)
+        ticket = domain.issue(db.session, "kupang", "A", priority=False, now=clock.now, actor=kiosk)
         ticket.called_at = clock.now + timedelta(minutes=7, seconds=3)
         ticket.status = "called"
         db.session.commit()

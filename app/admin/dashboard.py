@@ -32,16 +32,16 @@ def index() -> Response:
 
 @bp.get("/<office>/")
 @staff_page("admin")
-def dashboard(office: str) -> str:
-    found = office_in_scope(office)
-    session[LAST_OFFICE] = found.slug
+def dashboard(slug: str) -> str:
+    office = office_in_scope(slug)
+    session[LAST_OFFICE] = office.slug
     now = domain.utcnow()
-    today = domain.local_day(now, found.timezone)
+    today = domain.local_day(now, office.timezone)
     config = {
-        "office": found.slug,
-        "snapshot": domain.staff_view(db.session, found, now),
-        "today": report(db.session, found, today, today),
-        "printers": printer_states(db.session, found.id),
+        "office": office.slug,
+        "snapshot": domain.staff_view(db.session, office, now),
+        "today": report(db.session, office, today, today),
+        "printers": printer_states(db.session, office.id),
         "strings": {
             "waiting": gettext("waiting"),
             "longest": gettext("longest wait %(m)s min"),
@@ -62,7 +62,7 @@ def dashboard(office: str) -> str:
     loopback = public_address_warning() is not None
     return render_template(
         "admin/dashboard.html",
-        office=found,
+        office=office,
         config=config,
         loopback=loopback,
     )

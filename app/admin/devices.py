@@ -15,24 +15,24 @@ from ..audit import record_change
 from ..auth import staff_page
 from ..auth.tokens import digest
 from ..extensions import db
-from ..models import ApiToken, LoginLink, User
+from ..models import ApiToken, LoginLink, Office, User
 from .blueprint import bp, office_in_scope, saved
 
 LINK_VALID = timedelta(hours=24)
 
 
-def _device(found, user_id: int) -> User:
+def _device(office: Office, user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None or user.office_id != found.id or user.role not in ("kiosk", "display"):
+    if user is None or user.office_id != office.id or user.role not in ("kiosk", "display"):
         abort(404)
     return user
 
 
-def _listed(found) -> list[User]:
+def _listed(office: Office) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.office_id == found.id, User.role.in_(("kiosk", "display")))
+            .where(User.office_id == office.id, User.role.in_(("kiosk", "display")))
             .order_by(User.role, User.username)
         )
     )
@@ -40,18 +40,18 @@ def _listed(found) -> list[User]:
 
 @bp.get("/<office>/devices")
 @staff_page("admin")
-def devices(office: str) -> str:
-    found = office_in_scope(office)
-    listed = _listed(found)
-    return render_template("admin/devices.html", office=found, devices=listed, link=None)
+def devices(slug: str) -> str:
+    office = office_in_scope(slug)
+    listed = _listed(office)
+    return render_template("admin/devices.html", office=office, devices=listed, link=None)
 
 
 @bp.post("/<office>/devices/<id:user_id>/link")
 @staff_page("admin")
-def device_link(office: str, user_id: int) -> str:
+def device_link(slug: str, user_id: int) -> str:
     """A one-time link: opened on the device, it signs it in for good (remember me)."""
-    found = office_in_scope(office)
-    user = _device(found, user_id)
+    office = office_in_scope(slug)
+    user = _device(office, user_id)
     token = secrets.token_urlsafe(24)
     now = domain.utcnow()
     db.session.add(
@@ -63,13 +63,13 @@ def device_link(office: str, user_id: int) -> str:
             created_by_id=g.actor.user_id,
         )
     )
-    record_change(db.session, g.actor, now, "device.link", user.username, None, found.id)
+    record_change(db.session, g.actor, now, "device.link", user.username, None, office.id)
     db.session.commit()
     link = url_for("auth.login_link", token=token, _external=True)
-    listed = _listed(found)
+    listed = _listed(office)
     return render_template(
         "admin/devices.html",
-        office=found,
+        office=office,
         devices=listed,
         link=link,
         link_user=user,
@@ -78,10 +78,10 @@ def device_link(office: str, user_id: int) -> str:
 
 @bp.post("/<office>/devices/<id:user_id>/revoke")
 @staff_page("admin")
-def device_revoke(office: str, user_id: int) -> Response:
+def device_revoke(slug: str, user_id: int) -> Response:
     """Sign the device out everywhere: sessions, remember cookies, tokens and unused links."""
-    found = office_in_scope(office)
-    user = _device(found, user_id)
+    office = office_in_scope(slug)
+    user = _device(office, user_id)
     now = domain.utcnow()
     user.session_version += 1
     db.session.execute(
@@ -96,7 +96,7 @@ def device_revoke(office: str, user_id: int) -> Response:
         .values(used_at=now),
         execution_options={"synchronize_session": False},
     )
-    record_change(db.session, g.actor, now, "device.revoke", user.username, None, found.id)
+    record_change(db.session, g.actor, now, "device.revoke", user.username, None, office.id)
     db.session.commit()
     saved(
         gettext(
@@ -104,4 +104,4 @@ def device_revoke(office: str, user_id: int) -> Response:
             name=user.username,
         )
     )
-    return redirect(url_for("admin.devices", office=found.slug))
+    return redirect(url_for("admin.devices", office=office.slug))

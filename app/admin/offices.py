@@ -33,35 +33,35 @@ def _office_values(form: OfficeForm) -> dict:
 
 @bp.route("/<office>/settings", methods=["GET", "POST"])
 @staff_page("admin")
-def settings(office: str) -> Response | str:
-    found = office_in_scope(office)
-    form = OfficeForm(obj=found)
+def settings(slug: str) -> Response | str:
+    office = office_in_scope(slug)
+    form = OfficeForm(obj=office)
     form.slug.render_kw = {"readonly": True}
-    form.slug.data = found.slug
+    form.slug.data = office.slug
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             now = domain.utcnow()
             values = _office_values(form)
-            if values["card_stock"] != found.card_stock:
+            if values["card_stock"] != office.card_stock:
                 record_change(
                     db.session,
                     g.actor,
                     now,
                     "stock.set",
-                    found.slug,
-                    {"card_stock": [found.card_stock, values["card_stock"]]},
-                    found.id,
+                    office.slug,
+                    {"card_stock": [office.card_stock, values["card_stock"]]},
+                    office.id,
                 )
-            diff = changes(found, values)
+            diff = changes(office, values)
             diff.pop("card_stock", None)
-            record_change(db.session, g.actor, now, "office.update", found.slug, diff, found.id)
-            domain.events.bump_seq(db.session, found.id)  # screens pick up the new text
+            record_change(db.session, g.actor, now, "office.update", office.slug, diff, office.id)
+            domain.events.bump_seq(db.session, office.id)  # screens pick up the new text
             db.session.commit()
             saved(gettext("The office settings are saved."))
-            return redirect(url_for("admin.settings", office=found.slug))
+            return redirect(url_for("admin.settings", office=office.slug))
         status = 400
-    return render_template("admin/settings.html", office=found, form=form), status
+    return render_template("admin/settings.html", slug=office, form=form), status
 
 
 @bp.route("/offices/new", methods=["GET", "POST"])
@@ -105,10 +105,10 @@ def new_office() -> Response | str:
 
 @bp.route("/<office>/hours", methods=["GET", "POST"])
 @staff_page("admin")
-def hours(office: str) -> Response | str:
-    found = office_in_scope(office)
-    by_day = {h.weekday: h for h in found.hours}
-    form = HoursForm() if request.method == "POST" else _filled_hours(found)
+def hours(slug: str) -> Response | str:
+    office = office_in_scope(slug)
+    by_day = {h.weekday: h for h in office.hours}
+    form = HoursForm() if request.method == "POST" else _filled_hours(office)
     special = SpecialDayForm(prefix="special")
     status = 200
     if request.method == "POST":
@@ -122,26 +122,26 @@ def hours(office: str) -> Response | str:
                 before = [row.opens.isoformat(), row.closes.isoformat()] if row else None
                 if opens is None:
                     if row is not None:
-                        found.hours.remove(row)
+                        office.hours.remove(row)
                 elif row is None:
-                    found.hours.append(OpeningHours(weekday=index, opens=opens, closes=closes))
+                    office.hours.append(OpeningHours(weekday=index, opens=opens, closes=closes))
                 else:
                     row.opens, row.closes = opens, closes
                 after = [opens.isoformat(), closes.isoformat()] if opens else None
                 if before != after:
                     diff[day] = [before, after]
-            record_change(db.session, g.actor, now, "hours.update", found.slug, diff, found.id)
-            domain.events.bump_seq(db.session, found.id)
+            record_change(db.session, g.actor, now, "hours.update", office.slug, diff, office.id)
+            domain.events.bump_seq(db.session, office.id)
             db.session.commit()
             saved(gettext("The opening hours are saved."))
-            return redirect(url_for("admin.hours", office=found.slug))
+            return redirect(url_for("admin.hours", slug=office.slug))
         status = 400
-    return _hours_page(found, form, special, status)
+    return _hours_page(office, form, special, status)
 
 
-def _filled_hours(found: Office) -> HoursForm:
+def _filled_hours(office: Office) -> HoursForm:
     form = HoursForm(formdata=None)
-    for row in found.hours:
+    for row in office.hours:
         day = HoursForm.DAYS[row.weekday]
         getattr(form, f"{day}_opens").data = row.opens
         getattr(form, f"{day}_closes").data = row.closes
@@ -151,23 +151,23 @@ def _filled_hours(found: Office) -> HoursForm:
 PAST_SPECIAL_DAYS = 60  # past special days listed under the upcoming ones
 
 
-def _hours_page(found: Office, form: HoursForm, special: SpecialDayForm, status: int) -> tuple:
-    today = domain.local_day(domain.utcnow(), found.timezone)
+def _hours_page(office: Office, form: HoursForm, special: SpecialDayForm, status: int) -> tuple:
+    today = domain.local_day(domain.utcnow(), office.timezone)
     upcoming = db.session.scalars(
         select(SpecialDay)
-        .where(SpecialDay.office_id == found.id, SpecialDay.day >= today)
+        .where(SpecialDay.office_id == office.id, SpecialDay.day >= today)
         .order_by(SpecialDay.day)
     ).all()
     # The past is kept (reports use it) but folded away, newest first.
     past = db.session.scalars(
         select(SpecialDay)
-        .where(SpecialDay.office_id == found.id, SpecialDay.day < today)
+        .where(SpecialDay.office_id == office.id, SpecialDay.day < today)
         .order_by(SpecialDay.day.desc())
         .limit(PAST_SPECIAL_DAYS)
     ).all()
     return render_template(
         "admin/hours.html",
-        office=found,
+        office=office,
         form=form,
         special=special,
         days=upcoming,
@@ -177,13 +177,13 @@ def _hours_page(found: Office, form: HoursForm, special: SpecialDayForm, status:
 
 @bp.post("/<office>/special-days")
 @staff_page("admin")
-def add_special_day(office: str) -> Response | tuple:
-    found = office_in_scope(office)
+def add_special_day(slug: str) -> Response | tuple:
+    office = office_in_scope(slug)
     special = SpecialDayForm(prefix="special")
     if special.validate_on_submit():
         existing = db.session.scalar(
             select(SpecialDay).where(
-                SpecialDay.office_id == found.id, SpecialDay.day == special.day.data
+                SpecialDay.office_id == office.id, SpecialDay.day == special.day.data
             )
         )
         if existing is not None:
@@ -193,7 +193,7 @@ def add_special_day(office: str) -> Response | tuple:
         else:
             is_open = special.is_open.data == "open"
             day = SpecialDay(
-                office_id=found.id,
+                office_id=office.id,
                 day=special.day.data,
                 is_open=is_open,
                 opens=special.opens.data if is_open else None,
@@ -207,35 +207,35 @@ def add_special_day(office: str) -> Response | tuple:
                 g.actor,
                 now,
                 "special_day.add",
-                found.slug,
+                office.slug,
                 {day.day.isoformat(): [None, "open" if is_open else "closed"]},
-                found.id,
+                office.id,
             )
-            domain.events.bump_seq(db.session, found.id)
+            domain.events.bump_seq(db.session, office.id)
             db.session.commit()
             saved(gettext("The special day is saved."))
-            return redirect(url_for("admin.hours", office=found.slug))
-    return _hours_page(found, _filled_hours(found), special, 400)
+            return redirect(url_for("admin.hours", office=office.slug))
+    return _hours_page(office, _filled_hours(office), special, 400)
 
 
 @bp.post("/<office>/special-days/<id:day_id>/delete")
 @staff_page("admin")
-def delete_special_day(office: str, day_id: int) -> Response:
-    found = office_in_scope(office)
+def delete_special_day(slug: str, day_id: int) -> Response:
+    office = office_in_scope(slug)
     day = db.session.get(SpecialDay, day_id)
-    if day is None or day.office_id != found.id:
+    if day is None or day.office_id != office.id:
         abort(404)
     record_change(
         db.session,
         g.actor,
         domain.utcnow(),
         "special_day.remove",
-        found.slug,
+        office.slug,
         {day.day.isoformat(): ["open" if day.is_open else "closed", None]},
-        found.id,
+        office.id,
     )
     db.session.delete(day)
-    domain.events.bump_seq(db.session, found.id)
+    domain.events.bump_seq(db.session, office.id)
     db.session.commit()
     saved(gettext("The special day is removed."))
-    return redirect(url_for("admin.hours", office=found.slug))
+    return redirect(url_for("admin.hours", office=office.slug))

@@ -125,34 +125,34 @@ def charts(data: dict[str, Any], colours: dict[str, str]) -> dict[str, Any]:
 
 @bp.get("/<office>/reports")
 @staff_page("admin")
-def reports(office: str) -> Response | tuple[str, int] | str:
-    found = office_in_scope(office)
-    today = domain.local_day(domain.utcnow(), found.timezone)
+def reports(slug: str) -> Response | tuple[str, int] | str:
+    office = office_in_scope(slug)
+    today = domain.local_day(domain.utcnow(), office.timezone)
     error = None
     try:
         day_from = parse_day(request.args.get("from"), "from", today)
         day_to = parse_day(
             request.args.get("to"), "to", day_from if request.args.get("from") else today
         )
-        data = report(db.session, found, day_from, day_to)
+        data = report(db.session, office, day_from, day_to)
     except InvalidInput as exc:
         error = render_message(exc.template, exc.params)
         day_from = day_to = today
-        data = report(db.session, found, today, today)
+        data = report(db.session, office, today, today)
     colours = {
         s.code: colour_of(i, s.colour)
-        for i, s in enumerate(sorted(found.services, key=lambda s: s.code))
+        for i, s in enumerate(sorted(office.services, key=lambda s: s.code))
     }
     page = render_template(
         "admin/reports.html",
-        office=found,
+        slug=office,
         data=data,
         day_from=day_from,
         day_to=day_to,
         presets=presets(today),
         charts=charts(data, colours),
         error=error,
-        printed_at=domain.clock.iso(domain.utcnow(), found.timezone),
+        printed_at=domain.clock.iso(domain.utcnow(), office.timezone),
         first_day=FIRST_DAY,
         last_day=LAST_DAY,
     )

@@ -18,9 +18,9 @@ from .forms import CounterForm, ServiceForm
 
 @bp.get("/<office>/services")
 @staff_page("admin")
-def services(office: str) -> str:
-    found = office_in_scope(office)
-    return render_template("admin/services.html", office=found)
+def services(slug: str) -> str:
+    office = office_in_scope(slug)
+    return render_template("admin/services.html", office=office)
 
 
 def _service_values(form: ServiceForm) -> dict:
@@ -62,12 +62,12 @@ SERVICE_COLOURS = (
 @bp.route("/<office>/services/new", methods=["GET", "POST"], defaults={"code": None})
 @bp.route("/<office>/services/<code>", methods=["GET", "POST"])
 @staff_page("admin")
-def service_edit(office: str, code: str | None) -> Response | str:
-    found = office_in_scope(office)
+def service_edit(slug: str, code: str | None) -> Response | str:
+    office = office_in_scope(slug)
     service = None
     if code is not None:
         service = db.session.scalar(
-            select(Service).where(Service.office_id == found.id, Service.code == code.upper())
+            select(Service).where(Service.office_id == office.id, Service.code == code.upper())
         )
         if service is None:
             abort(404)
@@ -76,7 +76,7 @@ def service_edit(office: str, code: str | None) -> Response | str:
         form.default_minutes.data = max(1, service.default_service_s // 60)
     if request.method == "GET" and service is None:
         # A new service gets a colour no other service of the office has (TV, kiosk, tickets).
-        taken = {s.colour.lower() for s in found.services}
+        taken = {s.colour.lower() for s in office.services}
         form.colour.data = next((c for c in SERVICE_COLOURS if c not in taken), form.colour.data)
     status = 200
     if request.method == "POST":
@@ -84,7 +84,7 @@ def service_edit(office: str, code: str | None) -> Response | str:
             values = _service_values(form)
             twin = db.session.scalar(
                 select(Service.id).where(
-                    Service.office_id == found.id, Service.code == values["code"]
+                    Service.office_id == office.id, Service.code == values["code"]
                 )
             )
             if twin is not None and (service is None or twin != service.id):
@@ -99,20 +99,20 @@ def service_edit(office: str, code: str | None) -> Response | str:
             else:
                 now = domain.utcnow()
                 service, diff, created = create_or_change(
-                    db.session, service, Service, {"office_id": found.id, **values}
+                    db.session, service, Service, {"office_id": office.id, **values}
                 )
                 action = "service.create" if created else "service.update"
                 record_change(
-                    db.session, g.actor, now, action, f"service {values['code']}", diff, found.id
+                    db.session, g.actor, now, action, f"service {values['code']}", diff, office.id
                 )
-                domain.events.bump_seq(db.session, found.id)
+                domain.events.bump_seq(db.session, office.id)
                 db.session.commit()
                 saved(gettext("Service %(code)s is saved.", code=values["code"]))
-                return redirect(url_for("admin.services", office=found.slug))
+                return redirect(url_for("admin.services", slug=office.slug))
         status = 400
     return render_template(
         "admin/service_edit.html",
-        office=found,
+        slug=office,
         form=form,
         service=service,
     ), status
@@ -127,20 +127,20 @@ def _has_tickets(service: Service) -> bool:
 
 @bp.get("/<office>/counters")
 @staff_page("admin")
-def counters(office: str) -> str:
-    found = office_in_scope(office)
-    return render_template("admin/counters.html", office=found)
+def counters(slug: str) -> str:
+    office = office_in_scope(slug)
+    return render_template("admin/counters.html", office=office)
 
 
 @bp.route("/<office>/counters/new", methods=["GET", "POST"], defaults={"counter_id": None})
 @bp.route("/<office>/counters/<id:counter_id>", methods=["GET", "POST"])
 @staff_page("admin")
-def counter_edit(office: str, counter_id: int | None) -> Response | str:
-    found = office_in_scope(office)
+def counter_edit(slug: str, counter_id: int | None) -> Response | str:
+    office = office_in_scope(slug)
     counter = None
     if counter_id is not None:
         counter = db.session.get(Counter, counter_id)
-        if counter is None or counter.office_id != found.id:
+        if counter is None or counter.office_id != office.id:
             abort(404)
     form = CounterForm(obj=counter)
     if request.method == "GET" and counter is not None:
@@ -148,26 +148,26 @@ def counter_edit(office: str, counter_id: int | None) -> Response | str:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            status = _save_counter(found, counter, form)
+            status = _save_counter(office, counter, form)
             if status is None:
-                return redirect(url_for("admin.counters", office=found.slug))
+                return redirect(url_for("admin.counters", slug=office.slug))
         status = 400
     return render_template(
         "admin/counter_edit.html",
-        office=found,
+        slug=office,
         form=form,
         counter=counter,
     ), status
 
 
-def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> int | None:
+def _save_counter(office: Office, counter: Counter | None, form: CounterForm) -> int | None:
     twin = db.session.scalar(
-        select(Counter.id).where(Counter.office_id == found.id, Counter.number == form.number.data)
+        select(Counter.id).where(Counter.office_id == office.id, Counter.number == form.number.data)
     )
     if twin is not None and (counter is None or twin != counter.id):
         form.number.errors.append(gettext("Another counter of this office has this number."))
         return 400
-    by_code = {s.code: s for s in found.services}
+    by_code = {s.code: s for s in office.services}
     wanted = [c for c in (form.services.data or "").upper() if c.isalpha()]
     unknown = [c for c in wanted if c not in by_code]
     if unknown or len(set(wanted)) != len(wanted):
@@ -183,7 +183,7 @@ def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> 
         "is_open": form.is_open.data,
     }
     counter, diff, created = create_or_change(
-        db.session, counter, Counter, {"office_id": found.id, **values}
+        db.session, counter, Counter, {"office_id": office.id, **values}
     )
     action = "counter.create" if created else "counter.update"
     before = [link.service.code for link in counter.links]
@@ -192,11 +192,11 @@ def _save_counter(found: Office, counter: Counter | None, form: CounterForm) -> 
             CounterService(service=by_code[c], position=i) for i, c in enumerate(wanted)
         ]
         diff["services"] = [before, wanted]
-    record_change(db.session, g.actor, now, action, f"counter {values['number']}", diff, found.id)
+    record_change(db.session, g.actor, now, action, f"counter {values['number']}", diff, office.id)
     db.session.flush()
     for code in set(before) | set(wanted):
-        domain.events.record(db.session, domain.events.QueueMoved(found.id, by_code[code].id))
-    domain.events.bump_seq(db.session, found.id)
+        domain.events.record(db.session, domain.events.QueueMoved(office.id, by_code[code].id))
+    domain.events.bump_seq(db.session, office.id)
     db.session.commit()
     saved(gettext("Counter %(number)s is saved.", number=values["number"]))
     return None

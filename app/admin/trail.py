@@ -21,7 +21,7 @@ from ..domain.reports import FIRST_DAY, LAST_DAY, check_range, parse_day
 from ..errors import render_message
 from ..extensions import db
 from ..i18n import STAGE_LABELS, STATUS_LABELS
-from ..models import AuditEvent, Counter, Ticket, TicketEvent, User
+from ..models import AuditEvent, Counter, Office, Ticket, TicketEvent, User
 from .blueprint import bp, office_in_scope
 
 PAGE = 200
@@ -31,11 +31,11 @@ _DIGITS = re.compile(r"[0-9]+")
 _PAGE_DIGITS = 9
 
 
-def _filters(found, users: list[User]) -> dict[str, Any]:
+def _filters(office: Office, users: list[User]) -> dict[str, Any]:
     """The filters in the query string. Raises InvalidInput with a sentence for a bad one; a page
     number too large for the list is kept (``entries`` shows the last page instead)."""
     args = request.args
-    today = domain.local_day(domain.utcnow(), found.timezone)
+    today = domain.local_day(domain.utcnow(), office.timezone)
     day_from = parse_day(args.get("from"), "from", today)
     day_to = parse_day(args.get("to"), "to", day_from if args.get("from") else today)
     check_range(day_from, day_to)
@@ -75,17 +75,17 @@ def _page(raw: str) -> int:
     return int(raw) if len(raw) <= _PAGE_DIGITS else 10**_PAGE_DIGITS
 
 
-def _window(found, f: dict[str, Any]) -> tuple[datetime, datetime]:
-    tz = zone(found.timezone)
+def _window(office: Office, f: dict[str, Any]) -> tuple[datetime, datetime]:
+    tz = zone(office.timezone)
     start = datetime.combine(f["from"], time(0), tzinfo=tz)
     end = datetime.combine(f["to"] + timedelta(days=1), time(0), tzinfo=tz)
     return start, end
 
 
-def _admin_events(found, f: dict[str, Any], include_global: bool):
+def _admin_events(office: Office, f: dict[str, Any], include_global: bool):
     """The administrative changes that match ``f``, newest first."""
-    start, end = _window(found, f)
-    office_cond = AuditEvent.office_id == found.id
+    start, end = _window(office, f)
+    office_cond = AuditEvent.office_id == office.id
     if include_global:
         office_cond = office_cond | AuditEvent.office_id.is_(None)
     stmt = (
@@ -102,16 +102,16 @@ def _admin_events(found, f: dict[str, Any], include_global: bool):
     return stmt
 
 
-def _ticket_events(found, f: dict[str, Any]):
+def _ticket_events(office: Office, f: dict[str, Any]):
     """The ticket moves that match ``f``, newest first."""
-    start, end = _window(found, f)
+    start, end = _window(office, f)
     counter = aliased(Counter)
     stmt = (
         select(TicketEvent, Ticket.code, User.username, counter.number)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .outerjoin(User, User.id == TicketEvent.user_id)
         .outerjoin(counter, counter.id == TicketEvent.counter_id)
-        .where(TicketEvent.office_id == found.id, TicketEvent.at >= start, TicketEvent.at < end)
+        .where(TicketEvent.office_id == office.id, TicketEvent.at >= start, TicketEvent.at < end)
         .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
     )
     if f["user"] is not None:
@@ -122,14 +122,16 @@ def _ticket_events(found, f: dict[str, Any]):
     return stmt
 
 
-def entries(found, f: dict[str, Any], include_global: bool) -> tuple[list[dict], bool, int]:
+def entries(
+    office: Office, f: dict[str, Any], include_global: bool
+) -> tuple[list[dict], bool, int]:
     """The entries of page ``f["page"]`` (the last page when that one is past the end), whether
     older entries follow, and the number of the page given."""
     sources = {}
     if f["kind"] in ("all", "admin"):
-        sources["admin"] = _admin_events(found, f, include_global)
+        sources["admin"] = _admin_events(office, f, include_global)
     if f["kind"] in ("all", "tickets"):
-        sources["tickets"] = _ticket_events(found, f)
+        sources["tickets"] = _ticket_events(office, f)
     page = f["page"]
     if page:
         total = sum(
@@ -254,34 +256,34 @@ def _details(raw: str) -> list[str]:
 
 @bp.get("/<office>/trail")
 @staff_page("admin")
-def trail(office: str) -> tuple[str, int]:
-    found = office_in_scope(office)
+def trail(slug: str) -> tuple[str, int]:
+    office = office_in_scope(slug)
     users = db.session.scalars(
         select(User)
-        .where((User.office_id == found.id) | User.office_id.is_(None))
+        .where((User.office_id == office.id) | User.office_id.is_(None))
         .order_by(User.username)
     ).all()
     error = notice = None
     try:
-        f = _filters(found, users)
+        f = _filters(office, users)
     except InvalidInput as exc:
         error = render_message(exc.template, exc.params)
-        today = domain.local_day(domain.utcnow(), found.timezone)
+        today = domain.local_day(domain.utcnow(), office.timezone)
         f = {"from": today, "to": today, "kind": "all", "user": None, "q": "", "page": 0}
-    rows, more, page = entries(found, f, include_global=g.actor.office_id is None)
+    rows, more, page = entries(office, f, include_global=g.actor.office_id is None)
     if page != f["page"]:
         notice = gettext("That page is past the end of the list; this is its last page.")
         f["page"] = page
     return render_template(
         "admin/trail.html",
-        office=found,
+        slug=office,
         rows=rows,
         more=more,
         f=f,
         users=users,
         error=error,
         notice=notice,
-        tz=found.timezone,
+        tz=office.timezone,
         first_day=FIRST_DAY,
         last_day=LAST_DAY,
     ), 400 if error else 200

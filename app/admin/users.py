@@ -39,9 +39,9 @@ def _form(office: Office, user: User | None = None) -> UserForm:
 
 @bp.route("/<office>/users", methods=["GET", "POST"])
 @staff_page("admin")
-def users(office: str) -> Response | tuple[str, int]:
-    found = office_in_scope(office)
-    form = _form(found)
+def users(slug: str) -> Response | tuple[str, int]:
+    office = office_in_scope(slug)
+    form = _form(office)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -52,7 +52,7 @@ def users(office: str) -> Response | tuple[str, int]:
                     db.session,
                     form.username.data,
                     form.role.data,
-                    office=found,
+                    office=office,
                     password=password,
                     now=now,
                     display_name=(form.display_name.data or "").strip(),
@@ -69,7 +69,7 @@ def users(office: str) -> Response | tuple[str, int]:
                     "user.create",
                     user.username,
                     {"role": [None, user.role]},
-                    found.id,
+                    office.id,
                 )
                 db.session.commit()
                 # Shown on this page only, never stored in a flash cookie.
@@ -80,18 +80,18 @@ def users(office: str) -> Response | tuple[str, int]:
                     ),
                     "value": password,
                 }
-                return _users_page(found, _form(found), secret=secret), 201
+                return _users_page(office, _form(office), secret=secret), 201
         status = 400
-    return _users_page(found, form), status
+    return _users_page(office, form), status
 
 
-def _users_page(found: Office, form: UserForm, secret: dict | None = None) -> str:
+def _users_page(office: Office, form: UserForm, secret: dict | None = None) -> str:
     listed = db.session.scalars(
-        select(User).where(User.office_id == found.id).order_by(User.role, User.username)
+        select(User).where(User.office_id == office.id).order_by(User.role, User.username)
     ).all()
     return render_template(
         "admin/users.html",
-        office=found,
+        office=office,
         form=form,
         users=listed,
         secret=secret,
@@ -100,10 +100,10 @@ def _users_page(found: Office, form: UserForm, secret: dict | None = None) -> st
 
 @bp.route("/<office>/users/<id:user_id>", methods=["GET", "POST"])
 @staff_page("admin")
-def user_edit(office: str, user_id: int) -> Response | tuple[str, int]:
-    found = office_in_scope(office)
+def user_edit(slug: str, user_id: int) -> Response | tuple[str, int]:
+    office = office_in_scope(slug)
     user = _user_in_scope(user_id)
-    form = _form(found, user)
+    form = _form(office, user)
     form.username.render_kw = {"readonly": True}
     form.username.data = user.username
     status = 200
@@ -127,27 +127,27 @@ def user_edit(office: str, user_id: int) -> Response | tuple[str, int]:
                 if "active" in diff or "role" in diff:
                     user.session_version += 1  # signed out everywhere
                 record_change(
-                    db.session, g.actor, now, "user.update", user.username, diff, found.id
+                    db.session, g.actor, now, "user.update", user.username, diff, office.id
                 )
                 db.session.commit()
                 saved(gettext("User %(name)s is saved.", name=user.username))
-                return redirect(url_for("admin.users", office=found.slug))
+                return redirect(url_for("admin.users", slug=office.slug))
         status = 400
-    return _user_page(found, user, form), status
+    return _user_page(office, user, form), status
 
 
 def _user_page(
-    found: Office, user: User, form: UserForm | None = None, secret: dict | None = None
+    office: Office, user: User, form: UserForm | None = None, secret: dict | None = None
 ) -> str:
     if form is None:
-        form = _form(found, user)
+        form = _form(office, user)
         form.username.render_kw = {"readonly": True}
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
     ).all()
     return render_template(
         "admin/user_edit.html",
-        office=found,
+        office=office,
         form=form,
         user=user,
         tokens=tokens,
@@ -157,23 +157,23 @@ def _user_page(
 
 @bp.post("/<office>/users/<id:user_id>/password")
 @staff_page("admin")
-def user_password(office: str, user_id: int) -> str:
-    found = office_in_scope(office)
+def user_password(slug: str, user_id: int) -> str:
+    office = office_in_scope(slug)
     user = _user_in_scope(user_id)
     password = new_password()
     set_password(user, password)
     record_change(
-        db.session, g.actor, domain.utcnow(), "user.password_reset", user.username, None, found.id
+        db.session, g.actor, domain.utcnow(), "user.password_reset", user.username, None, office.id
     )
     db.session.commit()
     message = gettext("New password of %(name)s; it is shown only once.", name=user.username)
-    return _user_page(found, user, secret={"message": message, "value": password})
+    return _user_page(office, user, secret={"message": message, "value": password})
 
 
 @bp.post("/<office>/users/<id:user_id>/tokens")
 @staff_page("admin")
-def user_token(office: str, user_id: int) -> str:
-    found = office_in_scope(office)
+def user_token(slug: str, user_id: int) -> str:
+    office = office_in_scope(slug)
     user = _user_in_scope(user_id)
     label = (request.form.get("label") or "").strip()[:120] or "admin"
     token = issue_token(db.session, user, domain.utcnow(), label=label)
@@ -184,17 +184,17 @@ def user_token(office: str, user_id: int) -> str:
         "token.create",
         user.username,
         {"label": [None, label]},
-        found.id,
+        office.id,
     )
     db.session.commit()
     message = gettext("API token for %(name)s; it is shown only once.", name=user.username)
-    return _user_page(found, user, secret={"message": message, "value": token})
+    return _user_page(office, user, secret={"message": message, "value": token})
 
 
 @bp.post("/<office>/users/<id:user_id>/tokens/<id:token_id>/revoke")
 @staff_page("admin")
-def user_token_revoke(office: str, user_id: int, token_id: int) -> Response:
-    found = office_in_scope(office)
+def user_token_revoke(slug: str, user_id: int, token_id: int) -> Response:
+    office = office_in_scope(slug)
     user = _user_in_scope(user_id)
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
@@ -208,8 +208,8 @@ def user_token_revoke(office: str, user_id: int, token_id: int) -> Response:
             "token.revoke",
             user.username,
             {"label": [token.label, None]},
-            found.id,
+            office.id,
         )
         db.session.commit()
     saved(gettext("The token is revoked."))
-    return redirect(url_for("admin.user_edit", office=found.slug, user_id=user.id))
+    return redirect(url_for("admin.user_edit", slug=office.slug, user_id=user.id))

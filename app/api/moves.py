@@ -36,7 +36,7 @@ def _reply(
 
 
 @bp.post("/offices/<office>/tickets")
-def issue_ticket(office: str) -> Response:
+def issue_ticket(slug: str) -> Response:
     actor = require_actor()
     body = json_body()
     service = field(body, "service", str, required=True, max_length=8)
@@ -52,7 +52,7 @@ def issue_ticket(office: str) -> Response:
     now = domain.utcnow()
     ticket, repeated = domain.issue_once(
         db.session,
-        office,
+        slug,
         service.strip().upper(),
         priority=priority,
         now=now,

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext
-from werkzeug.routing import BaseConverter
 
 from ..errors import ApiError
 from ..security import storable
@@ -16,25 +15,7 @@ from ..security import storable
 # A client's key for a retried move (the Idempotency-Key header); the OpenAPI document says so.
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
-MAX_ID = 2**31 - 1
 _MISSING = object()
-
-
-class IdConverter(BaseConverter):
-    """A positive database id; anything else (or too large for the column) is a plain 404."""
-
-    regex = r"[0-9]{1,10}"
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if not 1 <= number <= MAX_ID:
-            from werkzeug.routing import ValidationError
-
-            raise ValidationError()
-        return number
-
-    def to_url(self, value: Any) -> str:
-        return str(int(value))
 
 
 def json_body(required: bool = True) -> dict[str, Any]:

@@ -29,27 +29,27 @@ def offices() -> Response:
 
 
 @bp.get("/offices/<office>/services")
-def services(office: str) -> Response:
-    found = domain.office_by_slug(db.session, office)
-    return jsonify(services_json(db.session, found, domain.utcnow()))
+def services(slug: str) -> Response:
+    office = domain.office_by_slug(db.session, slug)
+    return jsonify(services_json(db.session, office, domain.utcnow()))
 
 
 @bp.get("/offices/<office>/counters")
-def counters(office: str) -> Response:
-    found = domain.office_by_slug(db.session, office)
-    return jsonify([counter_json(c) for c in found.counters])
+def counters(slug: str) -> Response:
+    office = domain.office_by_slug(db.session, slug)
+    return jsonify([counter_json(c) for c in office.counters])
 
 
 @bp.get("/offices/<office>/printers")
-def printers(office: str) -> Response:
-    found = domain.office_for(db.session, require_actor(), office, "staff_view")
-    return jsonify(printer_states(db.session, found.id))
+def printers(slug: str) -> Response:
+    office = domain.office_for(db.session, require_actor(), slug, "staff_view")
+    return jsonify(printer_states(db.session, office.id))
 
 
 @bp.get("/offices/<office>/board")
-def board(office: str) -> Response:
-    found = domain.office_by_slug(db.session, office)
-    return jsonify(cached_board(db.session, found, domain.utcnow()))
+def board(slug: str) -> Response:
+    office = domain.office_by_slug(db.session, slug)
+    return jsonify(cached_board(db.session, office, domain.utcnow()))
 
 
 @bp.get("/track/<token>")

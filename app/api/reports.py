@@ -59,9 +59,9 @@ def csv_rows(data: dict[str, Any], table: str) -> tuple[list[str], list[list[Any
 
 
 @bp.get("/offices/<office>/report")
-def office_report(office: str) -> Response:
-    found = domain.office_for(db.session, require_actor(), office, "report")
-    today = domain.local_day(domain.utcnow(), found.timezone)
+def office_report(slug: str) -> Response:
+    office = domain.office_for(db.session, require_actor(), slug, "report")
+    today = domain.local_day(domain.utcnow(), office.timezone)
     day_from = parse_day(request.args.get("from"), "from", today)
     day_to = parse_day(
         request.args.get("to"), "to", day_from if request.args.get("from") else today
@@ -76,12 +76,12 @@ def office_report(office: str) -> Response:
             "invalid_field",
             gettext("The parameter table must be one of %(names)s.", names=", ".join(CSV_TABLES)),
         )
-    data = report(db.session, found, day_from, day_to)
+    data = report(db.session, office, day_from, day_to)
     if fmt == "json":
         return jsonify(data)
     header, rows = csv_rows(data, table)
     suffix = "" if table == "services" else f"-{table}"
-    filename = f"loket-{found.slug}-{data['from']}-{data['to']}{suffix}.csv"
+    filename = f"loket-{office.slug}-{data['from']}-{data['to']}{suffix}.csv"
     return Response(
         render(header, rows),
         mimetype="text/csv",

@@ -17,16 +17,16 @@ def _office_for_staff(slug: str):
 
 
 @bp.get("/offices/<office>/queue")
-def staff_queue(office: str) -> Response:
-    found = _office_for_staff(office)
-    return jsonify(domain.staff_view(db.session, found, domain.utcnow()))
+def staff_queue(slug: str) -> Response:
+    office = _office_for_staff(slug)
+    return jsonify(domain.staff_view(db.session, office, domain.utcnow()))
 
 
 @bp.get("/offices/<office>/tickets/find")
-def find(office: str) -> Response:
-    found = _office_for_staff(office)
+def find(slug: str) -> Response:
+    office = _office_for_staff(slug)
     now = domain.utcnow()
     tickets = domain.find_tickets(
-        db.session, found, request.args.get("q", ""), domain.local_day(now, found.timezone)
+        db.session, office, request.args.get("q", ""), domain.local_day(now, office.timezone)
     )
     return jsonify([ticket_json(t, *domain.estimate(db.session, t, now)) for t in tickets])

@@ -39,11 +39,11 @@ NOTICES_SECONDS = 15  # how often the page asks whether its printer or the blank
 
 @bp.get("/<office>")
 @login_required
-def page(office: str) -> str:
-    found = _kiosk_office(office)
+def page(slug: str) -> str:
+    office = _kiosk_office(slug)
     now = domain.utcnow()
-    refusals = domain.open_services(db.session, found, now)
-    services = services_json(db.session, found, now, refusals)
+    refusals = domain.open_services(db.session, office, now)
+    services = services_json(db.session, office, now, refusals)
     english = str(get_locale() or "id") == "en"
     for service in services:
         service["label"] = (service["name_en"] or service["name"]) if english else service["name"]
@@ -54,15 +54,15 @@ def page(office: str) -> str:
             if service["closed_code"] == "quota_reached"
             else gettext("Closed")
         )
-    closed = closed_banner(found, [refusals[s.id] for s in found.services if s.active])
+    closed = closed_banner(office, [refusals[s.id] for s in office.services if s.active])
     config = {
-        "office": found.slug,
+        "office": office.slug,
         "lang": "en" if english else "id",
         "idle_seconds": LANGUAGE_IDLE_SECONDS,
         "notices_seconds": NOTICES_SECONDS,
         "seconds": SHOW_TICKET_SECONDS,
         "utc_offset_min": int(
-            domain.clock.local(now, found.timezone).utcoffset().total_seconds() // 60
+            domain.clock.local(now, office.timezone).utcoffset().total_seconds() // 60
         ),
         "strings": {
             "waiting": gettext("waiting"),
@@ -82,21 +82,21 @@ def page(office: str) -> str:
     }
     return render_template(
         "kiosk/kiosk.html",
-        office=found,
+        slug=office,
         services=services,
         config=config,
         closed=closed,
-        notices=kiosk_notices(found),
+        notices=kiosk_notices(office),
     )
 
 
 @bp.get("/<office>/notices")
 @login_required
-def notices(office: str) -> Response:
+def notices(slug: str) -> Response:
     """What the kiosk must say before anyone taps (polled by the page): its printer is in
     trouble, or the blank ID cards have run out."""
-    found = _kiosk_office(office)
-    return jsonify(kiosk_notices(found))
+    office = _kiosk_office(slug)
+    return jsonify(kiosk_notices(office))
 
 
 def _kiosk_office(slug: str) -> Office:

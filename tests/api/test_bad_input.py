@@ -102,12 +102,12 @@ def test_report_parameters_are_checked(api):
 
 
 def test_server_error_is_json_and_rolls_back(api, world, monkeypatch):
-    from app import queue
+    from app import domain
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(queue, "issue_once", broken)
+    monkeypatch.setattr(domain, "issue_once", broken)
     response = api.post(ISSUE, {"service": "A"}, as_="kiosk")
     error = assert_error(response, 500, "internal_error")
     assert "boom" not in error["message"] and "Traceback" not in response.get_data(as_text=True)
