@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from escpos.constants import PAPER_PART_CUT
@@ -46,26 +46,6 @@ _ASCII = str.maketrans(
     }
 )
 
-STRINGS = {
-    "id": {
-        "number": "NOMOR ANTREAN",
-        "priority": "PRIORITAS",
-        "ahead": "Di depan Anda: {n} orang",
-        "ahead_none": "Anda berikutnya",
-        "wait": "Perkiraan tunggu: sekitar {m} menit",
-        "scan": "Pindai untuk memantau antrean Anda",
-    },
-    "en": {
-        "number": "QUEUE NUMBER",
-        "priority": "PRIORITY",
-        "ahead": "Ahead of you: {n}",
-        "ahead_none": "You are next",
-        "wait": "Estimated wait: about {m} minutes",
-        "scan": "Scan to follow your place in the queue",
-    },
-}
-
-
 @dataclass(frozen=True)
 class TicketData:
     """What a ticket shows; built by the app, stored with the print job, printed anywhere."""
@@ -79,7 +59,11 @@ class TicketData:
     wait_min: int | None = None
     footer: str = ""
     priority: bool = False
-    lang: str = "id"
+    lang: str = "id"  # the language of ``words`` (the kiosk's)
+    # The fixed words, already translated by the app's catalogue (app.print_jobs.paper):
+    # "number", "priority", "ahead" ({n}), "ahead_none", "wait" ({m}), "scan". A word not
+    # given is a line not printed.
+    words: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -129,7 +113,7 @@ def code_magnification(code: str, dots: int) -> int:
 
 def render_ticket(printer: Escpos, ticket: TicketData) -> None:
     """Lay ``ticket`` out on ``printer`` (any python-escpos printer), ending with a cut."""
-    words = STRINGS.get(ticket.lang, STRINGS["id"])
+    words = ticket.words
     dots, columns = _geometry(printer)
 
     def line(text: str, **style: Any) -> None:
@@ -141,25 +125,28 @@ def render_ticket(printer: Escpos, ticket: TicketData) -> None:
     line(ticket.office, bold=True)
     line(ticket.service)
     printer.ln()
-    line(words["number"], bold=True)
+    if words.get("number"):
+        line(words["number"], bold=True)
     size = code_magnification(ticket.code, dots)
     printer.set(align="center", bold=True, custom_size=True, width=size, height=size)
     printer.text(plain(ticket.code) + "\n")
-    if ticket.priority:
+    if ticket.priority and words.get("priority"):
         line(words["priority"], bold=True, invert=True)
         printer.set(invert=False)
     line(ticket.issued_at)
-    if ticket.ahead is not None:
-        line(words["ahead"].format(n=ticket.ahead) if ticket.ahead else words["ahead_none"])
-    if ticket.wait_min:
-        line(words["wait"].format(m=ticket.wait_min))
+    ahead = words.get("ahead" if ticket.ahead else "ahead_none", "")
+    if ticket.ahead is not None and ahead:
+        line(ahead.replace("{n}", str(ticket.ahead)))
+    if ticket.wait_min and words.get("wait"):
+        line(words["wait"].replace("{m}", str(ticket.wait_min)))
     printer.ln()
     url = plain(ticket.url).replace(" ", "")
     if 0 < len(url) <= MAX_QR_TEXT:
         native = bool(printer.profile.supports("qrCode"))
         printer.set(align="center", normal_textsize=True)
         printer.qr(url, size=6 if dots >= 576 else 5, native=native, center=not native)
-        line(words["scan"])
+        if words.get("scan"):
+            line(words["scan"])
     if ticket.footer:
         printer.ln()
         line(ticket.footer)

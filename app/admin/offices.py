@@ -61,7 +61,7 @@ def settings(slug: str) -> Response | str:
             saved(gettext("The office settings are saved."))
             return redirect(url_for("admin.settings", office=office.slug))
         status = 400
-    return render_template("admin/settings.html", slug=office, form=form), status
+    return render_template("admin/settings.html", office=office, form=form), status
 
 
 @bp.route("/offices/new", methods=["GET", "POST"])
@@ -134,7 +134,7 @@ def hours(slug: str) -> Response | str:
             domain.events.bump_seq(db.session, office.id)
             db.session.commit()
             saved(gettext("The opening hours are saved."))
-            return redirect(url_for("admin.hours", slug=office.slug))
+            return redirect(url_for("admin.hours", office=office.slug))
         status = 400
     return _hours_page(office, form, special, status)
 

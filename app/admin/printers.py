@@ -89,7 +89,7 @@ def printer_reprint(slug: str) -> Response | tuple[str, int]:
     )
     db.session.commit()
     saved(gettext("%(code)s is queued for printing again.", code=ticket.code))
-    return redirect(url_for("admin.printers", slug=office.slug))
+    return redirect(url_for("admin.printers", office=office.slug))
 
 
 @bp.post("/<office>/printers/jobs/<id:job_id>/retry")
@@ -145,7 +145,7 @@ def printer_retry(slug: str, job_id: int) -> Response:
     )
     db.session.commit()
     saved(gettext("The job is queued again."))
-    return redirect(url_for("admin.printers", slug=office.slug))
+    return redirect(url_for("admin.printers", office=office.slug))
 
 
 @bp.post("/<office>/printers/jobs/<id:job_id>/cancel")

@@ -145,7 +145,7 @@ def reports(slug: str) -> Response | tuple[str, int] | str:
     }
     page = render_template(
         "admin/reports.html",
-        slug=office,
+        office=office,
         data=data,
         day_from=day_from,
         day_to=day_to,

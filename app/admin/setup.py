@@ -108,11 +108,11 @@ def service_edit(slug: str, code: str | None) -> Response | str:
                 domain.events.bump_seq(db.session, office.id)
                 db.session.commit()
                 saved(gettext("Service %(code)s is saved.", code=values["code"]))
-                return redirect(url_for("admin.services", slug=office.slug))
+                return redirect(url_for("admin.services", office=office.slug))
         status = 400
     return render_template(
         "admin/service_edit.html",
-        slug=office,
+        office=office,
         form=form,
         service=service,
     ), status
@@ -150,11 +150,11 @@ def counter_edit(slug: str, counter_id: int | None) -> Response | str:
         if form.validate_on_submit():
             status = _save_counter(office, counter, form)
             if status is None:
-                return redirect(url_for("admin.counters", slug=office.slug))
+                return redirect(url_for("admin.counters", office=office.slug))
         status = 400
     return render_template(
         "admin/counter_edit.html",
-        slug=office,
+        office=office,
         form=form,
         counter=counter,
     ), status

@@ -276,7 +276,7 @@ def trail(slug: str) -> tuple[str, int]:
         f["page"] = page
     return render_template(
         "admin/trail.html",
-        slug=office,
+        office=office,
         rows=rows,
         more=more,
         f=f,

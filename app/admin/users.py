@@ -131,7 +131,7 @@ def user_edit(slug: str, user_id: int) -> Response | tuple[str, int]:
                 )
                 db.session.commit()
                 saved(gettext("User %(name)s is saved.", name=user.username))
-                return redirect(url_for("admin.users", slug=office.slug))
+                return redirect(url_for("admin.users", office=office.slug))
         status = 400
     return _user_page(office, user, form), status
 
@@ -212,4 +212,4 @@ def user_token_revoke(slug: str, user_id: int, token_id: int) -> Response:
         )
         db.session.commit()
     saved(gettext("The token is revoked."))
-    return redirect(url_for("admin.user_edit", slug=office.slug, user_id=user.id))
+    return redirect(url_for("admin.user_edit", office=office.slug, user_id=user.id))

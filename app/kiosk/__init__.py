@@ -82,7 +82,7 @@ def page(slug: str) -> str:
     }
     return render_template(
         "kiosk/kiosk.html",
-        slug=office,
+        office=office,
         services=services,
         config=config,
         closed=closed,

@@ -10,6 +10,8 @@ import json
 import math
 from datetime import datetime
 
+from flask import current_app, has_request_context
+from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy.orm import Session
 
 from printer.layout import TicketData
@@ -21,9 +23,27 @@ from ..models import PrintJob, Ticket
 from ..public_url import track_url
 
 
+def paper_words() -> dict[str, str]:
+    """The paper's fixed words in the current language (the kiosk asks in its own), from the
+    catalogue; the layout fills in ``{n}`` and ``{m}``."""
+    return {
+        "number": gettext("QUEUE NUMBER"),
+        "priority": gettext("PRIORITY"),
+        "ahead": gettext("Ahead of you: {n}"),
+        "ahead_none": gettext("You are next"),
+        "wait": gettext("Estimated wait: about {m} minutes"),
+        "scan": gettext("Scan to follow your place in the queue"),
+    }
+
+
 def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None) -> TicketData:
-    """What the paper of ``ticket`` shows (nothing personal)."""
+    """What the paper of ``ticket`` shows (nothing personal), in the language of the request
+    (the kiosk's ``?lang=``; Indonesian elsewhere)."""
     office, service = ticket.office, ticket.service
+    default = current_app.config["LANGUAGES"][0]
+    lang = str(get_locale() or default) if has_request_context() else default
+    with force_locale(lang):
+        words = paper_words()
     moment = local(ticket.issued_at, office.timezone)
     footer = " ".join(t for t in (office.ticket_footer, service.ticket_footer) if t)
     return TicketData(
@@ -36,6 +56,8 @@ def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None)
         wait_min=math.ceil(wait_s / 60) if wait_s else None,
         footer=footer,
         priority=ticket.priority,
+        lang=lang,
+        words=words,
     )
 
 

@@ -129,6 +129,9 @@ WORK = {
         }
     ),
     "blank_cards_are_counted": st.fixed_dictionaries({"stock": st.sampled_from([None, 0, 1, 3])}),
+    "resident_comes_back": st.fixed_dictionaries(
+        {"index": st.integers(0, 5), "pick": st.integers(0, 20)}
+    ),
     "wrong_person": st.fixed_dictionaries(
         {
             "attempt": st.sampled_from(
@@ -152,6 +155,7 @@ WHO = (
     *("clerk_moves_a_card",) * 5,
     *("anyone_tries_anything",) * 3,
     *("time_passes",) * 2,
+    "resident_comes_back",
     "wrong_person",
     "blank_cards_are_counted",
 )
@@ -320,6 +324,16 @@ class QueueMachine(RuleBasedStateMachine):
             self._transfer(self._held_or_last(counter_id), code)
         else:
             self._move(button, self._held_or_last(counter_id))
+
+    def resident_comes_back(self, index: int, pick: int):
+        """A resident called while away: the operator marks the ticket the counter holds absent
+        (if it holds one), and an absent resident who came back is put in the queue again. (An
+        absence, then a return, is rare among random buttons; it happens every day.)"""
+        counter_id = self.counter_ids[index % len(self.counter_ids)]
+        held = self._pick(0, (Ticket.counter_id == counter_id) & (Ticket.status == "called"))
+        if held is not None:
+            self._move("no_show", held)
+        self._requeue(self._pick(pick, Ticket.status == "no_show") or MISSING_TICKET)
 
     def clerk_moves_a_card(self, pick: int, stage: str, reason: str | None, note: str | None):
         """The print station or the handover desk moves a card (any ticket if there is none)."""

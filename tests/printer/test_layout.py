@@ -14,6 +14,16 @@ from printer.layout import TicketData, code_magnification, plain, ticket_bytes
 from printer.preview import _raster_image
 
 GOLDEN = Path(__file__).parent / "golden"
+# The words come from the app's catalogue (tests/printer/test_printing_app.py checks that);
+# here they are the layout's input.
+WORDS = {
+    "number": "NOMOR ANTREAN",
+    "priority": "PRIORITAS",
+    "ahead": "Di depan Anda: {n} orang",
+    "ahead_none": "Anda berikutnya",
+    "wait": "Perkiraan tunggu: sekitar {m} menit",
+    "scan": "Pindai untuk memantau antrean Anda",
+}
 TICKET = TicketData(
     office="Dukcapil Kota Kupang",
     service="Perekaman KTP-el",
@@ -23,6 +33,7 @@ TICKET = TicketData(
     ahead=3,
     wait_min=15,
     footer="Bawa fotokopi Kartu Keluarga (KK) \u2014 layanan \u201cgratis\u201d.",
+    words=WORDS,
 )
 
 
@@ -116,6 +127,7 @@ def test_nothing_but_the_ticket_fields_is_printed():
         "footer",
         "priority",
         "lang",
+        "words",
     }
 
 
@@ -125,9 +137,14 @@ def test_long_codes_shrink_to_fit_the_paper():
     assert code_magnification("A-1000", 576) == 8
 
 
-def test_english_ticket():
-    data = ticket_bytes(TicketData(**{**TICKET.to_dict(), "lang": "en"}), "80")
-    assert "QUEUE NUMBER" in decode(data).texts
+def test_a_word_not_given_is_a_line_not_printed():
+    """A job queued before the words travelled with it (or by a newer server that dropped
+    one) still prints its code, its time and its QR code."""
+    bare = TicketData(**{**TICKET.to_dict(), "words": {}, "priority": True})
+    decoded = decode(ticket_bytes(bare, "80"))
+    assert "A-007" in decoded.texts and TICKET.issued_at in decoded.texts
+    assert not any(w.split(" {")[0] in " ".join(decoded.texts) for w in WORDS.values())
+    assert decoded.qr_codes == [QR(TICKET.url, 6, True)]
 
 
 def test_decoder_refuses_unknown_commands():

@@ -3,6 +3,7 @@ that is dead, hung or fine, reprints, printer status, idempotent taps, jobs acro
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -66,6 +67,35 @@ def test_issued_ticket_prints_on_the_network_printer(make_app, printer, clock, q
         api.get(f"/api/v1/tickets/{ticket['id']}", as_="kiosk").get_json()["print"]["status"]
         == "printed"
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "words"),
+    [
+        ("", "id", ["NOMOR ANTREAN", "Anda berikutnya", "Pindai untuk memantau antrean Anda"]),
+        (
+            "?lang=en",
+            "en",
+            ["QUEUE NUMBER", "You are next", "Scan to follow your place in the queue"],
+        ),
+    ],
+)
+def test_the_paper_speaks_the_kiosks_language_from_the_catalogue(
+    make_app, printer, clock, quick, query, lang, words
+):
+    app, api, spooler = _setup(make_app, printer.url, clock)
+    response = api.post(f"/api/v1/offices/kupang/tickets{query}", {"service": "A"}, as_="kiosk")
+    assert response.status_code == 201
+    with app.app_context():
+        stored = json.loads(db.session.query(PrintJob).one().payload)
+    assert stored["lang"] == lang
+    spooler.step()
+    (paper,) = printer.wait_for_jobs(1)
+    texts = decode(paper).texts
+    for word in words:
+        assert word in texts
+    other = "QUEUE NUMBER" if lang == "id" else "NOMOR ANTREAN"
+    assert other not in texts
 
 
 def test_dead_printer_delays_paper_but_never_the_ticket(make_app, clock, quick):
