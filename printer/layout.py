@@ -46,6 +46,7 @@ _ASCII = str.maketrans(
     }
 )
 
+
 @dataclass(frozen=True)
 class TicketData:
     """What a ticket shows; built by the app, stored with the print job, printed anywhere."""
