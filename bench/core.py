@@ -30,8 +30,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bench.fake_printer import FakePrinter
 from bench.harness import Client, Server, goal_row, summary, table
-from tests.printer.fakes import FakePrinter
 
 SERVICES = "ABCDEFGH"
 ISSUERS = 4

@@ -5,12 +5,28 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import os
 import statistics
 import threading
 import time
 from typing import Any
 
-from tests.live import LiveServer
+from bench.live import LiveServer
+
+SERVICES = {
+    "TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
+    "TEST_REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def service_url(variable: str) -> str:
+    """The URL of a service a benchmark needs (the same variables as the tests), or a stop with
+    a sentence saying what to set."""
+    url = os.environ.get(variable, "")
+    if not url:
+        raise SystemExit(f"this benchmark needs {variable} (e.g. {SERVICES[variable]})")
+    return url
+
 
 # The benchmarks run the same real server the end-to-end tests use.
 Server = LiveServer

@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import time
 
+from bench.fake_printer import FakePrinter
 from bench.harness import Client, Server, goal_row, percentile, table
 from printer.decode import decode
-from tests.printer.fakes import FakePrinter
 
 
 def _code(paper: bytes) -> str:

@@ -51,12 +51,12 @@ from typing import Any
 
 import requests
 
-from bench.harness import goal_row, percentile, table
+from bench.fake_printer import FakePrinter
+from bench.harness import goal_row, percentile, service_url, table
+from bench.live import LiveServer, free_port
+from bench.proxy import Proxy
 from bench.screens import LeanScreen
 from printer.decode import decode
-from tests.live import LiveServer, free_port
-from tests.printer.fakes import FakePrinter
-from tests.test_outages import Proxy
 
 OFFICES = ("kupang", "oebobo", "kota-raja")
 # Arrivals per service (the demo's counters: Kupang 1-2 A, 3 BG, 4 CEF, 5 DH; districts 1 A, 2 CG).
@@ -253,13 +253,11 @@ class Day:
         else:
             from sqlalchemy.engine import make_url
 
-            from tests.services import postgres_url, redis_url
-
-            pg = make_url(postgres_url())
+            pg = make_url(service_url("TEST_DATABASE_URL"))
             self.pg_proxy = Proxy(pg.host or "127.0.0.1", pg.port or 5432)
             database = _fresh_database(pg)
             through_pg = database.set(host="127.0.0.1", port=self.pg_proxy.port)
-            redis = make_url(redis_url())
+            redis = make_url(service_url("TEST_REDIS_URL"))
             self.redis_proxy = Proxy(redis.host or "127.0.0.1", redis.port or 6379)
             queue_url = f"redis://127.0.0.1:{self.redis_proxy.port}/{redis.database or 0}"
             db_url = through_pg.render_as_string(hide_password=False)
@@ -847,9 +845,7 @@ class Day:
         if self.pg_proxy is not None:
             from sqlalchemy.engine import make_url
 
-            from tests.services import postgres_url
-
-            pg = make_url(postgres_url())
+            pg = make_url(service_url("TEST_DATABASE_URL"))
             url = make_url(url).set(host=pg.host, port=pg.port)
         from app.db import normalise_url
 

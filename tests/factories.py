@@ -88,3 +88,17 @@ def make_token(session: Session, user: User) -> str:
 
 def counter_of(office: Office, number: int) -> Counter:
     return next(c for c in office.counters if c.number == number)
+
+
+# The admin form for a new service, filled in (a letter no demo office uses).
+SERVICE_FORM = {
+    "code": "E",
+    "name": "Surat Pindah",
+    "name_en": "Change of address",
+    "colour": "#0f766e",
+    "daily_quota": "",
+    "active": "y",
+    "position": "4",
+    "default_minutes": "6",
+    "ticket_footer": "",
+}

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Office, Service, User
-from tests.api.test_sessions import sign_in
+from tests.web import sign_in
 
 
 def test_demo_seeds_once_with_the_contract_offices(app, runner):

@@ -27,7 +27,7 @@ import pytest
 import requests
 import socketio
 
-from tests.live import LiveServer
+from bench.live import LiveServer
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 
 from app.extensions import db
 from tests.admin.conftest import Browser
-from tests.api.test_sessions import _csrf
+from tests.web import csrf_token
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -285,7 +285,7 @@ def test_every_form_with_its_errors_reads_in_indonesian(app, client, world, fill
     for page, values in WRONG_FORMS:
         path = page.format(**filled)
         form_page = path if "special-days" not in path else path.replace("special-days", "hours")
-        token = _csrf(
+        token = csrf_token(
             client.get(form_page if path != "/login" else "/login").get_data(as_text=True)
         )
         response = client.post(path, data={"csrf_token": token, **values})

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from app.files import secure_instance
-from tests.live import ROOT, LiveServer, wait_for
+from bench.live import ROOT, LiveServer, wait_for
 
 
 def _mode(path: Path) -> int:

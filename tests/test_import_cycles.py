@@ -97,3 +97,30 @@ def test_the_graph_sees_function_level_imports():
 
 def test_no_module_imports_itself_round_a_cycle():
     assert cycles() == []
+
+
+def _imported_names(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_the_product_and_the_benchmarks_never_import_the_tests():
+    """Tests may use bench's tools (the live server, the fake printer, the proxy); not the
+    other way round, and the product imports neither."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            n for n in _imported_names(path) if n.split(".")[0] in ("tests", "bench")
+        )
+        for package in (*PACKAGES, "bench")
+        for path in (ROOT / package).rglob("*.py")
+    }
+    offenders = {
+        path: [n for n in names if n.startswith("tests") or not path.startswith("bench")]
+        for path, names in offenders.items()
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}

@@ -9,7 +9,7 @@ import threading
 import pytest
 import requests
 
-from tests.live import LiveServer
+from bench.live import LiveServer
 
 pytestmark = pytest.mark.slow
 

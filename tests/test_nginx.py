@@ -18,8 +18,8 @@ import pytest
 import requests
 import socketio
 
-from tests.live import ROOT, LiveServer, free_port
-from tests.realtime.test_end_to_end import Desk
+from bench.live import ROOT, LiveServer, free_port
+from tests.realtime.clients import HttpDesk
 from tests.services import need, redis_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -99,7 +99,7 @@ def test_the_example_serves_two_processes_with_websockets(behind_nginx):
     tv.connect(url, transports=["polling", "websocket"], wait_timeout=10)
     try:
         tv.emit("join", {"office": "kupang"})
-        desk = Desk(SimpleNamespace(url=url), tokens)
+        desk = HttpDesk(SimpleNamespace(url=url), tokens)
         ticket = desk.issue("A")
         call = desk.call(1)
         assert call["code"] == ticket["code"]

@@ -11,98 +11,20 @@ screens are brought up to date without anyone touching the queue.
 from __future__ import annotations
 
 import re
-import socket
-import threading
 
 import pytest
 import requests
 from sqlalchemy.engine import make_url
 
-from tests.live import LiveServer, free_port, wait_for
-from tests.realtime.test_end_to_end import MODES, Desk, Screen, close_all
+from bench.live import LiveServer, wait_for
+from bench.proxy import Proxy
+from tests.realtime.clients import MODES, HttpDesk, Screen, close_all
 from tests.services import redis_url
 
 pytestmark = pytest.mark.slow
 
 ISSUE = "/api/v1/offices/kupang/tickets"
 BOARD = "/api/v1/offices/kupang/board"
-
-
-class Proxy:
-    """A TCP proxy on 127.0.0.1 that can be cut (connections dropped, new ones refused) and
-    restored on the same port."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.port = free_port()
-        self._lock = threading.Lock()
-        self._sockets: set[socket.socket] = set()
-        self._listener: socket.socket | None = None
-        self.restore()
-
-    def restore(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(128)
-        listener.settimeout(0.1)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while self._listener is listener:
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            client.settimeout(None)
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._sockets |= {client, upstream}
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            self._close(src, dst)
-
-    def _close(self, *sockets: socket.socket) -> None:
-        for sock in sockets:
-            with self._lock:
-                self._sockets.discard(sock)
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-
-    def cut(self) -> None:
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            # Stops listening at once (close alone waits for a blocked accept to return).
-            try:
-                listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            listener.close()
-        with self._lock:
-            open_sockets = list(self._sockets)
-        self._close(*open_sockets)
-
-    def close(self) -> None:
-        self.cut()
 
 
 def _through(proxy: Proxy, url: str) -> str:
@@ -149,7 +71,7 @@ def test_postgres_away_gives_503_and_the_same_process_recovers(postgres_proxy, m
     server = LiveServer(async_mode=mode, database_url=url)
     tokens = server.prepare()
     server.start()
-    desk = Desk(server, tokens)
+    desk = HttpDesk(server, tokens)
     operator = _sign_in(server, "operator")
     tv = Screen(server.url, {"office": "kupang"})
     try:
@@ -212,7 +134,7 @@ def test_redis_away_tickets_still_issued_and_screens_catch_up(pg_app, postgres_m
     )
     first.start()
     second.start()
-    desk = Desk(second, tokens)
+    desk = HttpDesk(second, tokens)
     tv = Screen(first.url, {"office": "kupang"})
     try:
         desk.issue("A")

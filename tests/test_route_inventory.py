@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent
-from tests.api.test_auth_matrix import ROUTES as API_MATRIX
-from tests.api.test_sessions import _csrf, sign_in
+from tests.api.matrix import ROUTES as API_MATRIX
+from tests.web import csrf_token, example_path, sign_in
 
 PUBLIC = {
     "/",
@@ -110,18 +110,6 @@ def test_every_route_has_a_declared_audience(app):
     assert posted == set(ADMIN_WRITES), "add the admin write to ADMIN_WRITES"
 
 
-def _path(rule: str, world) -> str:
-    return (
-        rule.replace("<office>", "kupang")
-        .replace("<id:day_id>", "1")
-        .replace("<code>", "A")
-        .replace("<id:counter_id>", str(world.counter(1).id))
-        .replace("<id:user_id>", str(world.users["kiosk"].id))
-        .replace("<id:token_id>", "1")
-        .replace("<id:job_id>", "1")
-    )
-
-
 @pytest.mark.parametrize(
     "caller", ["anonymous", "operator", "clerk", "kiosk", "display", "admin-oebobo"]
 )
@@ -129,9 +117,9 @@ def test_administration_writes_refuse_everyone_but_the_offices_administrators(ap
     client = app.test_client()
     if caller != "anonymous":
         assert sign_in(client, caller).status_code == 302
-    token = _csrf(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     for rule, data in ADMIN_WRITES.items():
-        response = client.post(_path(rule, world), data={"csrf_token": token, **data})
+        response = client.post(example_path(rule, world), data={"csrf_token": token, **data})
         if caller == "anonymous":
             assert response.status_code == 302 and "/login" in response.headers["Location"], rule
         else:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app.extensions import db, socketio
 from app.models import ApiToken, PrintJob, Ticket, User
 from printer.layout import TicketData, ticket_bytes
-from tests.api.test_sessions import _csrf
 from tests.factories import PASSWORD
+from tests.web import csrf_token
 
 STAFF_NAME = "Yohanes Bria Seran"
 RESIDENT = "Maria Goreti Fernandez"
@@ -21,7 +21,7 @@ NOTE = f"KK atas nama {RESIDENT}, NIK {NIK}, tinggal di Oebobo"
 
 
 def _login(client, username: str, remember: bool = False):
-    token = _csrf(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     data = {"username": username, "password": PASSWORD, "csrf_token": token}
     if remember:
         data["remember"] = "on"

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from tests.live import LiveServer, wait_for
+from bench.live import LiveServer, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ import threading
 
 import pytest
 
+from bench.live import LiveServer, wait_for
 from bench.screens import LeanScreen
-from tests.live import LiveServer, wait_for
 
 pytestmark = pytest.mark.slow
 

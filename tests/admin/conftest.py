@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent
-from tests.api.test_sessions import _csrf, sign_in
+from tests.web import csrf_token, sign_in
 
 
 class Browser:
@@ -27,7 +27,7 @@ class Browser:
 
     def post(self, path: str, data: dict | None = None, form_page: str | None = None):
         """Submit a form at ``path`` with the CSRF token of ``form_page`` (default: ``path``)."""
-        token = _csrf(self.client.get(form_page or "/account/password").get_data(as_text=True))
+        token = csrf_token(self.client.get(form_page or "/account/password").get_data(as_text=True))
         return self.client.post(path, data={"csrf_token": token, **(data or {})})
 
 
@@ -37,8 +37,8 @@ def admin(client, world) -> Browser:
 
 
 @pytest.fixture
-def browser(app, world):
-    """``browser("clerk")``: another person on their own client."""
+def signed_in_as(app, world):
+    """``signed_in_as("clerk")``: another person on their own client."""
 
     def make(username: str, lang: str = "en") -> Browser:
         return Browser(app.test_client(), username, lang)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Counter, Office, OpeningHours, SpecialDay, User
 from tests.conftest import assert_error
+from tests.factories import SERVICE_FORM
 
 from .conftest import audit, errors, text
 
@@ -70,7 +71,7 @@ def test_settings_save_and_record_what_changed(app, admin, api):
     assert board["seq"] > 0  # screens refresh with the new running text
 
 
-def test_new_office_checks_the_short_name(app, admin, browser):
+def test_new_office_checks_the_short_name(app, admin, signed_in_as):
     bad = admin.post("/admin/offices/new", {**SETTINGS, "slug": "Kota Raja!"})
     assert bad.status_code == 400 and any("lower-case" in e for e in errors(bad))
     taken = admin.post("/admin/offices/new", {**SETTINGS, "slug": "oebobo"})
@@ -80,12 +81,12 @@ def test_new_office_checks_the_short_name(app, admin, browser):
     with app.app_context():
         alak = db.session.scalar(select(Office).where(Office.slug == "alak"))
         assert [h.weekday for h in alak.hours] == [0, 1, 2, 3, 4]
-    local = browser("admin-oebobo")
+    local = signed_in_as("admin-oebobo")
     assert local.get("/admin/offices/new").status_code == 403
 
 
-def test_office_admin_sees_only_their_office(browser):
-    local = browser("admin-oebobo")
+def test_office_admin_sees_only_their_office(signed_in_as):
+    local = signed_in_as("admin-oebobo")
     assert local.get("/admin/oebobo/settings").status_code == 200
     for page in ("settings", "users", "reports", "trail", "printers", "devices"):
         assert local.get(f"/admin/kupang/{page}").status_code == 403
@@ -159,36 +160,24 @@ def test_special_days_add_and_remove(app, admin):
     assert [e.action for e in audit(app, "special_day.add")] == ["special_day.add"]
 
 
-SERVICE = {
-    "code": "E",
-    "name": "Surat Pindah",
-    "name_en": "Change of address",
-    "colour": "#0f766e",
-    "daily_quota": "",
-    "active": "y",
-    "position": "4",
-    "default_minutes": "6",
-    "ticket_footer": "",
-}
-
-
 def test_services_validate_letter_colour_and_quota(app, admin, api):
     bad = admin.post(
         "/admin/kupang/services/new",
-        {**SERVICE, "code": "EE", "colour": "green", "daily_quota": "0"},
+        {**SERVICE_FORM, "code": "EE", "colour": "green", "daily_quota": "0"},
     )
     assert bad.status_code == 400
     assert set(errors(bad)) == {"One letter, A to Z.", "A colour like #1565c0.", "At least 1."}
-    twin = admin.post("/admin/kupang/services/new", {**SERVICE, "code": "A"})
+    twin = admin.post("/admin/kupang/services/new", {**SERVICE_FORM, "code": "A"})
     assert "Another service of this office uses this letter." in errors(twin)
-    assert admin.post("/admin/kupang/services/new", SERVICE).status_code == 302
+    assert admin.post("/admin/kupang/services/new", SERVICE_FORM).status_code == 302
     listed = {s["code"]: s for s in api.get("/api/v1/offices/kupang/services").get_json()}
     assert listed["E"]["name"] == "Surat Pindah" and listed["E"]["colour"] == "#0f766e"
     assert api.issue("E")["code"] == "E-001"
-    renamed = admin.post("/admin/kupang/services/E", {**SERVICE, "code": "F"})
+    renamed = admin.post("/admin/kupang/services/E", {**SERVICE_FORM, "code": "F"})
     assert "cannot change" in " ".join(errors(renamed))
     assert (
-        admin.post("/admin/kupang/services/E", {**SERVICE, "daily_quota": "2"}).status_code == 302
+        admin.post("/admin/kupang/services/E", {**SERVICE_FORM, "daily_quota": "2"}).status_code
+        == 302
     )
     api.issue("E")
     assert_error(
@@ -224,7 +213,7 @@ def test_counters_validate_number_and_letters(app, admin):
         assert made.call_order == "service_order"
 
 
-def test_users_create_shows_the_password_once_and_it_signs_in(app, admin, browser):
+def test_users_create_shows_the_password_once_and_it_signs_in(app, admin, signed_in_as):
     bad = admin.post(
         "/admin/kupang/users",
         {"username": "x", "role": "operator", "office": "kupang", "active": "y"},
@@ -245,7 +234,7 @@ def test_users_create_shows_the_password_once_and_it_signs_in(app, admin, browse
     assert "data-secret" in page
     password = page.split('id="secret-value" class="link-box" value="')[1].split('"')[0]
     assert len(password) >= 12
-    from tests.api.test_sessions import sign_in
+    from tests.web import sign_in
 
     assert sign_in(app.test_client(), "rina", password).status_code == 302
     # The password is on the page only, never in the (signed, readable) session cookie.
@@ -259,9 +248,9 @@ def test_users_create_shows_the_password_once_and_it_signs_in(app, admin, browse
 
 
 def test_disabling_a_user_signs_them_out_and_admins_cannot_disable_themselves(
-    app, admin, browser, world
+    app, admin, signed_in_as, world
 ):
-    operator = browser("operator")
+    operator = signed_in_as("operator")
     assert operator.get("/counter/").status_code == 200
     uid = world.users["operator"].id
     off = admin.post(
@@ -280,15 +269,15 @@ def test_disabling_a_user_signs_them_out_and_admins_cannot_disable_themselves(
         assert db.session.get(User, me).active
 
 
-def test_office_admin_cannot_touch_users_of_other_offices(browser, world):
-    local = browser("admin-oebobo")
+def test_office_admin_cannot_touch_users_of_other_offices(signed_in_as, world):
+    local = signed_in_as("admin-oebobo")
     target = world.users["operator"].id
     assert local.get(f"/admin/oebobo/users/{target}").status_code == 403
     assert local.post(f"/admin/oebobo/users/{target}/password").status_code == 403
 
 
-def test_password_reset_is_shown_once_and_ends_old_sessions(app, admin, browser, world):
-    clerk = browser("clerk")
+def test_password_reset_is_shown_once_and_ends_old_sessions(app, admin, signed_in_as, world):
+    clerk = signed_in_as("clerk")
     assert clerk.get("/station/print").status_code == 200
     reset = admin.post(f"/admin/kupang/users/{world.users['clerk'].id}/password")
     assert reset.status_code == 200 and "data-secret" in text(reset)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PrintJob, Ticket, User
-from tests.display.test_page import scan
 from tests.factories import make_token, make_user
+from tests.web import scan
 
 from .conftest import audit, errors, text
 
@@ -31,8 +31,8 @@ ADMIN_PAGES = (
 
 
 @pytest.mark.parametrize("user", ["operator", "clerk", "kiosk", "display", "admin"])
-def test_admin_pages_are_for_administrators_and_csp_clean(browser, user):
-    person = browser(user)
+def test_admin_pages_are_for_administrators_and_csp_clean(signed_in_as, user):
+    person = signed_in_as(user)
     for page in ADMIN_PAGES:
         response = person.get(f"/admin/kupang/{page}")
         assert response.status_code == (200 if user == "admin" else 403), page
@@ -48,8 +48,8 @@ def test_admin_pages_send_strangers_to_sign_in(client, world):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_pages_are_indonesian_by_default(browser):
-    page = text(browser("admin", lang="id").get("/admin/kupang/reports"))
+def test_pages_are_indonesian_by_default(signed_in_as):
+    page = text(signed_in_as("admin", lang="id").get("/admin/kupang/reports"))
     assert '<html lang="id">' in page and "Laporan" in page and "Tiket per hari" in page
 
 
@@ -75,9 +75,9 @@ def test_a_login_link_signs_a_device_in_once(app, admin, kiosk_device):
     device = app.test_client()
     preview = device.get(path)  # a chat app's link preview does not spend it
     assert preview.status_code == 200 and 'data-action="use-link"' in text(preview)
-    from tests.api.test_sessions import _csrf
+    from tests.web import csrf_token
 
-    used = device.post(path, data={"csrf_token": _csrf(text(preview))})
+    used = device.post(path, data={"csrf_token": csrf_token(text(preview))})
     assert used.status_code == 302 and used.headers["Location"].endswith("/kiosk/kupang")
     assert device.get("/kiosk/kupang").status_code == 200
     other = app.test_client()
@@ -155,10 +155,10 @@ def test_a_job_that_gave_up_can_be_tried_again(app, admin, api):
 
 
 def test_group_tickets_are_consecutive_printed_in_order_and_called_in_order(
-    app, browser, api, world
+    app, signed_in_as, api, world
 ):
     api.issue("A")  # A-001, before the group
-    clerk = browser("clerk")
+    clerk = signed_in_as("clerk")
     done = clerk.post("/station/group", {"service": "A", "count": "5"}, form_page="/station/group")
     assert done.status_code == 302
     page = text(clerk.get("/station/group"))
@@ -183,7 +183,7 @@ def test_group_tickets_are_consecutive_printed_in_order_and_called_in_order(
     assert entry.target == "A-002..A-006"
 
 
-def test_group_tickets_are_all_or_nothing_against_the_quota(app, browser, admin, api):
+def test_group_tickets_are_all_or_nothing_against_the_quota(app, signed_in_as, admin, api):
     service = {
         "code": "C",
         "name": "Layanan C",
@@ -195,7 +195,7 @@ def test_group_tickets_are_all_or_nothing_against_the_quota(app, browser, admin,
     }
     assert admin.post("/admin/kupang/services/C", service).status_code == 302
     api.issue("C")
-    clerk = browser("clerk")
+    clerk = signed_in_as("clerk")
     refused = clerk.post(
         "/station/group", {"service": "C", "count": "4"}, form_page="/station/group"
     )
@@ -222,15 +222,15 @@ def test_group_tickets_are_all_or_nothing_against_the_quota(app, browser, admin,
 
 
 @pytest.mark.parametrize("count", ["1", "61", "lots", ""])
-def test_group_size_is_checked(browser, count):
-    clerk = browser("clerk")
+def test_group_size_is_checked(signed_in_as, count):
+    clerk = signed_in_as("clerk")
     response = clerk.post(
         "/station/group", {"service": "A", "count": count}, form_page="/station/group"
     )
     assert response.status_code == 422 and "A group has from 2 to 60 people." in text(response)
 
 
-def test_group_page_is_for_desk_staff(browser):
+def test_group_page_is_for_desk_staff(signed_in_as):
     for user, status in (
         ("clerk", 200),
         ("operator", 200),
@@ -238,7 +238,7 @@ def test_group_page_is_for_desk_staff(browser):
         ("kiosk", 403),
         ("display", 403),
     ):
-        assert browser(user).get("/station/group").status_code == status
+        assert signed_in_as(user).get("/station/group").status_code == status
 
 
 def test_report_page_draws_charts_and_links_each_csv(admin, api, world, clock):

@@ -49,8 +49,8 @@ def test_the_five_reported_queries_get_a_sentence_not_a_500(admin, api, query, s
     assert '<form class="report-range panel"' in page  # the trail itself, filters and all
 
 
-def test_the_reported_queries_read_in_indonesian_by_default(browser, api):
-    indonesian = browser("admin", lang="id")
+def test_the_reported_queries_read_in_indonesian_by_default(signed_in_as, api):
+    indonesian = signed_in_as("admin", lang="id")
     past = indonesian.get(TRAIL + "?page=" + "9" * 500)
     assert "Halaman itu melewati akhir daftar; ini halaman terakhirnya." in text(past)
     early = indonesian.get(TRAIL + "?from=0001-01-01&to=0003-12-31")

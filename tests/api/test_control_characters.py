@@ -12,8 +12,8 @@ from app.models import Service, Ticket
 from printer.decode import decode
 from printer.layout import TicketData, ticket_bytes
 from tests.admin.conftest import Browser
-from tests.admin.test_forms import SERVICE
 from tests.conftest import assert_error
+from tests.factories import SERVICE_FORM
 
 CUT_PAPER = "Kartu\x1dV1Keluarga"  # GS V 1: a partial cut in the middle of the ticket
 CASH_DRAWER = "Loket \x1bp0\x19\x19"  # ESC p: kick the cash drawer
@@ -22,7 +22,7 @@ CASH_DRAWER = "Loket \x1bp0\x19\x19"  # ESC p: kick the cash drawer
 @pytest.mark.parametrize("name", [CUT_PAPER, CASH_DRAWER, "Surat\x7fPindah", "KTP\x85baru"])
 def test_an_admin_form_refuses_a_name_with_control_characters(app, world, client, name):
     admin = Browser(client, "admin", lang="id")
-    refused = admin.post("/admin/kupang/services/new", {**SERVICE, "name": name})
+    refused = admin.post("/admin/kupang/services/new", {**SERVICE_FORM, "name": name})
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
     assert "“name” berisi karakter kendali" in page  # Indonesian, naming the field
@@ -34,7 +34,7 @@ def test_tabs_and_line_breaks_are_still_text(app, world, client):
     admin = Browser(client, "admin")
     saved = admin.post(
         "/admin/kupang/services/new",
-        {**SERVICE, "name": "Surat Pindah", "ticket_footer": "Bawa KK\r\n\tdan KTP lama"},
+        {**SERVICE_FORM, "name": "Surat Pindah", "ticket_footer": "Bawa KK\r\n\tdan KTP lama"},
     )
     assert saved.status_code == 302
 

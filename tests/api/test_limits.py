@@ -10,9 +10,9 @@ import random
 import pytest
 
 from app.extensions import db
-from tests.api.test_sessions import _csrf, sign_in
 from tests.conftest import assert_error, build_world
 from tests.services import redis_url
+from tests.web import csrf_token, sign_in
 
 BOARD = "/api/v1/offices/kupang/board"
 
@@ -71,7 +71,7 @@ def test_sign_in_attempts_are_limited_per_user_and_per_address(make_app):
     _world(app)
     client = app.test_client()
     where = _address()
-    token = _csrf(client.get("/login", environ_base=where).get_data(as_text=True))
+    token = csrf_token(client.get("/login", environ_base=where).get_data(as_text=True))
 
     def attempt(username: str):
         return client.post(
@@ -114,7 +114,7 @@ def test_sign_in_limits_hold_for_token_holders_and_signed_in_staff(make_app):
     client = app.test_client()
     where = _address()
     assert sign_in(client, "clerk").status_code == 302  # a signed-in browser ...
-    csrf = _csrf(client.get("/login", environ_base=where).get_data(as_text=True))
+    csrf = csrf_token(client.get("/login", environ_base=where).get_data(as_text=True))
     token = {"Authorization": f"Bearer {world.tokens['kiosk']}"}  # ... that also sends a token
 
     def guess(headers: dict):

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from tests.conftest import assert_error
 from tests.factories import PASSWORD
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field in the page"
-    return match.group(1)
-
-
-def sign_in(client, username: str, password: str = PASSWORD):
-    token = _csrf(client.get("/login").get_data(as_text=True))
-    return client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": token}
-    )
+from tests.web import csrf_token, sign_in
 
 
 def test_login_form_has_the_contract_fields(client, world):
@@ -30,7 +16,7 @@ def test_sign_in_then_api_write_needs_the_csrf_header(client, world):
     assert sign_in(client, "kiosk").status_code == 302
     path = "/api/v1/offices/kupang/tickets"
     assert_error(client.post(path, json={"service": "A"}), 400, "csrf_failed")
-    token = _csrf(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post(path, json={"service": "A"}, headers={"X-CSRFToken": token})
     assert response.status_code == 201, response.get_json()
 
@@ -59,7 +45,7 @@ def test_ten_wrong_passwords_lock_the_account(client, world):
 
 
 def test_next_parameter_only_goes_to_this_site(client, world):
-    token = _csrf(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post(
         "/login?next=https://evil.example/",
         data={"username": "admin", "password": PASSWORD, "csrf_token": token},
@@ -70,7 +56,7 @@ def test_next_parameter_only_goes_to_this_site(client, world):
 
 def test_logout_ends_the_session(client, world):
     sign_in(client, "operator")
-    token = _csrf(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     client.post("/logout", data={"csrf_token": token})
     assert_error(
         client.post("/api/v1/counters/1/call-next", headers={"X-CSRFToken": token}),
@@ -89,7 +75,7 @@ def test_the_sign_in_form_wants_its_csrf_field_also_from_a_token_holder(client, 
 
 
 def test_a_next_address_with_a_line_break_is_ignored(client, world):
-    token = _csrf(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post(
         "/login?next=/%0d%0aSet-Cookie:%20x=1",
         data={"username": "admin", "password": PASSWORD, "csrf_token": token},

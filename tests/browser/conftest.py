@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 
+from bench.fake_printer import FakePrinter
+from bench.live import LiveServer
+from tests.realtime.clients import HttpDesk
 from tests.services import chromium_path
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,37 +34,22 @@ def browser():
         launched.close()
 
 
+@dataclass
+class Live:
+    """A real server (eventlet, SQLite, the demo offices) printing on a fake network printer,
+    and an HTTP desk with API tokens to move tickets with."""
+
+    server: LiveServer
+    desk: HttpDesk
+    printer: FakePrinter
+
+
 @pytest.fixture
 def live():
-    """A real server (eventlet, SQLite, the demo offices) and API tokens to move tickets with.
-    Test files that need more (a fake printer) define their own ``live``."""
-    from tests.live import LiveServer
-    from tests.realtime.test_end_to_end import Desk
-
-    server = LiveServer()
+    printer = FakePrinter()
+    server = LiveServer(async_mode="eventlet", extra_env={"PRINTER_URL": printer.url})
     tokens = server.prepare()
     server.start()
-    yield server, Desk(server, tokens)
+    yield Live(server, HttpDesk(server, tokens), printer)
     server.stop()
-
-
-class PageErrors:
-    """Script errors and failed requests seen by a page; a test ends by asserting none."""
-
-    def __init__(self, page) -> None:
-        self.errors: list[str] = []
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                msg.type == "error"
-                and self.errors.append(f"console: {msg.text} at {msg.location.get('url')}")
-            ),
-        )
-
-
-def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
+    printer.stop()

@@ -9,8 +9,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, shot
-from tests.browser.test_journey import signed_in, wait_text
+from tests.browser.pages import ARTIFACTS, shot, signed_in, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -19,7 +18,7 @@ WIDE = {"width": 1366, "height": 900}
 
 
 def test_dashboard_follows_the_queue_live(browser, live):
-    server, desk = live
+    server, desk = live.server, live.desk
     page, errors = signed_in(browser, server, "admin", TABLET, "/admin/kupang/")
     wait_text(page, '[data-service="A"] td.num', r"^0 ")
     first = desk.issue("A")
@@ -33,7 +32,7 @@ def test_dashboard_follows_the_queue_live(browser, live):
 
 
 def test_report_page_charts_downloads_and_prints(browser, live):
-    server, desk = live
+    server, desk = live.server, live.desk
     for _ in range(4):
         desk.issue("A")
     desk.issue("C")

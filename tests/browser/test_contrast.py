@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.pages import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -58,7 +58,7 @@ def _contrast_problems(page) -> list[str]:
 
 
 def test_every_page_has_enough_contrast(browser, live):
-    server, desk = live
+    server, desk = live.server, live.desk
     waiting = desk.issue("A")
     desk.issue("C")
     desk.call(1)  # a call on the TV and the console

@@ -7,12 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.browser.conftest import PageErrors, shot
-from tests.live import LiveServer
-from tests.printer.fakes import FakePrinter
-from tests.realtime.test_end_to_end import Desk
+from tests.browser.pages import PageErrors, shot, signed_in, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,34 +16,8 @@ DESKTOP = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def live():
-    printer = FakePrinter()
-    server = LiveServer(extra_env={"PRINTER_URL": printer.url})
-    tokens = server.prepare()
-    server.start()
-    yield server, Desk(server, tokens), printer
-    server.stop()
-    printer.stop()
-
-
-def signed_in(browser, server: LiveServer, user: str, viewport: dict, path: str):
-    page = browser.new_context(viewport=viewport).new_page()
-    errors = PageErrors(page)
-    page.goto(f"{server.url}/login?next={path}")
-    page.fill("[name=username]", user)
-    page.fill("[name=password]", server.password(user))
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{path}")
-    return page, errors
-
-
-def wait_text(page, selector: str, pattern: str, timeout: float = 5000) -> None:
-    expect(page.locator(selector).first).to_have_text(re.compile(pattern), timeout=timeout)
-
-
 def test_one_persons_whole_journey(browser, live):
-    server, desk, printer = live
+    server, desk, printer = live.server, live.desk, live.printer
     counter_id = desk.counter_id(1)
     kiosk, kiosk_errors = signed_in(
         browser, server, "kiosk", {"width": 1080, "height": 1920}, "/kiosk/kupang"
@@ -117,7 +87,7 @@ def test_one_persons_whole_journey(browser, live):
 
 
 def test_two_operators_calling_at_the_same_moment_get_different_tickets(browser, live):
-    server, desk, _ = live
+    server, desk = live.server, live.desk
     first, second = desk.issue("A"), desk.issue("A")
     one, _ = signed_in(browser, server, "operator", DESKTOP, f"/counter/{desk.counter_id(1)}")
     two, _ = signed_in(browser, server, "operator", DESKTOP, f"/counter/{desk.counter_id(2)}")
@@ -133,7 +103,7 @@ def test_two_operators_calling_at_the_same_moment_get_different_tickets(browser,
 
 
 def test_the_console_works_from_the_keyboard_alone(browser, live):
-    server, desk, _ = live
+    server, desk = live.server, live.desk
     desk.issue("A")
     desk.issue("A")
     page, errors = signed_in(browser, server, "operator", DESKTOP, f"/counter/{desk.counter_id(1)}")
@@ -176,7 +146,7 @@ def test_the_console_works_from_the_keyboard_alone(browser, live):
 def test_every_move_of_a_ticket_reaches_its_open_phone_page(browser, live):
     """Transferred, put back in the queue, cancelled: the resident's page follows each without a
     reload (issue 11, point 5)."""
-    server, desk, _printer = live
+    server, desk = live.server, live.desk
     desk.issue("C")  # someone already waits in C, since before our ticket was issued
     ticket = desk.issue("A")
     phone = browser.new_page(viewport=PHONE)
@@ -209,7 +179,7 @@ def test_every_move_of_a_ticket_reaches_its_open_phone_page(browser, live):
 def test_a_slip_at_the_console_is_undone_and_absent_tickets_come_back(browser, live):
     """Issue 11, point 9: "absent" pressed by mistake is undone with U within seconds; the day's
     absent tickets are listed, each with "back in the queue" and "cancel"."""
-    server, desk, _ = live
+    server, desk = live.server, live.desk
     desk.issue("A")
     desk.issue("A")
     page, errors = signed_in(browser, server, "operator", DESKTOP, f"/counter/{desk.counter_id(1)}")

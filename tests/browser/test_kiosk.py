@@ -7,23 +7,12 @@ import time
 
 import pytest
 
+from bench.fake_printer import FakePrinter
+from bench.live import LiveServer
 from printer.decode import decode
-from tests.browser.conftest import PageErrors, shot
-from tests.live import LiveServer
-from tests.printer.fakes import FakePrinter
+from tests.browser.pages import PageErrors, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def live():
-    printer = FakePrinter()
-    server = LiveServer(extra_env={"PRINTER_URL": printer.url})
-    server.prepare()
-    server.start()
-    yield server, printer
-    server.stop()
-    printer.stop()
 
 
 def _sign_in(page, server: LiveServer) -> None:
@@ -43,7 +32,7 @@ def _codes(printer: FakePrinter, count: int) -> list[str]:
 
 
 def test_one_tap_gives_one_ticket_on_screen_and_on_paper(browser, live):
-    server, printer = live
+    server, printer = live.server, live.printer
     context = browser.new_context(viewport={"width": 1080, "height": 1920})
     page = context.new_page()
     errors = PageErrors(page)
@@ -86,7 +75,7 @@ def test_one_tap_gives_one_ticket_on_screen_and_on_paper(browser, live):
 
 
 def test_kiosk_says_plainly_when_the_paper_did_not_print(browser, live):
-    server, printer = live
+    server, printer = live.server, live.printer
     printer.stop()  # the printer is unplugged
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     _sign_in(page, server)
@@ -98,7 +87,7 @@ def test_kiosk_says_plainly_when_the_paper_did_not_print(browser, live):
 
 
 def test_english_is_for_one_resident_and_the_priority_switch_moves_nothing(browser, live):
-    server, _printer = live
+    server = live.server
     page = browser.new_page(viewport={"width": 1080, "height": 1920})
     errors = PageErrors(page)
     _sign_in(page, server)
@@ -151,7 +140,7 @@ def test_every_service_stays_on_the_screen_with_both_notices(browser, live):
     every service button still fits the portrait kiosk and the tablet, in both languages."""
     import sqlite3
 
-    server, printer = live
+    server, printer = live.server, live.printer
     printer.stop()
     with sqlite3.connect(server.instance / "loket.db") as db:
         db.execute("UPDATE offices SET card_stock = 0 WHERE slug = 'kupang'")

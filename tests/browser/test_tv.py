@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PageErrors, shot
-from tests.live import LiveServer
-from tests.realtime.test_end_to_end import Desk
+from bench.live import LiveServer
+from tests.browser.pages import PageErrors, shot
+from tests.realtime.clients import HttpDesk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -16,7 +16,7 @@ def _latest(page) -> str:
 
 
 def test_tv_shows_calls_within_a_second_and_recovers_after_a_restart(browser, live):
-    server, desk = live
+    server, desk = live.server, live.desk
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     errors = PageErrors(page)
     page.goto(f"{server.url}/display/kupang")
@@ -60,7 +60,7 @@ def test_tv_shows_calls_within_a_second_and_recovers_after_a_restart(browser, li
 
 
 def test_tv_at_720p_shows_pickup_and_waiting(browser, live):
-    server, desk = live
+    server, desk = live.server, live.desk
     ticket = desk.issue("A")
     desk.issue("C")
     called = desk.call(1)
@@ -130,14 +130,14 @@ def test_every_part_of_the_tv_fits_with_nine_services_and_eight_counters(browser
     import subprocess
     import sys
 
-    from tests.live import ROOT
+    from bench.live import ROOT
 
     server = LiveServer()
     tokens = server.prepare()
     subprocess.run([sys.executable, "-c", _GROW], cwd=ROOT, env=server.env, check=True)
     server.start()
     try:
-        desk = Desk(server, tokens)
+        desk = HttpDesk(server, tokens)
         for service in "AAAAAABCDEFGHIII":
             desk.issue(service)
         held = {number: desk.call(number) for number in (1, 2, 3, 4, 5, 6, 7, 8)}

@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.browser.conftest import PageErrors, shot
-from tests.live import LiveServer
-from tests.realtime.test_end_to_end import Desk
+from bench.live import LiveServer
+from tests.browser.pages import PageErrors, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,15 +23,6 @@ ANNOUNCEMENTS = """() => Array.from(document.querySelectorAll('[data-announced] 
     li => li.dataset.code + ' ' + li.dataset.source)"""
 LATEST_AFTER_VOICE = """code => document.body.dataset.speaking === 'false'
     && document.querySelector('[data-latest-code]').textContent.trim() === code"""
-
-
-@pytest.fixture
-def live():
-    server = LiveServer(async_mode="eventlet")
-    tokens = server.prepare()
-    server.start()
-    yield server, Desk(server, tokens)
-    server.stop()
 
 
 def _tv_browser(browser, *, clock_off_s: float = 0):
@@ -69,7 +59,7 @@ def _backdate_call(server: LiveServer, ticket_id: int, by: timedelta) -> None:
 
 
 def test_a_call_made_while_the_tv_reconnects_is_announced_and_ends_on_the_big_panel(browser, live):
-    server, desk = live
+    server, desk = live.server, live.desk
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     page, errors = _open_tv(context, server)
 
@@ -137,7 +127,7 @@ def test_a_call_made_while_the_tv_reconnects_is_announced_and_ends_on_the_big_pa
 
 
 def test_a_tv_switched_back_on_speaks_what_it_missed_and_nothing_it_said(browser, live):
-    server, desk = live
+    server, desk = live.server, live.desk
     context = _tv_browser(browser)
     page, errors = _open_tv(context, server)
     said = desk.issue("A")
@@ -161,7 +151,7 @@ def test_a_tv_switched_back_on_speaks_what_it_missed_and_nothing_it_said(browser
 
 
 def test_a_call_older_than_two_minutes_is_not_announced_again_by_server_time(browser, live):
-    server, desk = live
+    server, desk = live.server, live.desk
     # The TV's own clock is an hour fast: only the server's times count.
     context = _tv_browser(browser, clock_off_s=3600)
     page, errors = _open_tv(context, server)

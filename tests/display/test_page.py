@@ -2,41 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
-from html.parser import HTMLParser
 
-
-class _Scan(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.inline_scripts: list[str] = []
-        self.style_attrs: list[str] = []
-        self.handlers: list[str] = []
-        self.config = None
-        self._in_config = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "script":
-            if attrs.get("type") == "application/json":
-                self._in_config = attrs.get("id") == "tv-config"
-            elif "src" not in attrs:
-                self.inline_scripts.append(str(attrs))
-        if "style" in attrs:
-            self.style_attrs.append(tag)
-        self.handlers += [k for k in attrs if k.startswith("on")]
-
-    def handle_data(self, data):
-        if self._in_config:
-            self.config = json.loads(data)
-            self._in_config = False
-
-
-def scan(html: str) -> _Scan:
-    parser = _Scan()
-    parser.feed(html)
-    return parser
+from tests.web import scan
 
 
 def test_tv_page_has_the_contract_hooks_and_the_current_board(api, world, client):

@@ -16,7 +16,7 @@ KIOSK = Actor(user_id=None, role="kiosk", office_id=None)
 CLERK = Actor(user_id=None, role="clerk", office_id=None)
 
 
-class Desk:
+class DomainDesk:
     """Calls domain functions on one office at a settable time, committing like a view does."""
 
     def __init__(self, office, now: datetime = T0) -> None:
@@ -65,8 +65,8 @@ class Desk:
 
 
 @pytest.fixture
-def desk(any_app) -> Desk:
+def desk(any_app) -> DomainDesk:
     with any_app.app_context():
         office = make_office(db.session)
         db.session.commit()
-        yield Desk(office)
+        yield DomainDesk(office)

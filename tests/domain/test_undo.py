@@ -11,12 +11,12 @@ from app import domain
 from app.domain.calling import UNDO_SECONDS
 from app.models import TicketEvent
 
-from .conftest import CLERK, Desk
+from .conftest import CLERK, DomainDesk
 
 
 @pytest.mark.parametrize("before", ["called", "serving"])
 @pytest.mark.parametrize("slip", ["no_show", "finish"])
-def test_a_slip_is_undone_to_exactly_what_it_was(desk: Desk, before, slip):
+def test_a_slip_is_undone_to_exactly_what_it_was(desk: DomainDesk, before, slip):
     ticket = desk.issue("C")  # C makes no card
     desk.call(3)
     if before == "serving":
@@ -32,7 +32,7 @@ def test_a_slip_is_undone_to_exactly_what_it_was(desk: Desk, before, slip):
     desk.refused(domain.InvalidTransition, desk.do, "undo", ticket)
 
 
-def test_a_card_put_in_production_by_mistake_leaves_it_again(desk: Desk):
+def test_a_card_put_in_production_by_mistake_leaves_it_again(desk: DomainDesk):
     ticket = desk.issue("A")  # A makes a card
     desk.call(1)
     desk.do("start", ticket)
@@ -42,7 +42,7 @@ def test_a_card_put_in_production_by_mistake_leaves_it_again(desk: Desk):
     assert (undone.status, undone.stage, undone.ready_at) == ("serving", None, None)
 
 
-def test_a_card_the_clerk_already_moved_cannot_be_undone(desk: Desk):
+def test_a_card_the_clerk_already_moved_cannot_be_undone(desk: DomainDesk):
     ticket = desk.issue("A")
     desk.call(1)
     desk.do("finish", ticket)
@@ -51,7 +51,7 @@ def test_a_card_the_clerk_already_moved_cannot_be_undone(desk: Desk):
     assert "moved on" in err.message
 
 
-def test_too_late_to_undo(desk: Desk):
+def test_too_late_to_undo(desk: DomainDesk):
     ticket = desk.issue("C")
     desk.call(3)
     desk.do("no_show", ticket)
@@ -60,7 +60,7 @@ def test_too_late_to_undo(desk: Desk):
     assert "too late" in err.message
 
 
-def test_not_when_the_counter_took_another_ticket(desk: Desk):
+def test_not_when_the_counter_took_another_ticket(desk: DomainDesk):
     first, second = desk.issue("C"), desk.issue("C")
     desk.call(3)
     desk.do("no_show", first)
@@ -69,7 +69,7 @@ def test_not_when_the_counter_took_another_ticket(desk: Desk):
     assert "another ticket" in err.message
 
 
-def test_not_after_it_was_put_back_in_the_queue(desk: Desk):
+def test_not_after_it_was_put_back_in_the_queue(desk: DomainDesk):
     ticket = desk.issue("C")
     desk.call(3)
     desk.do("no_show", ticket)
@@ -77,7 +77,7 @@ def test_not_after_it_was_put_back_in_the_queue(desk: Desk):
     desk.refused(domain.InvalidTransition, desk.do, "undo", ticket)
 
 
-def test_a_clerk_may_not_undo_a_counter_move(desk: Desk):
+def test_a_clerk_may_not_undo_a_counter_move(desk: DomainDesk):
     ticket = desk.issue("C")
     desk.call(3)
     desk.do("no_show", ticket)

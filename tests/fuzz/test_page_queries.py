@@ -20,8 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.api.test_sessions import sign_in
-from tests.test_route_inventory import _path
+from tests.web import example_path, sign_in
 
 # Generated examples per route and visitor: about half a minute for the file on a 2-core machine.
 EXAMPLES = 25
@@ -190,7 +189,7 @@ def visitor(app, world, api):
             clients[who] = app.test_client()
             if who != "anonymous":
                 assert sign_in(clients[who], who).status_code == 302
-        path = _path(rule, world).replace("<token>", token)
+        path = example_path(rule, world).replace("<token>", token)
         return clients[who].get(path, query_string=query)
 
     return visit

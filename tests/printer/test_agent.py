@@ -9,11 +9,11 @@ from collections import Counter
 import pytest
 import requests
 
+from bench.fake_printer import FakePrinter
+from bench.live import LiveServer
 from printer.agent import Agent, Journal
 from printer.decode import decode
 from printer.transports import open_transport
-from tests.live import LiveServer
-from tests.printer.fakes import FakePrinter
 
 pytestmark = pytest.mark.slow
 

@@ -18,14 +18,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import PrinterState, PrintJob
 from app.public_url import lan_address
+from bench.fake_printer import FakePrinter
 from printer import transports
 from printer.decode import decode
 from printer.spooler import UNEXPECTED_ATTEMPTS, Spooler
 from tests.admin.conftest import Browser, audit
 from tests.conftest import Api, build_world
-from tests.printer.fakes import FakePrinter
-from tests.printer.test_printing_app import spooler_of
-from tests.printer.test_spooler import Clock, MemoryJobs, Recorder
+from tests.printer.spooling import MemoryJobs, Recorder, StepClock, spooler_of
 
 # ---- the spooler on its own ------------------------------------------------------------------
 
@@ -44,7 +43,7 @@ class Odd(Recorder):
         super().send(data, name)
 
 
-def _drain(spooler: Spooler, clock: Clock, steps: int = 50) -> None:
+def _drain(spooler: Spooler, clock: StepClock, steps: int = 50) -> None:
     for _ in range(steps):
         delay = spooler.step()
         if delay is None:
@@ -64,7 +63,7 @@ def test_a_ticket_that_cannot_be_laid_out_fails_alone_and_the_next_prints():
         return job
 
     store.head = head
-    clock = Clock()
+    clock = StepClock()
     transport = Recorder()
     spooler = Spooler(store, transport, clock=clock)
     _drain(spooler, clock)
@@ -76,7 +75,7 @@ def test_a_ticket_that_cannot_be_laid_out_fails_alone_and_the_next_prints():
 
 def test_an_unexpected_driver_error_is_retried_a_few_times_then_the_job_fails():
     store = MemoryJobs(2)
-    clock = Clock()
+    clock = StepClock()
     transport = Odd(times=100)
     spooler = Spooler(store, transport, clock=clock)
     _drain(spooler, clock, steps=2 * UNEXPECTED_ATTEMPTS)
@@ -91,7 +90,7 @@ def test_an_unexpected_driver_error_is_retried_a_few_times_then_the_job_fails():
 
 def test_an_unexpected_error_once_is_forgiven():
     store = MemoryJobs(2)
-    clock = Clock()
+    clock = StepClock()
     transport = Odd(times=1)
     _drain(Spooler(store, transport, clock=clock), clock)
     assert [r["status"] for r in store.rows] == ["printed", "printed"]
@@ -101,7 +100,7 @@ def test_an_unexpected_error_once_is_forgiven():
 def test_a_job_claimed_too_often_fails_without_another_try():
     store = MemoryJobs(2)
     store.rows[0]["attempts"] = 7  # e.g. it was cut off by crashes again and again
-    clock = Clock()
+    clock = StepClock()
     transport = Recorder()
     _drain(Spooler(store, transport, clock=clock, max_attempts=7), clock)
     assert store.rows[0]["status"] == "failed"

@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain import office_by_slug
 from app.extensions import db
 from app.models import PrintJob
+from bench.fake_printer import FakePrinter
 from printer import transports
 from printer.decode import decode
 from tests.conftest import Api, build_world
-from tests.printer.fakes import FakePrinter
+from tests.printer.spooling import spooler_of
 
 
 @pytest.fixture
@@ -28,14 +28,6 @@ def printer():
     fake = FakePrinter()
     yield fake
     fake.stop()
-
-
-def spooler_of(app, slug="kupang"):
-    """The server spooler of office ``slug`` (not running: the test steps it)."""
-    with app.app_context():
-        office_id = office_by_slug(db.session, slug).id
-        db.session.rollback()
-    return app.extensions["loket_print_service"].build_spooler(office_id)
 
 
 def _setup(make_app, url, clock):

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from tests.live import LiveServer, wait_for
-from tests.realtime.test_end_to_end import MODES
+from bench.live import LiveServer, wait_for
+from tests.realtime.clients import MODES
 
 pytestmark = pytest.mark.slow
 

@@ -2,84 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from printer.spooler import Job, Spooler, backoff
-from printer.transports import PrinterError, Transport
-from tests.printer.test_layout import TICKET
-
-T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
-
-
-class MemoryJobs:
-    def __init__(self, count: int = 3) -> None:
-        self.rows = [
-            {
-                "id": i + 1,
-                "status": "pending",
-                "attempts": 0,
-                "next": None,
-                "error": None,
-                "created": T0,
-            }
-            for i in range(count)
-        ]
-        self.states: list[tuple[bool, str | None]] = []
-
-    def head(self, target):
-        for row in self.rows:
-            if row["status"] in ("pending", "printing"):
-                return Job(
-                    row["id"], TICKET.to_dict(), row["attempts"], row["created"], row["next"]
-                )
-        return None
-
-    def _row(self, job):
-        return next(r for r in self.rows if r["id"] == job.id)
-
-    def claim(self, job, now):
-        row = self._row(job)
-        row["status"], row["attempts"] = "printing", row["attempts"] + 1
-        return True
-
-    def done(self, job, now):
-        self._row(job)["status"] = "printed"
-
-    def failed(self, job, error, retry_at, now):
-        row = self._row(job)
-        row["status"] = "pending" if retry_at else "failed"
-        row["next"], row["error"] = retry_at, error
-
-    def state(self, target, online, error, now):
-        self.states.append((online, error))
-
-
-class Recorder(Transport):
-    """A transport that records (or fails) instead of printing."""
-
-    def __init__(self, fail: int = 0, blocking: bool = False) -> None:
-        super().__init__("fake://", "80", False, blocking)
-        self.sent: list[str] = []
-        self.fail = fail
-
-    def send(self, data: bytes, name: str) -> None:
-        if self.fail:
-            self.fail -= 1
-            raise PrinterError("printer unplugged")
-        self.sent.append(name)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
+from printer.spooler import Spooler, backoff
+from tests.printer.spooling import T0, MemoryJobs, Recorder, StepClock
 
 
 def test_jobs_print_in_order_one_at_a_time():
     store, transport = MemoryJobs(3), Recorder()
-    spooler = Spooler(store, transport, clock=Clock())
+    spooler = Spooler(store, transport, clock=StepClock())
     while spooler.step() is not None:
         pass
     assert transport.sent == ["job-1", "job-2", "job-3"]
@@ -87,7 +18,7 @@ def test_jobs_print_in_order_one_at_a_time():
 
 
 def test_failure_keeps_the_job_first_and_backs_off():
-    store, transport, clock = MemoryJobs(2), Recorder(fail=3), Clock()
+    store, transport, clock = MemoryJobs(2), Recorder(fail=3), StepClock()
     spooler = Spooler(store, transport, clock=clock)
     delays = []
     for _ in range(3):
@@ -107,7 +38,7 @@ def test_backoff_grows_to_thirty_seconds():
 
 
 def test_a_job_that_cannot_print_for_long_gives_up_and_the_next_one_prints():
-    store, transport, clock = MemoryJobs(2), Recorder(fail=1), Clock()
+    store, transport, clock = MemoryJobs(2), Recorder(fail=1), StepClock()
     store.rows[1]["created"] = T0 + timedelta(minutes=20)  # queued later
     spooler = Spooler(store, transport, clock=clock, expire_after=timedelta(minutes=30))
     spooler.step()  # the printer is unplugged
@@ -134,7 +65,7 @@ class WithDeadlines(MemoryJobs):
 
 
 def test_a_job_past_its_own_deadline_is_dropped_and_the_next_one_prints():
-    clock = Clock()
+    clock = StepClock()
     store = WithDeadlines([T0 + timedelta(minutes=3), T0 + timedelta(minutes=30)])
     transport = Recorder(fail=1)
     spooler = Spooler(store, transport, clock=clock, expire_after=timedelta(minutes=30))
@@ -154,7 +85,7 @@ def test_blocking_transport_goes_through_the_executor():
         return fn(*args)
 
     store, transport = MemoryJobs(1), Recorder(blocking=True)
-    Spooler(store, transport, run_blocking=executor, clock=Clock()).step()
+    Spooler(store, transport, run_blocking=executor, clock=StepClock()).step()
     assert calls == [transport.send] and transport.sent == ["job-1"]
 
 
@@ -168,14 +99,14 @@ class Held(MemoryJobs):
 
 def test_a_job_someone_else_holds_is_looked_at_again_later_not_at_once():
     store, transport = Held(1), Recorder()
-    delay = Spooler(store, transport, clock=Clock()).step()
+    delay = Spooler(store, transport, clock=StepClock()).step()
     assert delay is not None and delay >= 1.0
     assert transport.sent == []
 
 
 def test_the_loop_lets_others_run_between_jobs_and_waits_when_a_job_is_held():
     events: list[tuple[str, float]] = []
-    spooler = Spooler(MemoryJobs(3), Recorder(), clock=Clock())
+    spooler = Spooler(MemoryJobs(3), Recorder(), clock=StepClock())
 
     def sleep(seconds: float) -> None:
         events.append(("yield", seconds))
@@ -190,7 +121,7 @@ def test_the_loop_lets_others_run_between_jobs_and_waits_when_a_job_is_held():
     # Three jobs, each followed by a yield to the event loop, then the idle wait.
     assert events == [("yield", 0), ("yield", 0), ("yield", 0), ("wait", 2.0)]
 
-    held = Spooler(Held(1), Recorder(), clock=Clock())
+    held = Spooler(Held(1), Recorder(), clock=StepClock())
     waits: list[float] = []
 
     def held_wait(seconds: float) -> bool:
@@ -220,7 +151,7 @@ class DatabaseAway(MemoryJobs):
 
 def test_a_ticket_printed_while_the_database_is_away_is_recorded_later_and_never_printed_again():
     store, transport = DatabaseAway(2, outage=3), Recorder()
-    spooler = Spooler(store, transport, clock=Clock())
+    spooler = Spooler(store, transport, clock=StepClock())
     for _ in range(3):  # the run loop logs these and tries again after its poll
         try:
             spooler.step()

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from bench.fake_printer import FakePrinter
 from printer import transports
 from printer.decode import decode
 from printer.layout import ticket_bytes
@@ -21,8 +22,7 @@ from printer.transports import (
     UsbTransport,
     open_transport,
 )
-from tests.printer.fakes import FakePrinter
-from tests.printer.test_layout import TICKET
+from tests.printer.samples import TICKET
 
 
 @pytest.fixture

@@ -143,7 +143,7 @@ def test_staff_room_needs_staff_of_that_office(app, world):
 
 
 def test_staff_room_accepts_a_signed_in_browser(app, world, client):
-    from tests.api.test_sessions import sign_in
+    from tests.web import sign_in
 
     assert sign_in(client, "clerk").status_code == 302
     browser = socketio.test_client(app, flask_test_client=client)

@@ -17,15 +17,15 @@ from app.domain import office_by_slug
 from app.domain.events import bump_seq
 from app.extensions import db
 from app.join_limits import WindowCounter
+from bench.live import LiveServer
 from bench.screens import LeanScreen
 from tests.factories import T0
-from tests.live import LiveServer
 from tests.services import redis_url
 
 # ---- the pieces --------------------------------------------------------------------------
 
 
-class Clock:
+class TickClock:
     def __init__(self) -> None:
         self.now = 1000.0
 
@@ -34,7 +34,7 @@ class Clock:
 
 
 def test_a_window_counter_refuses_over_its_limit_and_forgets_after_a_minute():
-    clock = Clock()
+    clock = TickClock()
     counter = WindowCounter(3, clock=clock)
     assert [counter.hit("a") for _ in range(4)] == [True, True, True, False]
     assert counter.hit("b")  # another key has its own count

@@ -13,7 +13,7 @@ import pytest
 import requests
 import socketio
 
-from tests.live import LiveServer, wait_for
+from bench.live import LiveServer, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 import requests
 
-from tests.live import LiveServer
-from tests.realtime.test_end_to_end import Desk, Screen, close_all
+from bench.live import LiveServer
+from tests.realtime.clients import HttpDesk, Screen, close_all
 from tests.services import redis_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -30,7 +30,7 @@ def pair(pg_app, postgres_migrated):
 
 def test_display_on_b_sees_a_call_made_on_a(pair):
     first, second, tokens = pair
-    desk_a = Desk(first, tokens)
+    desk_a = HttpDesk(first, tokens)
     ticket = desk_a.issue("A")
     tv = Screen(second.url, {"office": "kupang"})
     phone = Screen(second.url, {"ticket": ticket["token"]})

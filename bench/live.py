@@ -27,7 +27,7 @@ ROLES = ("kiosk", "operator", "clerk", "admin")
 _template: tuple[Path, dict] | None = None
 
 
-# ``flask --app wsgi`` commands run one after another in one process (tests.live.flask_many):
+# ``flask --app wsgi`` commands run one after another in one process (bench.live.flask_many):
 # the real CLI (the same click commands, Flask-Migrate's included), the app imported once.
 _CLI_BATCH = r"""
 import json, sys

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_sessions import sign_in
 from tests.conftest import assert_error
-from tests.display.test_page import scan
 from tests.factories import PASSWORD
+from tests.web import scan, sign_in
 
 PAGES = {
     "/counter/": {"operator", "admin"},
@@ -62,10 +61,10 @@ def test_stations_have_the_contract_hooks(client, world):
 
 def test_change_password_checks_and_changes(client, world):
     sign_in(client, "operator")
-    from tests.api.test_sessions import _csrf
+    from tests.web import csrf_token
 
     def post(current, new, again):
-        token = _csrf(client.get("/account/password").get_data(as_text=True))
+        token = csrf_token(client.get("/account/password").get_data(as_text=True))
         return client.post(
             "/account/password",
             data={"csrf_token": token, "current": current, "new": new, "again": again},

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from tests.api.test_sessions import sign_in
-from tests.display.test_page import scan
+from tests.web import scan, sign_in
 
 
 def test_kiosk_page_needs_a_signed_in_kiosk_or_staff(client, world):
