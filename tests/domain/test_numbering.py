@@ -11,7 +11,7 @@ from app import domain
 from app.models import Ticket
 from tests.factories import make_office
 
-from .conftest import KIOSK, Desk
+from .conftest import KIOSK, DomainDesk
 
 
 def test_codes_count_up_per_service_from_one(desk):
@@ -20,7 +20,7 @@ def test_codes_count_up_per_service_from_one(desk):
 
 
 def test_numbers_are_separate_per_office(desk):
-    other = Desk(make_office(desk.session, "oebobo", services="A", counters=((1, "A"),)))
+    other = DomainDesk(make_office(desk.session, "oebobo", services="A", counters=((1, "A"),)))
     desk.session.commit()
     assert desk.issue("A").code == "A-001"
     assert other.issue("A").code == "A-001"

@@ -11,7 +11,7 @@ from app import domain
 from app.models import SpecialDay
 from tests.factories import make_office
 
-from .conftest import KIOSK, Desk
+from .conftest import KIOSK, DomainDesk
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -33,10 +33,10 @@ def office_desk(any_app):
     with any_app.app_context():
         office = make_office(db.session, always_open=False, cutoff=time(15, 0))
         db.session.commit()
-        yield Desk(office)
+        yield DomainDesk(office)
 
 
-def refusal(desk: Desk, when: datetime, service: str = "A") -> domain.Closed:
+def refusal(desk: DomainDesk, when: datetime, service: str = "A") -> domain.Closed:
     desk.now = when
     return desk.refused(
         domain.Closed,

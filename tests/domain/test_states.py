@@ -7,13 +7,13 @@ import pytest
 from app import domain
 from app.models import STAGES, STATUSES, TicketEvent
 
-from .conftest import Desk
+from .conftest import DomainDesk
 from .journey_table import STAGE_TABLE, STATUS_ORDER, target
 
 ACTIONS = ["recall", "start", "finish", "no_show", "requeue", "transfer", "cancel"]
 
 
-def _ticket_in(desk: Desk, status: str):
+def _ticket_in(desk: DomainDesk, status: str):
     """A ticket of service A brought to ``status`` through real moves."""
     ticket = desk.issue("A")
     if status == "waiting":
@@ -32,7 +32,7 @@ def _ticket_in(desk: Desk, status: str):
     raise AssertionError(status)
 
 
-def _act(desk: Desk, action: str, ticket):
+def _act(desk: DomainDesk, action: str, ticket):
     if action == "transfer":
         return domain.transfer(desk.session, ticket.id, "C", now=desk.now, actor=desk_actor())
     fn = getattr(domain, action)
