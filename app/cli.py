@@ -12,10 +12,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import domain
-from .audit import record_change
 from .auth.tokens import issue_token
 from .auth.users import create_user, new_password, set_active, set_password
 from .demo import seed
+from .domain.audit import record_change
 from .domain.errors import QueueError
 from .extensions import db
 from .models import ROLES, Office, User

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 
 from flask import Flask, current_app
 from flask_babel import force_locale, gettext
@@ -19,7 +18,7 @@ from flask_socketio import SocketIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .auth.tokens import digest
+from .auth.identity import Credential
 from .db import reading
 from .domain import Actor
 from .extensions import db
@@ -28,25 +27,6 @@ from .models import ApiToken, User
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "loket_live_identity"
-
-
-@dataclass(frozen=True)
-class Credential:
-    """What a connection signed in with: a browser session (its version) or a token (its hash)."""
-
-    user_id: int
-    role: str
-    office_id: int | None
-    session_version: int | None = None
-    token_digest: str | None = None
-
-    @classmethod
-    def of_session(cls, user: User) -> Credential:
-        return cls(user.id, user.role, user.office_id, session_version=user.session_version)
-
-    @classmethod
-    def of_token(cls, user: User, token: str) -> Credential:
-        return cls(user.id, user.role, user.office_id, token_digest=digest(token))
 
 
 class LiveIdentities:

@@ -12,8 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .audit import record_change
 from .domain import Actor
+from .domain.audit import record_change
 from .models import LoginLink, Ticket, TicketEvent
 
 

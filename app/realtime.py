@@ -47,7 +47,7 @@ from printer.channels import (
 )
 
 from . import board_cache, domain, live_identity
-from .auth.tokens import user_for_token
+from .auth import identity
 from .board_cache import cached_board
 from .db import DatabaseBusy, reading
 from .domain.estimate import service_rate, waiting_in_order
@@ -294,22 +294,16 @@ def on_connect(auth: Any = None) -> None:
     identities = current_app.extensions[live_identity.EXTENSION_KEY]
     address = client_address()
     with _joins().working, reading():
-        user, credential = None, None
+        caller = None
         if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-            token = auth["token"][:200]
-            found = user_for_token(db.session, token)
-            if found is not None:
-                user = found[0]
-                credential = live_identity.Credential.of_token(user, token)
+            caller = identity.by_token(db.session, auth["token"][:200], address)
         elif current_user.is_authenticated:
-            user = current_user._get_current_object()
-            credential = live_identity.Credential.of_session(user)
-        if user is not None and credential is not None:
-            actor = domain.Actor(user.id, user.role, user.office_id, address)
-            identities.remember(request.sid, actor, credential)
+            caller = identity.by_session(current_user._get_current_object(), address)
+        if caller is not None:
+            identities.remember(request.sid, caller.actor, caller.credential)
         db.session.rollback()
     exempt = address in current_app.config["CONNECTION_LIMIT_EXEMPT"]
-    if not _joins().connect(request.sid, address, identified=user is not None or exempt):
+    if not _joins().connect(request.sid, address, identified=caller is not None or exempt):
         raise SocketRefused(
             gettext("Too many connections from your address; wait a minute."),
             {"code": "rate_limited"},

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
 from flask import abort, g, redirect, render_template, url_for
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import domain
-from ..audit import record_change
 from ..auth import staff_page
-from ..auth.tokens import digest
+from ..auth.devices import DEVICE_ROLES, new_login_link, sign_out_everywhere
+from ..domain.audit import record_change
 from ..extensions import db
-from ..models import ApiToken, LoginLink, Office, User
+from ..models import Office, User
 from .blueprint import bp, office_in_scope, saved
-
-LINK_VALID = timedelta(hours=24)
 
 
 def _device(office: Office, user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None or user.office_id != office.id or user.role not in ("kiosk", "display"):
+    if user is None or user.office_id != office.id or user.role not in DEVICE_ROLES:
         abort(404)
     return user
 
@@ -32,7 +27,7 @@ def _listed(office: Office) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.office_id == office.id, User.role.in_(("kiosk", "display")))
+            .where(User.office_id == office.id, User.role.in_(DEVICE_ROLES))
             .order_by(User.role, User.username)
         )
     )
@@ -52,17 +47,8 @@ def device_link(slug: str, user_id: int) -> str:
     """A one-time link: opened on the device, it signs it in for good (remember me)."""
     office = office_in_scope(slug)
     user = _device(office, user_id)
-    token = secrets.token_urlsafe(24)
     now = domain.utcnow()
-    db.session.add(
-        LoginLink(
-            user_id=user.id,
-            token_hash=digest(token),
-            created_at=now,
-            expires_at=now + LINK_VALID,
-            created_by_id=g.actor.user_id,
-        )
-    )
+    token = new_login_link(db.session, user, now, g.actor.user_id)
     record_change(db.session, g.actor, now, "device.link", user.username, None, office.id)
     db.session.commit()
     link = url_for("auth.login_link", token=token, _external=True)
@@ -83,19 +69,7 @@ def device_revoke(slug: str, user_id: int) -> Response:
     office = office_in_scope(slug)
     user = _device(office, user_id)
     now = domain.utcnow()
-    user.session_version += 1
-    db.session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.execute(
-        update(LoginLink)
-        .where(LoginLink.user_id == user.id, LoginLink.used_at.is_(None))
-        .values(used_at=now),
-        execution_options={"synchronize_session": False},
-    )
+    sign_out_everywhere(db.session, user, now)
     record_change(db.session, g.actor, now, "device.revoke", user.username, None, office.id)
     db.session.commit()
     saved(

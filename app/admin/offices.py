@@ -10,9 +10,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import domain
-from ..audit import changes, record_change
 from ..auth import staff_page
+from ..domain import setup
+from ..domain.audit import record_change
 from ..extensions import db
+from ..i18n import render_message
 from ..models import Office, OpeningHours, SpecialDay
 from .blueprint import bp, office_in_scope, offices_in_scope, saved
 from .forms import HoursForm, OfficeForm, SpecialDayForm
@@ -41,22 +43,9 @@ def settings(slug: str) -> Response | str:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            now = domain.utcnow()
-            values = _office_values(form)
-            if values["card_stock"] != office.card_stock:
-                record_change(
-                    db.session,
-                    g.actor,
-                    now,
-                    "stock.set",
-                    office.slug,
-                    {"card_stock": [office.card_stock, values["card_stock"]]},
-                    office.id,
-                )
-            diff = changes(office, values)
-            diff.pop("card_stock", None)
-            record_change(db.session, g.actor, now, "office.update", office.slug, diff, office.id)
-            domain.events.bump_seq(db.session, office.id)  # screens pick up the new text
+            setup.change_office(
+                db.session, office, _office_values(form), now=domain.utcnow(), actor=g.actor
+            )
             db.session.commit()
             saved(gettext("The office settings are saved."))
             return redirect(url_for("admin.settings", office=office.slug))
@@ -107,31 +96,16 @@ def new_office() -> Response | str:
 @staff_page("admin")
 def hours(slug: str) -> Response | str:
     office = office_in_scope(slug)
-    by_day = {h.weekday: h for h in office.hours}
     form = HoursForm() if request.method == "POST" else _filled_hours(office)
     special = SpecialDayForm(prefix="special")
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            now = domain.utcnow()
-            diff = {}
-            for index, day in enumerate(HoursForm.DAYS):
-                opens = getattr(form, f"{day}_opens").data
-                closes = getattr(form, f"{day}_closes").data
-                row = by_day.get(index)
-                before = [row.opens.isoformat(), row.closes.isoformat()] if row else None
-                if opens is None:
-                    if row is not None:
-                        office.hours.remove(row)
-                elif row is None:
-                    office.hours.append(OpeningHours(weekday=index, opens=opens, closes=closes))
-                else:
-                    row.opens, row.closes = opens, closes
-                after = [opens.isoformat(), closes.isoformat()] if opens else None
-                if before != after:
-                    diff[day] = [before, after]
-            record_change(db.session, g.actor, now, "hours.update", office.slug, diff, office.id)
-            domain.events.bump_seq(db.session, office.id)
+            week = [
+                (day, getattr(form, f"{day}_opens").data, getattr(form, f"{day}_closes").data)
+                for day in HoursForm.DAYS
+            ]
+            setup.set_hours(db.session, office, week, now=domain.utcnow(), actor=g.actor)
             db.session.commit()
             saved(gettext("The opening hours are saved."))
             return redirect(url_for("admin.hours", office=office.slug))
@@ -181,37 +155,25 @@ def add_special_day(slug: str) -> Response | tuple:
     office = office_in_scope(slug)
     special = SpecialDayForm(prefix="special")
     if special.validate_on_submit():
-        existing = db.session.scalar(
-            select(SpecialDay).where(
-                SpecialDay.office_id == office.id, SpecialDay.day == special.day.data
-            )
-        )
-        if existing is not None:
-            special.day.errors.append(
-                gettext("This date already has a special day; remove it first.")
-            )
-        else:
-            is_open = special.is_open.data == "open"
-            day = SpecialDay(
-                office_id=office.id,
-                day=special.day.data,
-                is_open=is_open,
-                opens=special.opens.data if is_open else None,
-                closes=special.closes.data if is_open else None,
-                note=(special.note.data or "").strip(),
-            )
-            db.session.add(day)
-            now = domain.utcnow()
-            record_change(
+        is_open = special.is_open.data == "open"
+        try:
+            setup.add_special_day(
                 db.session,
-                g.actor,
-                now,
-                "special_day.add",
-                office.slug,
-                {day.day.isoformat(): [None, "open" if is_open else "closed"]},
-                office.id,
+                office,
+                setup.Special(
+                    day=special.day.data,
+                    is_open=is_open,
+                    opens=special.opens.data,
+                    closes=special.closes.data,
+                    note=special.note.data or "",
+                ),
+                now=domain.utcnow(),
+                actor=g.actor,
             )
-            domain.events.bump_seq(db.session, office.id)
+        except domain.InvalidInput as err:
+            db.session.rollback()
+            special.day.errors.append(render_message(err.template, err.params))
+        else:
             db.session.commit()
             saved(gettext("The special day is saved."))
             return redirect(url_for("admin.hours", office=office.slug))
@@ -222,20 +184,10 @@ def add_special_day(slug: str) -> Response | tuple:
 @staff_page("admin")
 def delete_special_day(slug: str, day_id: int) -> Response:
     office = office_in_scope(slug)
-    day = db.session.get(SpecialDay, day_id)
-    if day is None or day.office_id != office.id:
+    try:
+        setup.remove_special_day(db.session, office, day_id, now=domain.utcnow(), actor=g.actor)
+    except domain.NotFound:
         abort(404)
-    record_change(
-        db.session,
-        g.actor,
-        domain.utcnow(),
-        "special_day.remove",
-        office.slug,
-        {day.day.isoformat(): ["open" if day.is_open else "closed", None]},
-        office.id,
-    )
-    db.session.delete(day)
-    domain.events.bump_seq(db.session, office.id)
     db.session.commit()
     saved(gettext("The special day is removed."))
     return redirect(url_for("admin.hours", office=office.slug))

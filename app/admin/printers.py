@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import domain
-from ..audit import record_change
 from ..auth import staff_page
 from ..extensions import db
 from ..models import SERVER_PRINTER, Office, PrintJob, Ticket
-from ..print_jobs import printer_states, queue_paper
+from ..print_jobs import printer_states
+from ..print_jobs.by_hand import cancel_job, retry_job
+from ..print_jobs.tickets import reprint_by_code
 from .blueprint import bp, office_in_scope, saved
 
 RECENT = 30
-CANCELLED = "cancelled by an administrator"
 
 
 def _page(office: Office, status: int = 200, error: str | None = None, query: str = ""):
@@ -57,10 +57,10 @@ def printer_reprint(slug: str) -> Response | tuple[str, int]:
     target = request.form.get("target") or SERVER_PRINTER
     if target not in {s["target"] for s in printer_states(db.session, office.id)}:
         return _page(office, 400, gettext("Choose one of this office's printers."), query)
-    now = domain.utcnow()
-    today = domain.local_day(now, office.timezone)
-    found_tickets = domain.find_tickets(db.session, office, query, today) if query else []
-    if not found_tickets:
+    reprinted = reprint_by_code(
+        db.session, office, query, now=domain.utcnow(), actor=g.actor, target=target
+    )
+    if reprinted is None:
         return _page(
             office,
             400,
@@ -69,24 +69,7 @@ def printer_reprint(slug: str) -> Response | tuple[str, int]:
             ),
             query,
         )
-    ticket = found_tickets[0]
-    job = queue_paper(
-        db.session,
-        ticket,
-        target=target,
-        now=now,
-        requested_by=g.actor.user_id,
-        kind="reprint",
-    )
-    record_change(
-        db.session,
-        g.actor,
-        now,
-        "ticket.reprint",
-        ticket.code,
-        {"job": [None, job.id], "printer": [None, target]},
-        office.id,
-    )
+    ticket, _job = reprinted
     db.session.commit()
     saved(gettext("%(code)s is queued for printing again.", code=ticket.code))
     return redirect(url_for("admin.printers", office=office.slug))
@@ -99,50 +82,11 @@ def printer_retry(slug: str, job_id: int) -> Response:
     tried at once with a fresh count; one stuck "printing" goes back to the queue; one already
     printed is printed again as a copy."""
     office = office_in_scope(slug)
-    now = domain.utcnow()
-    job = db.session.scalar(
-        select(PrintJob).where(PrintJob.id == job_id, PrintJob.office_id == office.id)
-    )
-    if job is None:
+    queued = retry_job(db.session, office.id, job_id, now=domain.utcnow(), actor=g.actor)
+    if queued is None:
         db.session.rollback()
         saved(gettext("That print job is not in this office's list any more."))
         return redirect(url_for("admin.printers", office=office.slug))
-    if job.status == "printed":
-        copy = PrintJob(
-            office_id=job.office_id,
-            ticket_id=job.ticket_id,
-            target=job.target,
-            kind="reprint",
-            status="pending",
-            payload=job.payload,
-            attempts=0,
-            created_at=now,
-            requested_by_id=g.actor.user_id,
-        )
-        db.session.add(copy)
-        db.session.flush()
-        queued = copy.id
-    else:
-        db.session.execute(
-            update(PrintJob)
-            .where(PrintJob.id == job.id)
-            .values(
-                status="pending",
-                next_attempt_at=None,
-                claimed_at=None,
-                attempts=0,
-                # A job that gave up after half an hour would give up again at once; asked for
-                # by staff, it has a reprint's time to print (not an arrival ticket's minutes).
-                created_at=now,
-                kind="reprint",
-            ),
-            execution_options={"synchronize_session": False},
-        )
-        queued = job.id
-    domain.events.record(db.session, domain.events.PrintQueued(office.id, queued, job.target))
-    record_change(
-        db.session, g.actor, now, "print.retry", f"job {job_id}", {"job": [None, queued]}, office.id
-    )
     db.session.commit()
     saved(gettext("The job is queued again."))
     return redirect(url_for("admin.printers", office=office.slug))
@@ -153,22 +97,10 @@ def printer_retry(slug: str, job_id: int) -> Response:
 def printer_cancel(slug: str, job_id: int) -> Response:
     """Take a job that has not printed off its printer's queue (e.g. its owner has gone)."""
     office = office_in_scope(slug)
-    now = domain.utcnow()
-    cancelled = db.session.execute(
-        update(PrintJob)
-        .where(
-            PrintJob.id == job_id,
-            PrintJob.office_id == office.id,
-            PrintJob.status.in_(("pending", "printing")),
-        )
-        .values(status="failed", claimed_at=None, last_error=CANCELLED),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    if not cancelled:
+    if not cancel_job(db.session, office.id, job_id, now=domain.utcnow(), actor=g.actor):
         db.session.rollback()
         saved(gettext("That job has already printed or ended."))
         return redirect(url_for("admin.printers", office=office.slug))
-    record_change(db.session, g.actor, now, "print.cancel", f"job {job_id}", None, office.id)
     db.session.commit()
     saved(gettext("The job is cancelled; it will not print."))
     return redirect(url_for("admin.printers", office=office.slug))

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import domain
-from ..audit import create_or_change, record_change
 from ..auth import staff_page
+from ..domain import setup
 from ..extensions import db
-from ..models import Counter, CounterService, Office, Service, Ticket
+from ..i18n import render_message
+from ..models import Counter, Office, Service
 from .blueprint import bp, office_in_scope, saved
 from .forms import CounterForm, ServiceForm
 
@@ -82,30 +83,14 @@ def service_edit(slug: str, code: str | None) -> Response | str:
     if request.method == "POST":
         if form.validate_on_submit():
             values = _service_values(form)
-            twin = db.session.scalar(
-                select(Service.id).where(
-                    Service.office_id == office.id, Service.code == values["code"]
+            try:
+                setup.save_service(
+                    db.session, office, service, values, now=domain.utcnow(), actor=g.actor
                 )
-            )
-            if twin is not None and (service is None or twin != service.id):
-                form.code.errors.append(gettext("Another service of this office uses this letter."))
-            elif service is not None and values["code"] != service.code and _has_tickets(service):
-                form.code.errors.append(
-                    gettext(
-                        "The letter of a service with tickets cannot "
-                        "change; add a new service instead."
-                    )
-                )
+            except domain.InvalidInput as err:
+                db.session.rollback()
+                form.code.errors.append(render_message(err.template, err.params))
             else:
-                now = domain.utcnow()
-                service, diff, created = create_or_change(
-                    db.session, service, Service, {"office_id": office.id, **values}
-                )
-                action = "service.create" if created else "service.update"
-                record_change(
-                    db.session, g.actor, now, action, f"service {values['code']}", diff, office.id
-                )
-                domain.events.bump_seq(db.session, office.id)
                 db.session.commit()
                 saved(gettext("Service %(code)s is saved.", code=values["code"]))
                 return redirect(url_for("admin.services", office=office.slug))
@@ -116,13 +101,6 @@ def service_edit(slug: str, code: str | None) -> Response | str:
         form=form,
         service=service,
     ), status
-
-
-def _has_tickets(service: Service) -> bool:
-    return (
-        db.session.scalar(select(Ticket.id).where(Ticket.issued_service_id == service.id).limit(1))
-        is not None
-    )
 
 
 @bp.get("/<office>/counters")
@@ -161,42 +139,22 @@ def counter_edit(slug: str, counter_id: int | None) -> Response | str:
 
 
 def _save_counter(office: Office, counter: Counter | None, form: CounterForm) -> int | None:
-    twin = db.session.scalar(
-        select(Counter.id).where(Counter.office_id == office.id, Counter.number == form.number.data)
-    )
-    if twin is not None and (counter is None or twin != counter.id):
-        form.number.errors.append(gettext("Another counter of this office has this number."))
-        return 400
-    by_code = {s.code: s for s in office.services}
-    wanted = [c for c in (form.services.data or "").upper() if c.isalpha()]
-    unknown = [c for c in wanted if c not in by_code]
-    if unknown or len(set(wanted)) != len(wanted):
-        form.services.errors.append(
-            gettext("Give each service letter once, from: %(codes)s.", codes=" ".join(by_code))
-        )
-        return 400
-    now = domain.utcnow()
     values = {
         "number": form.number.data,
         "name": form.name.data.strip(),
         "call_order": form.call_order.data,
         "is_open": form.is_open.data,
     }
-    counter, diff, created = create_or_change(
-        db.session, counter, Counter, {"office_id": office.id, **values}
-    )
-    action = "counter.create" if created else "counter.update"
-    before = [link.service.code for link in counter.links]
-    if before != wanted:
-        counter.links = [
-            CounterService(service=by_code[c], position=i) for i, c in enumerate(wanted)
-        ]
-        diff["services"] = [before, wanted]
-    record_change(db.session, g.actor, now, action, f"counter {values['number']}", diff, office.id)
-    db.session.flush()
-    for code in set(before) | set(wanted):
-        domain.events.record(db.session, domain.events.QueueMoved(office.id, by_code[code].id))
-    domain.events.bump_seq(db.session, office.id)
+    letters = [c for c in (form.services.data or "").upper() if c.isalpha()]
+    try:
+        setup.save_counter(
+            db.session, office, counter, values, letters, now=domain.utcnow(), actor=g.actor
+        )
+    except domain.InvalidInput as err:
+        db.session.rollback()
+        field = form.number if err.code == "number_taken" else form.services
+        field.errors.append(render_message(err.template, err.params))
+        return 400
     db.session.commit()
     saved(gettext("Counter %(number)s is saved.", number=values["number"]))
     return None

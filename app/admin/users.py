@@ -8,10 +8,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import domain
-from ..audit import changes, record_change
 from ..auth import staff_page
 from ..auth.tokens import issue_token
 from ..auth.users import create_user, new_password, set_password
+from ..domain.audit import changes, record_change
 from ..domain.errors import QueueError
 from ..extensions import db
 from ..i18n import render_message

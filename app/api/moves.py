@@ -14,7 +14,9 @@ from ..domain.states import BLOCK_REASONS
 from ..errors import ApiError
 from ..extensions import db
 from ..models import STAGES, Ticket
-from ..print_jobs import job_json, latest_job, queue_paper
+from ..print_jobs import job_json, latest_job
+from ..print_jobs.tickets import issue_with_paper
+from ..print_jobs.tickets import reprint as reprint_ticket
 from .blueprint import bp
 from .parsing import IDEMPOTENCY_KEY, field, json_body
 from .serialize import counter_json, ticket_json
@@ -49,21 +51,17 @@ def issue_ticket(slug: str) -> Response:
             "invalid_field",
             gettext("An idempotency key is 8 to 64 letters, digits, hyphens or underscores."),
         )
-    now = domain.utcnow()
-    ticket, repeated = domain.issue_once(
+    ticket, job = issue_with_paper(
         db.session,
         slug,
-        service.strip().upper(),
+        service,
         priority=priority,
-        now=now,
+        paper=paper,
+        now=domain.utcnow(),
         actor=actor,
+        target=g.print_target,
         idempotency_key=key,
     )
-    job = None
-    if paper and not repeated:
-        job = queue_paper(
-            db.session, ticket, target=g.print_target, now=now, requested_by=actor.user_id
-        )
     return _reply(
         ticket, 201, {"Location": url_for("api.get_ticket", ticket_id=ticket.id)}, job=job
     )
@@ -71,15 +69,8 @@ def issue_ticket(slug: str) -> Response:
 
 @bp.post("/tickets/<id:ticket_id>/reprint")
 def reprint(ticket_id: int) -> Response:
-    actor = require_actor()
-    ticket = domain.ticket_for(db.session, actor, ticket_id, "reprint")
-    job = queue_paper(
-        db.session,
-        ticket,
-        target=g.print_target,
-        now=domain.utcnow(),
-        requested_by=actor.user_id,
-        kind="reprint",
+    ticket, job = reprint_ticket(
+        db.session, ticket_id, now=domain.utcnow(), actor=require_actor(), target=g.print_target
     )
     return _reply(ticket, 201, job=job)
 

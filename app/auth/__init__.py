@@ -19,7 +19,7 @@ from ..errors import ApiError
 from ..extensions import csrf, db
 from ..models import SERVER_PRINTER, User, agent_target
 from ..security import SAFE_METHODS
-from .tokens import actor_for_token
+from .identity import by_session, by_token
 
 # Endpoints that never need to know the user (no database work for them).
 _ANONYMOUS_ENDPOINTS = {"static", "main.vendor"}
@@ -40,23 +40,24 @@ def identify() -> None:
                 "unauthorized",
                 gettext('Send the API token as "Authorization: Bearer <token>".'),
             )
-        found = actor_for_token(db.session, token.strip(), request.remote_addr)
-        if found is None:
+        caller = by_token(db.session, token.strip(), request.remote_addr)
+        if caller is None:
             raise ApiError(
                 401,
                 "invalid_token",
                 gettext("This API token is unknown or revoked, or its user is disabled."),
             )
-        g.actor, via_agent = found
         g.auth = "token"
     elif current_user.is_authenticated:
         g.user, g.auth = current_user._get_current_object(), "session"
-        g.actor = Actor(g.user.id, g.user.role, g.user.office_id, request.remote_addr)
-        via_agent = g.user.prints_via_agent
+        caller = by_session(g.user, request.remote_addr)
     else:
-        via_agent = False
-    # Where this device's tickets print: the server's printer, or its own agent's.
-    g.print_target = agent_target(g.actor.user_id) if via_agent and g.actor else SERVER_PRINTER
+        caller = None
+    if caller is not None:
+        g.actor = caller.actor
+        # Where this device's tickets print: the server's printer, or its own agent's.
+        if caller.prints_via_agent:
+            g.print_target = agent_target(caller.actor.user_id)
     # A bearer token is not sent by browsers on their own, so it needs no CSRF token; an
     # anonymous API write gets its 401 from the view instead of a CSRF error.
     anonymous_api = request.path.startswith("/api/") and g.auth is None

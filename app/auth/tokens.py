@@ -28,20 +28,6 @@ def issue_token(session: Session, user: User, now: datetime, label: str = "") ->
     return token
 
 
-def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None:
-    """The active user and token record for ``token``, or None (unknown, revoked, disabled)."""
-    if not token.startswith(PREFIX) or len(token) > 100:
-        return None
-    row = session.execute(
-        select(User, ApiToken)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None or not row[0].active:
-        return None
-    return row[0], row[1]
-
-
 _ACTOR = (
     select(User.id, User.role, User.office_id, User.prints_via_agent)
     .join(ApiToken, ApiToken.user_id == User.id)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import domain
@@ -15,9 +15,9 @@ from ..db import reading
 from ..domain.errors import QueueError
 from ..extensions import csrf, db
 from ..i18n import render_message
-from ..models import LoginLink, User
+from ..models import User
 from .blueprint import bp
-from .tokens import digest
+from .devices import open_link, use_link
 from .users import is_locked, note_failure, note_success, password_matches, set_password
 
 # Where each role starts after signing in (the first endpoint that exists).
@@ -137,26 +137,19 @@ def login_link(token: str) -> Response | tuple:
     shows a button; only pressing it (a POST) uses the link, so a chat app that previews the
     link does not spend it."""
     now = domain.utcnow()
-    link = db.session.scalar(select(LoginLink).where(LoginLink.token_hash == digest(token[:100])))
-    user = db.session.get(User, link.user_id) if link is not None else None
-    if link is None or link.used_at is not None or link.expires_at < now or user is None:
+    opened = open_link(db.session, token, now)
+    if opened is None:
         message = gettext(
             "This sign-in link is used, expired or unknown. Ask an administrator for a new one."
         )
         return render_template("error.html", status=410, code="link_invalid", message=message), 410
+    link, user = opened
     if not user.active:
         message = gettext("This account is disabled. Ask an administrator.")
         return render_template("error.html", status=403, code="disabled", message=message), 403
     if request.method == "GET":
         return render_template("auth/link.html", user=user)
-    # Claimed with a conditional update: two devices racing with one link, only one wins.
-    claimed = db.session.execute(
-        update(LoginLink)
-        .where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
-        .values(used_at=now),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    if claimed != 1:
+    if not use_link(db.session, link, now):
         db.session.rollback()
         message = gettext(
             "This sign-in link is used, expired or unknown. Ask an administrator for a new one."

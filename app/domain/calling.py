@@ -15,7 +15,7 @@ from .estimate import remember_service_time
 from .events import QueueMoved, TicketChanged, announcement, record
 from .log import log_move
 from .rollover import roll_over
-from .states import check_status_move
+from .states import STATUS_MOVES, UNDO_TARGETS, change_status, check_status_move
 from .turn import counter_turn, ticket_turn
 
 # How often call-next tries again when another counter took its candidate in between.
@@ -37,9 +37,12 @@ _OLDEST = (
 _tickets = Ticket.__table__
 _TAKE = (
     update(_tickets)
-    .where(_tickets.c.id == bindparam("ticket_id"), _tickets.c.status == "waiting")
+    .where(
+        _tickets.c.id == bindparam("ticket_id"),
+        _tickets.c.status.in_(sorted(STATUS_MOVES["call"].sources)),
+    )
     .values(
-        status="called",
+        status=STATUS_MOVES["call"].target,
         counter_id=bindparam("counter"),
         called_at=bindparam("now", type_=UTCDateTime()),
         operator_id=bindparam("operator"),
@@ -132,10 +135,7 @@ def _counter_move(
     session: Session, ticket_id: int, action: str, now: datetime, actor: Actor
 ) -> tuple[Ticket, str, int]:
     ticket, seq = ticket_turn(session, ticket_id, "counter", actor)
-    previous = ticket.status
-    move = check_status_move(action, ticket.code, previous)
-    ticket.status = move.target
-    ticket.updated_at = now
+    previous = change_status(ticket, action, now)
     return ticket, previous, seq
 
 
@@ -220,7 +220,7 @@ def undo(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> Ti
         or last.action not in ("no_show", "finish")
         or last.to_status != ticket.status
         or last.to_stage != ticket.stage
-        or last.from_status not in ("called", "serving")
+        or last.from_status not in UNDO_TARGETS
     ):
         raise InvalidTransition(
             N_("Ticket %(code)s has moved on since; it cannot be undone from here."),
@@ -243,8 +243,8 @@ def undo(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> Ti
             N_("This counter has already taken another ticket; finish it before undoing %(code)s."),
             code=ticket.code,
         )
-    previous, previous_stage = ticket.status, ticket.stage
-    ticket.status = last.from_status
+    previous_stage = ticket.stage
+    previous = change_status(ticket, "undo", now, undo_to=last.from_status)
     ticket.stage = last.from_stage
     if previous == "done":
         ticket.finished_at = None

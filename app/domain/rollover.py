@@ -17,6 +17,7 @@ from .access import Actor
 from .clock import local_day
 from .events import QueueMoved, TicketChanged, bump_seq, record
 from .log import log_move
+from .states import change_status
 
 
 def roll_over(
@@ -64,10 +65,8 @@ def roll_over(
     actor = actor or Actor.system()
     services = set()
     for ticket in stale:
-        previous = ticket.status
-        ticket.status = "cancelled"
+        previous = change_status(ticket, "cancel", now)
         ticket.cancelled_at = now
-        ticket.updated_at = now
         services.add(ticket.service_id)
         log_move(session, ticket, "cancel", actor, now, previous, ticket.stage, note="day closed")
         record(session, TicketChanged(ticket.id))

@@ -13,8 +13,13 @@ done, for a service that produces a card:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from .errors import N_, InvalidTransition
+
+ISSUED = "waiting"  # the status of a new ticket
+UNDO_TARGETS = frozenset({"called", "serving"})  # what an undo may give back (from the log)
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,29 @@ def check_status_move(action: str, code: str, status: str) -> Move:
     if status not in move.sources:
         raise InvalidTransition(move.refusal, code=code, status=status)
     return move
+
+
+def change_status(ticket: Any, action: str, now: datetime, *, undo_to: str | None = None) -> str:
+    """Move ``ticket`` by ``action`` as the table allows, and return the status it had. Every
+    status change of the domain goes through here (a call-next takes its ticket in one SQL
+    statement built from the same row of the table).
+
+    ``undo_to``: for "undo", the status the ticket's log says it had (called or serving).
+    Raises InvalidTransition with a sentence naming the ticket.
+    """
+    move = check_status_move(action, ticket.code, ticket.status)
+    target = move.target
+    if action == "undo":
+        if undo_to not in UNDO_TARGETS:
+            raise InvalidTransition(
+                N_("Ticket %(code)s has moved on since; it cannot be undone from here."),
+                code=ticket.code,
+            )
+        target = undo_to
+    previous = ticket.status
+    ticket.status = target
+    ticket.updated_at = now
+    return previous
 
 
 def check_stage_move(code: str, stage: str | None, target: str) -> None:

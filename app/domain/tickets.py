@@ -18,7 +18,7 @@ from .lookup import service_by_code
 from .numbering import format_code, next_number
 from .rollover import roll_over
 from .schedule import Calendar, check_can_issue, load_calendar, service_names
-from .states import check_status_move
+from .states import ISSUED, change_status, check_status_move
 from .turn import office_turn, ticket_turn
 
 
@@ -114,7 +114,7 @@ def _new_ticket(
         day=day,
         number=number,
         code=format_code(service.code, number),
-        status="waiting",
+        status=ISSUED,
         priority=priority,
         token=secrets.token_urlsafe(16),
         queued_at=now,
@@ -204,10 +204,10 @@ def transfer(
             error_code="service_inactive",
             service=target.name,
         )
-    previous, old_service = ticket.status, ticket.service_id
+    old_service = ticket.service_id
+    previous = change_status(ticket, "transfer", now)
     ticket.service_id = target.id
     ticket.service = target
-    ticket.status = "waiting"
     ticket.counter_id = None
     ticket.transferred_at = now
     ticket.queued_at = now
@@ -241,13 +241,12 @@ def requeue(session: Session, ticket_id: int, *, now: datetime, actor: Actor) ->
             code=ticket.code,
             day=ticket.day,
         )
-    ticket.status = "waiting"
+    previous = change_status(ticket, "requeue", now)
     ticket.counter_id = None
     ticket.queued_at = now
     ticket.sort_at = now - _boost(ticket.office, ticket.priority)
-    ticket.updated_at = now
     session.flush()
-    log_move(session, ticket, "requeue", actor, now, "no_show", ticket.stage)
+    log_move(session, ticket, "requeue", actor, now, previous, ticket.stage)
     record(session, TicketChanged(ticket.id), QueueMoved(ticket.office_id, ticket.service_id))
     return ticket
 
@@ -260,11 +259,8 @@ def cancel(
     Raises Forbidden, NotFound and InvalidTransition.
     """
     ticket, _ = ticket_turn(session, ticket_id, "counter", actor)
-    move = check_status_move("cancel", ticket.code, ticket.status)
-    previous = ticket.status
-    ticket.status = move.target
+    previous = change_status(ticket, "cancel", now)
     ticket.cancelled_at = now
-    ticket.updated_at = now
     session.flush()
     log_move(session, ticket, "cancel", actor, now, previous, ticket.stage, note=note)
     record(session, TicketChanged(ticket.id), QueueMoved(ticket.office_id, ticket.service_id))

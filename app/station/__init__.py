@@ -8,14 +8,13 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from .. import domain
-from ..audit import record_change
 from ..auth import staff_page
 from ..domain.states import BLOCK_REASONS
 from ..errors import render_message
 from ..extensions import db
 from ..i18n import BLOCK_REASON_LABELS, STAGE_LABELS
 from ..models import Office
-from ..print_jobs import queue_paper
+from ..print_jobs.tickets import issue_group_with_paper
 
 bp = Blueprint("station", __name__, url_prefix="/station", template_folder="templates")
 
@@ -99,26 +98,14 @@ def group() -> Response | tuple[str, int]:
         except ValueError:
             count = 0
         try:
-            now = domain.utcnow()
-            tickets = domain.issue_group(
-                db.session, office.slug, form["service"], count, now=now, actor=g.actor
-            )
-            for ticket in tickets:
-                queue_paper(
-                    db.session,
-                    ticket,
-                    target=g.print_target,
-                    now=now,
-                    requested_by=g.actor.user_id,
-                )
-            record_change(
+            tickets = issue_group_with_paper(
                 db.session,
-                g.actor,
-                now,
-                "ticket.group",
-                f"{tickets[0].code}..{tickets[-1].code}",
-                {"count": [None, len(tickets)]},
-                office.id,
+                office.slug,
+                form["service"],
+                count,
+                now=domain.utcnow(),
+                actor=g.actor,
+                target=g.print_target,
             )
             db.session.commit()
         except domain.QueueError as exc:

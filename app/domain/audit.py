@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .domain import Actor
-from .models import AuditEvent
+from ..models import AuditEvent
+from .access import Actor
 
 
 def changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
