@@ -3,14 +3,13 @@ ready for pickup. Only the ticket's code, its service and the counter; never a n
 
 from __future__ import annotations
 
-from typing import Any
-
+from app.domain import shapes
 from app.domain.events import Announced
 
 from .voice import call_clips, pickup_clips
 
 
-def called_payload(item: Announced) -> dict[str, Any]:
+def called_payload(item: Announced) -> shapes.Called:
     """A call or recall (contract: code, counter, counter_name, service, seq)."""
     return {
         "code": item.code,
@@ -23,7 +22,7 @@ def called_payload(item: Announced) -> dict[str, Any]:
     }
 
 
-def pickup_payload(item: Announced) -> dict[str, Any]:
+def pickup_payload(item: Announced) -> shapes.Pickup:
     """A card ready: the resident goes to the pickup counter."""
     return {
         "code": item.code,

@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, jsonify, request, url_for
-from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from .. import domain
 from ..auth import require_actor
-from ..domain.states import BLOCK_REASONS
+from ..domain.shapes import IssueBody, NoteBody, StageBody, TransferBody
 from ..errors import ApiError
 from ..extensions import db
-from ..models import STAGES, Ticket
+from ..models import Ticket
 from ..print_jobs import job_json, latest_job
 from ..print_jobs.tickets import issue_with_paper
 from ..print_jobs.tickets import reprint as reprint_ticket
 from .blueprint import bp
-from .parsing import IDEMPOTENCY_KEY, field, json_body
+from .parsing import IDEMPOTENCY_KEY, idempotency_key_sentence, json_body, parse_body
 from .serialize import counter_json, ticket_json
 
 
@@ -40,23 +39,16 @@ def _reply(
 @bp.post("/offices/<office>/tickets")
 def issue_ticket(slug: str) -> Response:
     actor = require_actor()
-    body = json_body()
-    service = field(body, "service", str, required=True, max_length=8)
-    priority = field(body, "priority", bool, default=False)
-    paper = field(body, "print", bool, default=True)
-    key = request.headers.get("Idempotency-Key") or field(body, "idempotency_key", str)
+    body = parse_body(IssueBody)
+    key = request.headers.get("Idempotency-Key") or body.idempotency_key
     if key is not None and not IDEMPOTENCY_KEY.match(key):
-        raise ApiError(
-            422,
-            "invalid_field",
-            gettext("An idempotency key is 8 to 64 letters, digits, hyphens or underscores."),
-        )
+        raise ApiError(422, "invalid_field", idempotency_key_sentence())
     ticket, job = issue_with_paper(
         db.session,
         slug,
-        service,
-        priority=priority,
-        paper=paper,
+        body.service,
+        priority=body.priority,
+        paper=body.print,
         now=domain.utcnow(),
         actor=actor,
         target=g.print_target,
@@ -133,16 +125,14 @@ def undo(ticket_id: int) -> Response:
 @bp.post("/tickets/<id:ticket_id>/cancel")
 def cancel(ticket_id: int) -> Response:
     actor = require_actor()
-    body = json_body(required=False)
-    note = field(body, "note", str, max_length=500)
+    note = parse_body(NoteBody, required=False).note
     return _reply(domain.cancel(db.session, ticket_id, now=domain.utcnow(), actor=actor, note=note))
 
 
 @bp.post("/tickets/<id:ticket_id>/transfer")
 def transfer(ticket_id: int) -> Response:
     actor = require_actor()
-    body = json_body()
-    service = field(body, "service", str, required=True, max_length=8)
+    service = parse_body(TransferBody).service
     return _reply(
         domain.transfer(
             db.session, ticket_id, service.strip().upper(), now=domain.utcnow(), actor=actor
@@ -153,19 +143,16 @@ def transfer(ticket_id: int) -> Response:
 @bp.post("/tickets/<id:ticket_id>/stage")
 def stage(ticket_id: int) -> Response:
     actor = require_actor()
-    body = json_body()
-    target = field(body, "stage", str, required=True, choices=STAGES)
-    note = field(body, "note", str, max_length=500)
-    reason = field(body, "reason", str, choices=BLOCK_REASONS)
+    body = parse_body(StageBody)
     return _reply(
         domain.set_stage(
             db.session,
             ticket_id,
-            target,
+            body.stage,
             now=domain.utcnow(),
             actor=actor,
-            note=note,
-            reason=reason,
+            note=body.note,
+            reason=body.reason,
         )
     )
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from flask import request
 from flask_babel import gettext
+from pydantic import ValidationError
 
+from ..domain.shapes import IDEMPOTENCY_PATTERN, Body
 from ..errors import ApiError
 from ..security import storable
 
 # A client's key for a retried move (the Idempotency-Key header); the OpenAPI document says so.
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-_MISSING = object()
+IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_PATTERN)
 
 
 def json_body(required: bool = True) -> dict[str, Any]:
@@ -35,63 +35,67 @@ def json_body(required: bool = True) -> dict[str, Any]:
     return body
 
 
-def field(
-    body: dict[str, Any],
-    name: str,
-    kind: type,
-    *,
-    required: bool = False,
-    default: Any = None,
-    max_length: int | None = None,
-    choices: tuple[str, ...] | None = None,
-) -> Any:
-    """One field of ``body`` checked for type, length and allowed values.
+B = TypeVar("B", bound=Body)
 
-    Raises ApiError 422 (``invalid_field``) with a sentence naming the field.
-    """
-    value = body.get(name, _MISSING)
-    if value is _MISSING or value is None:
-        if required:
+
+def parse_body(model: type[B], required: bool = True) -> B:
+    """The request's JSON body as ``model`` (one of ``app.domain.shapes``' bodies).
+
+    Raises ApiError 400 (missing or not JSON), 422 ``invalid_body`` (not an object) or 422
+    ``invalid_field`` with a sentence naming the first field that is wrong."""
+    body = json_body(required)
+    for name in model.model_fields:
+        value = body.get(name)
+        if isinstance(value, str) and not storable(value):
             raise ApiError(
-                422, "invalid_field", gettext("The field %(field)s is required.", field=name)
+                422,
+                "invalid_field",
+                gettext(
+                    "The field %(field)s contains characters that cannot be stored.", field=name
+                ),
             )
-        return default
-    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-    if not ok:
-        names = {str: gettext("text"), bool: gettext("true or false"), int: gettext("a number")}
-        raise ApiError(
-            422,
-            "invalid_field",
-            gettext(
-                "The field %(field)s must be %(kind)s.",
-                field=name,
-                kind=names.get(kind, kind.__name__),
-            ),
+    try:
+        return model.model_validate(body)
+    except ValidationError as err:
+        raise ApiError(422, "invalid_field", _sentence(model, err.errors()[0], body)) from None
+
+
+def _choices(annotation: Any) -> tuple[str, ...]:
+    """The allowed values of a Literal field (also inside ``X | None``)."""
+    if get_origin(annotation) is Literal:
+        return tuple(get_args(annotation))
+    return tuple(value for arg in get_args(annotation) for value in _choices(arg))
+
+
+def _sentence(model: type[Body], error: Any, body: dict[str, Any]) -> str:
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    kind = error["type"]
+    if kind == "missing" or (name in body and body[name] is None):
+        return gettext("The field %(field)s is required.", field=name)
+    if kind == "string_too_long":
+        return gettext(
+            "The field %(field)s is too long (at most %(max)s characters).",
+            field=name,
+            max=error["ctx"]["max_length"],
         )
-    if isinstance(value, str) and not storable(value):
-        raise ApiError(
-            422,
-            "invalid_field",
-            gettext("The field %(field)s contains characters that cannot be stored.", field=name),
+    if kind == "literal_error":
+        choices = _choices(model.model_fields[name].annotation)
+        return gettext(
+            "The field %(field)s must be one of: %(choices)s.",
+            field=name,
+            choices=", ".join(choices),
         )
-    if max_length is not None and isinstance(value, str) and len(value) > max_length:
-        raise ApiError(
-            422,
-            "invalid_field",
-            gettext(
-                "The field %(field)s is too long (at most %(max)s characters).",
-                field=name,
-                max=max_length,
-            ),
-        )
-    if choices is not None and value not in choices:
-        raise ApiError(
-            422,
-            "invalid_field",
-            gettext(
-                "The field %(field)s must be one of: %(choices)s.",
-                field=name,
-                choices=", ".join(choices),
-            ),
-        )
-    return value
+    if kind == "string_pattern_mismatch" and name == "idempotency_key":
+        return idempotency_key_sentence()
+    names = {
+        "string_type": gettext("text"),
+        "bool_type": gettext("true or false"),
+        "int_type": gettext("a number"),
+    }
+    return gettext(
+        "The field %(field)s must be %(kind)s.", field=name, kind=names.get(kind, gettext("text"))
+    )
+
+
+def idempotency_key_sentence() -> str:
+    return gettext("An idempotency key is 8 to 64 letters, digits, hyphens or underscores.")

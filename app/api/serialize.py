@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .. import domain
+from ..domain import shapes
 from ..domain.clock import iso
-from ..domain.snapshots import waiting_counts
+from ..domain.snapshots import counter_ref, waiting_counts
 from ..i18n import render_message
 from ..models import Counter, Office, Ticket
 from ..public_url import track_url
@@ -22,7 +23,7 @@ def _next_open(refusal: Any, tz_name: str) -> str | None:
 
 def services_json(
     session: Session, office: Office, now: datetime, refusals: dict[int, Any] | None = None
-) -> list[dict[str, Any]]:
+) -> list[shapes.Service]:
     """The office's services, whether tickets are issued now (and if not, why and until when),
     and how many wait."""
     if refusals is None:
@@ -52,7 +53,7 @@ def services_json(
     return rows
 
 
-def counter_json(counter: Counter) -> dict[str, Any]:
+def counter_json(counter: Counter) -> shapes.Counter:
     return {
         "id": counter.id,
         "number": counter.number,
@@ -63,7 +64,7 @@ def counter_json(counter: Counter) -> dict[str, Any]:
     }
 
 
-def ticket_json(ticket: Ticket, ahead: int | None, wait_s: int | None) -> dict[str, Any]:
+def ticket_json(ticket: Ticket, ahead: int | None, wait_s: int | None) -> shapes.Ticket:
     tz = ticket.office.timezone
     counter = ticket.counter
     return {
@@ -79,9 +80,7 @@ def ticket_json(ticket: Ticket, ahead: int | None, wait_s: int | None) -> dict[s
         "stage": ticket.stage,
         "block_reason": ticket.block_reason,
         "priority": ticket.priority,
-        "counter": (
-            {"id": counter.id, "number": counter.number, "name": counter.name} if counter else None
-        ),
+        "counter": counter_ref(counter),
         "token": ticket.token,
         "issued_at": iso(ticket.issued_at, tz),
         "called_at": iso(ticket.called_at, tz),

@@ -18,6 +18,7 @@ from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Counter, Office, Service, Ticket, User
+from . import shapes
 from .clock import local, zone
 from .errors import N_, InvalidInput
 
@@ -82,7 +83,7 @@ def _local_hour(session: Session, office: Office, day_from: date, day_to: date) 
     return cast(func.strftime("%H", Ticket.issued_at, f"{minutes:+d} minutes"), Integer)
 
 
-def report(session: Session, office: Office, day_from: date, day_to: date) -> dict[str, Any]:
+def report(session: Session, office: Office, day_from: date, day_to: date) -> shapes.Report:
     """The Report of ``office`` from ``day_from`` to ``day_to`` (office-local days, inclusive).
 
     Four grouped passes over the range, whatever its length: the counts (per day, service,

@@ -23,6 +23,7 @@ from ..models import (
     Ticket,
     sql_constant,
 )
+from . import shapes
 from .clock import iso, local_day
 from .estimate import Rate, estimate, service_rate
 
@@ -55,6 +56,13 @@ def _call_row(
     }
 
 
+def counter_ref(counter: Any) -> shapes.CounterRef | None:
+    """The counter a ticket is at, as its status page and the API name it."""
+    if counter is None:
+        return None
+    return {"id": counter.id, "number": counter.number, "name": counter.name}
+
+
 def waiting_counts(session: Session, office_id: int, day: date) -> dict[int, int]:
     """Waiting tickets per service id of the office on ``day``."""
     rows = session.execute(
@@ -65,7 +73,7 @@ def waiting_counts(session: Session, office_id: int, day: date) -> dict[int, int
     return {service_id: count for service_id, count in rows}
 
 
-def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
+def board(session: Session, office: Office, now: datetime) -> shapes.Board:
     """The Board of ``office``: now serving per counter, recent calls, waiting counts, pickup."""
     # Read seq before the rows: the rows are then at least as new as the seq they carry.
     seq = session.scalar(select(Office.seq).where(Office.id == office.id)) or 0
@@ -170,7 +178,7 @@ def track(
     *,
     ahead: int | None = None,
     rate: Rate | None = None,
-) -> dict[str, Any]:
+) -> shapes.Track:
     """The Track of ``ticket``: where it is and how long to wait. Nothing personal.
 
     ``ahead`` and ``rate`` may be given when known (many tickets of one service at once).
@@ -195,9 +203,7 @@ def track(
         "priority": ticket.priority,
         "ahead": ahead,
         "estimated_wait_s": wait,
-        "counter": (
-            {"id": counter.id, "number": counter.number, "name": counter.name} if counter else None
-        ),
+        "counter": counter_ref(counter),
     }
 
 
@@ -224,7 +230,7 @@ _CARD_COLUMNS = (
 CARD_LISTS = ("ready_to_print", "printed", "blocked")
 
 
-def staff_view(session: Session, office: Office, now: datetime) -> dict[str, Any]:
+def staff_view(session: Session, office: Office, now: datetime) -> shapes.StaffView:
     """What staff screens show: the waiting queue in calling order, each counter's ticket, the
     cards in production (earlier days included) and the blank-card stock. Staff only."""
     seq = session.scalar(select(Office.seq).where(Office.id == office.id)) or 0

@@ -3,12 +3,11 @@ print agents, each with its state and its queue."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain import shapes
 from ..domain.clock import iso
 from ..i18n import printer_error_text
 from ..models import SERVER_PRINTER, PrinterState, PrintJob
@@ -24,7 +23,7 @@ def printer_name(target: str) -> str:
     return target
 
 
-def printer_states(session: Session, office_id: int) -> list[dict[str, Any]]:
+def printer_states(session: Session, office_id: int) -> list[shapes.Printer]:
     """The server printer and the office's agents, with their queues."""
     counts = dict(
         session.execute(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from printer.spooler import Job
 
 from ..db import reading
+from ..domain import shapes
 from ..extensions import db
 from ..models import SERVER_PRINTER, PrinterState, PrintJob
 
@@ -33,7 +34,7 @@ def latest_job(session: Session, ticket_id: int) -> PrintJob | None:
     return session.scalar(_LATEST, {"ticket_id": ticket_id})
 
 
-def job_json(job: PrintJob | None) -> dict[str, Any] | None:
+def job_json(job: PrintJob | None) -> shapes.PrintStatus | None:
     if job is None:
         return None
     return {
