@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 
 SERVING = __name__ == "__main__"
 ASYNC_MODE = os.environ.get("ASYNC_MODE") or "eventlet"
@@ -102,7 +103,9 @@ def _refuse_busy(client: socket.socket) -> None:
         client.close()
 
 
-def _serve_eventlet(host: str, port: int, stop: StopRequest) -> None:
+def _serve_eventlet(
+    host: str, port: int, stop: StopRequest, listening: Callable[[int], None]
+) -> None:
     import eventlet
     import eventlet.websocket
     import eventlet.wsgi
@@ -161,6 +164,7 @@ def _serve_eventlet(host: str, port: int, stop: StopRequest) -> None:
             return ok
 
     listener = eventlet.listen((host, port), backlog=2048)
+    listening(listener.getsockname()[1])
     server = eventlet.wsgi.Server(
         listener,
         listener.getsockname(),
@@ -229,7 +233,9 @@ def _serve_eventlet(host: str, port: int, stop: StopRequest) -> None:
         pool.waitall()
 
 
-def _serve_threading(host: str, port: int, stop: StopRequest) -> None:
+def _serve_threading(
+    host: str, port: int, stop: StopRequest, listening: Callable[[int], None]
+) -> None:
     import logging
     import threading
 
@@ -313,6 +319,7 @@ def _serve_threading(host: str, port: int, stop: StopRequest) -> None:
             super().shutdown_request(request)
 
     server = Server(host, port, app, handler=Handler)
+    listening(server.server_port)
 
     def watchdog() -> None:
         while True:
@@ -351,16 +358,22 @@ def serve() -> None:
     host, port = app.config["HOST"], app.config["PORT"]
     print_service = app.extensions["loket_print_service"]
     print_service.start()
-    print(
-        f"Loket serving on http://{host}:{port} ({ASYNC_MODE} mode, up to {soft} open files). "
-        "Ctrl-C stops.",
-        flush=True,
-    )
+
+    def listening(bound: int) -> None:
+        # The port actually bound (PORT=0 lets the system choose one: the tests do); links
+        # built from PORT (the status page's) use it.
+        app.config["PORT"] = bound
+        print(
+            f"Loket serving on http://{host}:{bound} ({ASYNC_MODE} mode, up to {soft} open "
+            "files). Ctrl-C stops.",
+            flush=True,
+        )
+
     try:
         if ASYNC_MODE == "eventlet":
-            _serve_eventlet(host, port, stop)
+            _serve_eventlet(host, port, stop, listening)
         else:
-            _serve_threading(host, port, stop)
+            _serve_threading(host, port, stop, listening)
     finally:
         print_service.stop()
         print("Loket stopped.", flush=True)

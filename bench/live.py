@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -51,6 +52,9 @@ print(json.dumps(outputs))
 """
 
 
+_SERVING = re.compile(r"Loket serving on http://[^:]+:(\d+) ")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -64,7 +68,9 @@ class LiveServer:
     async_mode: str = "eventlet"
     database_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
-    port: int = field(default_factory=free_port)
+    # 0: the server binds a port the system chooses and says which (no other process can take
+    # it between choosing and binding); a restart binds the same one again.
+    port: int = 0
     instance: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="loket-live-")))
     process: subprocess.Popen | None = None
     log_path: Path | None = None
@@ -152,7 +158,8 @@ class LiveServer:
         raise KeyError(username)
 
     def start(self, timeout: float = 30) -> LiveServer:
-        self.log_path = self.instance / f"server-{self.port}.log"
+        self.log_path = self.instance / "server.log"
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 [PYTHON, "wsgi.py"],
@@ -166,11 +173,13 @@ class LiveServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited:\n{self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.05)
+            with self.log_path.open("rb") as fh:
+                fh.seek(offset)
+                said = _SERVING.search(fh.read().decode(errors="replace"))
+            if said:
+                self.port = int(said[1])
+                return self
+            time.sleep(0.05)
         raise RuntimeError(f"server did not listen within {timeout}s:\n{self.log()}")
 
     def _limit_open_files(self) -> None:

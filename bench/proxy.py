@@ -6,8 +6,6 @@ from __future__ import annotations
 import socket
 import threading
 
-from bench.live import free_port
-
 
 class Proxy:
     """A TCP proxy on 127.0.0.1 that can be cut (connections dropped, new ones refused) and
@@ -15,7 +13,7 @@ class Proxy:
 
     def __init__(self, host: str, port: int) -> None:
         self.target = (host, port)
-        self.port = free_port()
+        self.port = 0  # the first restore binds a port the system chooses; later ones reuse it
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
@@ -25,6 +23,7 @@ class Proxy:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
+        self.port = listener.getsockname()[1]
         listener.listen(128)
         listener.settimeout(0.1)
         self._listener = listener

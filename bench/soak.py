@@ -51,9 +51,10 @@ from typing import Any
 
 import requests
 
+from bench.databases import drop_database, fresh_database
 from bench.fake_printer import FakePrinter
 from bench.harness import goal_row, percentile, service_url, table
-from bench.live import LiveServer, free_port
+from bench.live import LiveServer
 from bench.proxy import Proxy
 from bench.screens import LeanScreen
 from printer.decode import decode
@@ -132,8 +133,8 @@ class Printers:
     """A SoakPrinter per office, on fixed ports (one switched off comes back on its port)."""
 
     def __init__(self) -> None:
-        self.ports = {slug: free_port() for slug in OFFICES}
-        self.current = {slug: SoakPrinter(port) for slug, port in self.ports.items()}
+        self.current = {slug: SoakPrinter() for slug in OFFICES}  # each binds a port of its own
+        self.ports = {slug: printer.port for slug, printer in self.current.items()}
         self.retired: dict[str, list[SoakPrinter]] = defaultdict(list)
 
     def env(self) -> dict[str, str]:
@@ -234,6 +235,7 @@ class Day:
         self.restarts = 0
         self.redis_proxy: Proxy | None = None
         self.pg_proxy: Proxy | None = None
+        self.database_url: str | None = None  # the pair's own PostgreSQL database
         self.servers: list[LiveServer] = []
         self.start_at = 0.0
 
@@ -255,7 +257,8 @@ class Day:
 
             pg = make_url(service_url("TEST_DATABASE_URL"))
             self.pg_proxy = Proxy(pg.host or "127.0.0.1", pg.port or 5432)
-            database = _fresh_database(pg)
+            self.database_url = fresh_database(service_url("TEST_DATABASE_URL"), "loket_soak")
+            database = make_url(self.database_url)
             through_pg = database.set(host="127.0.0.1", port=self.pg_proxy.port)
             redis = make_url(service_url("TEST_REDIS_URL"))
             self.redis_proxy = Proxy(redis.host or "127.0.0.1", redis.port or 6379)
@@ -667,6 +670,8 @@ class Day:
             for proxy in (self.redis_proxy, self.pg_proxy):
                 if proxy is not None:
                     proxy.close()
+            if self.database_url is not None:
+                drop_database(service_url("TEST_DATABASE_URL"), self.database_url)
 
     def drain_paper(self) -> None:
         """Wait (at most two minutes) until every issued ticket came out of its printer."""
@@ -896,26 +901,6 @@ def _sockets_of(pids: list[int]) -> str:
             local, peer = parts[3].rsplit(":", 1)[1], parts[4].rsplit(":", 1)[1]
             kinds[f"{parts[0]} {local}->{peer}" if peer != "*" else f"{parts[0]} {local}"] += 1
     return ", ".join(f"{k}: {n}" for k, n in kinds.most_common(8))
-
-
-def _fresh_database(pg):
-    """An empty database ``loket_soak`` next to the test database; its URL."""
-    import psycopg2
-
-    admin = pg.set(drivername="postgresql")
-    conn = psycopg2.connect(
-        host=admin.host,
-        port=admin.port,
-        user=admin.username,
-        password=admin.password,
-        dbname=admin.database,
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS loket_soak WITH (FORCE)")
-        cursor.execute("CREATE DATABASE loket_soak")
-    conn.close()
-    return pg.set(database="loket_soak")
 
 
 class TV:

@@ -15,6 +15,7 @@ out of paper, fails the attempt without swallowing the ticket, and the spooler t
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -158,6 +159,12 @@ class FileTransport(Transport):
     def _device(self) -> Any:
         from escpos.printer import File
 
+        # The device file exists only while the printer is plugged in and on; opening a missing
+        # one would create a plain file and "print" the ticket into it.
+        if not os.path.exists(self.device_file):
+            raise PrinterError(
+                f"cannot reach the printer: {self.device_file} is not there (plugged in, on?)"
+            )
         return File(self.device_file, profile=self.profile)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
+from bench.databases import drop_database, fresh_database
 from config import TestingConfig
 from tests.factories import T0, make_office, make_token, make_user
 from tests.services import postgres_url
@@ -41,17 +42,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The PostgreSQL test database, emptied and migrated to head once per run."""
-    url = postgres_url()
+    """A PostgreSQL database of this run's own (next to TEST_DATABASE_URL's, dropped at the
+    end), migrated to head once."""
+    base = postgres_url()
+    url = fresh_database(base, "loket_test")
     folder = tmp_path_factory.mktemp("pg")
     app = _build(url, folder)
     with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
         flask_migrate.upgrade()
         db.engine.dispose()
-    return url
+    yield url
+    drop_database(base, url)
 
 
 def _truncate_postgres() -> None:

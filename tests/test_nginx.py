@@ -64,12 +64,12 @@ def behind_nginx(pg_app, postgres_migrated, tmp_path):
     first = LiveServer(database_url=postgres_migrated, extra_env=env)
     tokens = first.prepare()
     second = LiveServer(database_url=postgres_migrated, extra_env={**env, "PRINT_SPOOLER": "0"})
-    port = free_port()
+    first.start()
+    second.start()
+    port = free_port()  # nginx binds the port its configuration names
     conf = _config(tmp_path, port, [first.port, second.port])
     check = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    first.start()
-    second.start()
     nginx = subprocess.Popen(
         [NGINX, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 
 from bench.fake_printer import FakePrinter
 from bench.live import LiveServer
@@ -58,7 +59,10 @@ def test_one_tap_gives_one_ticket_on_screen_and_on_paper(browser, live):
     page.wait_for_selector("[data-ticket-code]:has-text('A-002')")
     assert page.get_attribute("[data-priority]", "aria-pressed") == "false"
     assert sorted(_codes(printer, 3)) == ["A-001", "A-002", "C-001"]
-    page.wait_for_timeout(500)
+    # The double tap made one ticket: the server holds C-001 only (A-002 was issued after it,
+    # so a second C request would have been answered by now).
+    waiting = requests.get(f"{server.url}/api/v1/offices/kupang/board", timeout=10).json()
+    assert (waiting["waiting"]["A"], waiting["waiting"]["C"]) == (2, 1)
     assert len(printer.jobs) == 3
     assert errors.errors == []
 

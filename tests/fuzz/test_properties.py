@@ -28,6 +28,7 @@ move (so that it cannot pass without testing anything).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter as Tally
 from collections import defaultdict
@@ -688,10 +689,14 @@ EXERCISED = {
 }
 
 
+# `make test` runs the same 30 days every time (a failure repeats); CI also runs new random
+# days with a seed it prints (LOKET_RANDOM_PROPERTIES=1 with pytest's --hypothesis-seed=N
+# repeats that run).
+RANDOM = bool(os.environ.get("LOKET_RANDOM_PROPERTIES"))
 SETTINGS = settings(
     max_examples=30,
     stateful_step_count=40,
-    derandomize=True,
+    derandomize=not RANDOM,
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
@@ -725,5 +730,9 @@ def test_random_days_of_work_keep_the_queue_rules(
         QueueMachine.app = None
     # The run was not vacuous: every move both happened and was refused for each reason the
     # rules give, and days turned over.
+    # (A random run may miss a rare move by chance: it is said, not failed.)
     missing = EXERCISED - set(QueueMachine.seen)
-    assert not missing, f"never exercised: {sorted(missing)}; seen: {QueueMachine.seen}"
+    if RANDOM:
+        print(f"not exercised in this random run: {sorted(missing)}")
+    else:
+        assert not missing, f"never exercised: {sorted(missing)}; seen: {QueueMachine.seen}"

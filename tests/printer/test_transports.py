@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 
 import pytest
@@ -119,6 +121,24 @@ def test_paper_out_is_reported_and_nothing_is_sent(quick):
         assert printer.jobs == []
     finally:
         printer.stop()
+
+
+def test_file_printer_receives_exactly_the_tickets_bytes(tmp_path):
+    """file:// writes to a device file (a USB printer seen as /dev/usb/lp0): here a FIFO read
+    on the other side, as the kernel's printer driver would, and a missing device is a
+    printer error with a sentence."""
+    device = tmp_path / "lp0"
+    os.mkfifo(device)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(device.read_bytes()))
+    reader.start()
+    data = ticket_bytes(TICKET, "80")
+    open_transport(f"file://{device}").send(data, "A-007")
+    reader.join(10)
+    assert got == [data]
+    assert decode(got[0]).qr_codes[0].data == TICKET.url
+    with pytest.raises(PrinterError, match="cannot reach the printer"):
+        open_transport(f"file://{tmp_path / 'no-such-device'}").send(data, "A-008")
 
 
 def test_preview_writes_png_and_text(tmp_path):
