@@ -17,6 +17,8 @@
   var strings = config.strings;
   var body = document.body;
   var $ = function (selector) { return document.querySelector(selector); };
+  var dom = window.LoketDom;  // dom.js: el, clear, setText, pad
+  var text = dom.setText, clear = dom.clear, item = dom.el, pad = dom.pad;
 
   var speaking = false;            // an announcement is playing
   var shownSeq = config.seq;       // seq of the board on screen
@@ -26,21 +28,6 @@
   var clockSkewMs = config.server_now_ms - Date.now();
 
   /* ---------- drawing ---------- */
-
-  function text(el, value) {
-    if (el && el.textContent !== value) { el.textContent = value; }
-  }
-
-  function clear(el) {
-    while (el.firstChild) { el.removeChild(el.firstChild); }
-  }
-
-  function item(tag, className, value) {
-    var el = document.createElement(tag);
-    if (className) { el.className = className; }
-    if (value !== undefined) { el.textContent = value; }
-    return el;
-  }
 
   function drawLatest(code, counterName) {
     text($("[data-latest-code]"), code || strings.nobody);
@@ -152,8 +139,6 @@
   }
 
   /* ---------- clock in the office's time zone ---------- */
-
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
 
   function tick() {
     var office = new Date(Date.now() + clockSkewMs + config.utc_offset_min * 60000);

@@ -7,7 +7,8 @@
   var config = L.config();
   var s = config.strings;
   var counterId = config.counter.id;
-  var state = { snapshot: config.snapshot, busy: false };
+  // armed: {id, until}: the absent ticket whose "cancel" was touched once (a redraw keeps it).
+  var state = { snapshot: config.snapshot, busy: false, armed: null };
   var undoable = null;  // {id, code}: the absent or finish this console may still take back
   var undoTimer = null;
   var $ = function (q) { return document.querySelector(q); };
@@ -89,21 +90,28 @@
       back.addEventListener("click", function () {
         move(t, "requeue", L.fill(s.requeued, { code: t.code }));
       });
-      var cancel = L.el("button", "button small danger", s.cancel);
+      // Two steps: the first touch asks, the second (within five seconds) cancels. The list is
+      // redrawn on every change of the office, so the asking survives a redraw.
+      var armed = state.armed && state.armed.id === t.id && Date.now() < state.armed.until;
+      var cancel = L.el("button", "button small danger",
+                        armed ? L.fill(s.confirm_cancel, { code: t.code }) : s.cancel);
       cancel.type = "button";
       cancel.setAttribute("data-absent-action", "cancel");
+      if (armed) { cancel.setAttribute("data-armed", "true"); }
       cancel.disabled = state.busy;
       cancel.addEventListener("click", function () {
-        // Two steps: the first touch asks, the second (within five seconds) cancels.
-        if (cancel.getAttribute("data-armed") !== "true") {
-          cancel.setAttribute("data-armed", "true");
-          cancel.textContent = L.fill(s.confirm_cancel, { code: t.code });
+        if (!(state.armed && state.armed.id === t.id && Date.now() < state.armed.until)) {
+          state.armed = { id: t.id, until: Date.now() + 5000 };
+          drawAbsent();
           setTimeout(function () {
-            cancel.removeAttribute("data-armed");
-            cancel.textContent = s.cancel;
-          }, 5000);
+            if (state.armed && state.armed.id === t.id && Date.now() >= state.armed.until) {
+              state.armed = null;
+              drawAbsent();
+            }
+          }, 5050);
           return;
         }
+        state.armed = null;
         move(t, "cancel", L.fill(s.cancelled, { code: t.code }));
       });
       li.appendChild(back);

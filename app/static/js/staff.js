@@ -1,7 +1,11 @@
 /* Shared by the staff pages: JSON API calls with the session's CSRF token, the office's staff
- * room over Socket.IO (with an offline badge and a resync on every reconnect), and times. */
+ * room over Socket.IO (with an offline badge and a resync on every reconnect), and times.
+ * The DOM helpers are dom.js's (loaded before this file; the TV uses them too). */
 window.Loket = (function () {
   "use strict";
+
+  var dom = window.LoketDom;
+  var el = dom.el, clear = dom.clear, pad = dom.pad, fill = dom.fill;
 
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute("content") : "";
@@ -65,21 +69,6 @@ window.Loket = (function () {
     if (m >= 60) { return Math.floor(m / 60) + ":" + pad(m % 60) + ":" + pad(s); }
     return m + ":" + pad(s);
   }
-
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
-
-  function fill(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
   // A table body with nothing in it says so in one full-width row.
   function emptyRow(body, text, columns) {
