@@ -139,32 +139,30 @@ def _user_named(name: str) -> User:
 @click.argument("name")
 def user_disable(name: str) -> None:
     """Disable NAME: no sign-in, no token; live connections close within seconds."""
-    user = _user_named(name)
-    changed = set_active(user, False)
-    if changed:
-        record_change(db.session, CLI_ACTOR, domain.utcnow(), "user.disable", user.username)
-    db.session.commit()
-    click.echo(
-        f"User {user.username} disabled; their screens and devices are signed out."
-        if changed
-        else f"User {user.username} was already disabled."
-    )
+    _switch(name, False)
 
 
 @user_group.command("enable")
 @click.argument("name")
 def user_enable(name: str) -> None:
     """Enable NAME again (their tokens work again; browsers sign in anew)."""
+    _switch(name, True)
+
+
+def _switch(name: str, active: bool) -> None:
     user = _user_named(name)
-    changed = set_active(user, True)
+    changed = set_active(user, active)
     if changed:
-        record_change(db.session, CLI_ACTOR, domain.utcnow(), "user.enable", user.username)
+        action = "user.enable" if active else "user.disable"
+        record_change(db.session, CLI_ACTOR, domain.utcnow(), action, user.username)
     db.session.commit()
-    click.echo(
-        f"User {user.username} enabled."
-        if changed
-        else f"User {user.username} was already enabled."
-    )
+    if not changed:
+        state = "enabled" if active else "disabled"
+        click.echo(f"User {user.username} was already {state}.")
+    elif active:
+        click.echo(f"User {user.username} enabled.")
+    else:
+        click.echo(f"User {user.username} disabled; their screens and devices are signed out.")
 
 
 @loket.command("token")

@@ -26,18 +26,11 @@
     return null;
   }
 
-  function say(text, bad) {
-    var m = $("[data-message]");
-    m.textContent = text || "";
-    m.className = "message" + (bad ? " bad" : "");
-  }
+  var say = L.say;
 
   /* ---------- drawing ---------- */
 
-  function serviceName(code) {
-    var found = state.snapshot.services.filter(function (sv) { return sv.code === code; })[0];
-    return found ? code + " \u00b7 " + found.name : code;
-  }
+  function serviceName(code) { return L.serviceName(state.snapshot, code); }
 
   function draw() {
     var me = mine();

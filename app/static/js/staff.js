@@ -79,11 +79,31 @@ window.Loket = (function () {
     body.appendChild(tr);
   }
 
+  // "A · Perekaman KTP-el": a service code with its name from the staff snapshot.
+  function serviceName(snapshot, code) {
+    var found = snapshot.services.filter(function (sv) { return sv.code === code; })[0];
+    return found ? code + " \u00b7 " + found.name : code;
+  }
+
+  // The page's one-line message ([data-message]); bad: shown as an error.
+  function say(text, bad) {
+    var m = document.querySelector("[data-message]");
+    m.textContent = text || "";
+    m.className = "message" + (bad ? " bad" : "");
+  }
+
+  // Fetch the office's staff view now (after a move of this page), newer than ``seq`` only.
+  function refreshQueue(office, seq, done) {
+    api("GET", "/api/v1/offices/" + office + "/queue", null, function (status, data) {
+      if (status === 200 && data.seq >= seq) { done(data); }
+    });
+  }
+
   function config() {
     return JSON.parse(document.getElementById("page-config").textContent);
   }
 
   return { api: api, errorText: errorText, follow: follow, secondsSince: secondsSince,
            clock: clock, fill: fill, el: el, clear: clear, emptyRow: emptyRow,
-           config: config };
+           serviceName: serviceName, say: say, refreshQueue: refreshQueue, config: config };
 }());

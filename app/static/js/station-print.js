@@ -9,16 +9,9 @@
   var snapshot = config.snapshot;
   var $ = function (q) { return document.querySelector(q); };
 
-  function serviceName(code) {
-    var found = snapshot.services.filter(function (sv) { return sv.code === code; })[0];
-    return found ? code + " \u00b7 " + found.name : code;
-  }
+  function serviceName(code) { return L.serviceName(snapshot, code); }
 
-  function say(text, bad) {
-    var m = $("[data-message]");
-    m.textContent = text || "";
-    m.className = "message" + (bad ? " bad" : "");
-  }
+  var say = L.say;
 
   function stage(card, target, extra, doneText) {
     var body = { stage: target };
@@ -133,9 +126,7 @@
   }
 
   function refresh() {
-    L.api("GET", "/api/v1/offices/" + config.office + "/queue", null, function (status, data) {
-      if (status === 200 && data.seq >= snapshot.seq) { snapshot = data; draw(); }
-    });
+    L.refreshQueue(config.office, snapshot.seq, function (data) { snapshot = data; draw(); });
   }
 
   L.follow(config.office, function (next) {
