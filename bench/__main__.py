@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import core, fanout, join_flood, printing, reports
+from bench import core, fanout, join_flood, paper, reports
 from bench.harness import table
 
 QUICK = {
     core: ["--history", "1000,100000", "--seconds", "5"],
     fanout: ["--clients", "100,500", "--modes", "eventlet", "--seconds", "5"],
     join_flood: ["--seconds", "5", "--modes", "eventlet"],
-    printing: ["--taps", "100"],
+    paper: ["--taps", "100"],
     reports: ["--days", "60"],
 }
 
@@ -24,7 +24,7 @@ QUICK = {
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
     summary = []
-    for module in (core, fanout, join_flood, printing, reports):
+    for module in (core, fanout, join_flood, paper, reports):
         print(f"==== {module.__name__} ====", flush=True)
         rows = module.main(QUICK[module] if quick else [])
         summary.extend(module.goals(rows))

@@ -39,7 +39,7 @@ OPERATORS = 5
 OFFERED_RATE = 300
 # The queue core is measured without paper: no printer prints 300 tickets a second, and a spooler
 # fed that fast would measure the fake printer. What printing costs the kiosk is measured by
-# bench.printing at an office's pace (--paper prints every ticket here too).
+# bench.paper at an office's pace (--paper prints every ticket here too).
 PAPER = False
 
 

@@ -1,6 +1,6 @@
 """Paper: from the tap to the last byte at the printer, and issuing with a broken printer.
 
-    python -m bench.printing [--taps 200]
+    python -m bench.paper [--taps 200]
 
 The real server (eventlet) prints to a fake network printer on 127.0.0.1 (it answers the paper
 query, takes the bytes and closes). Measured:
@@ -109,7 +109,7 @@ def goals(rows: list[dict]) -> list[dict]:
         limit = 300 if row["measure"].startswith("tap") else 50
         met = row["p99_ms"] <= limit and not row.get("missing")
         out.append(
-            goal_row("printing", row["measure"], f"p99 {row['p99_ms']:.0f} ms", row["goal"], met)
+            goal_row("paper", row["measure"], f"p99 {row['p99_ms']:.0f} ms", row["goal"], met)
         )
     return out
 
