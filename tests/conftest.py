@@ -4,6 +4,7 @@ office with staff of every role and their tokens, and a small API client."""
 from __future__ import annotations
 
 import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,16 @@ from bench.databases import drop_database, fresh_database
 from config import TestingConfig
 from tests.factories import T0, make_office, make_token, make_user
 from tests.services import postgres_url
+
+
+@pytest.fixture(autouse=True)
+def _eventlet_stays_out_of_this_process():
+    """Servers under test run eventlet in their own processes. Imported into the test process
+    (even eventlet.websocket alone), it changes the standard library under every later test:
+    a threading HTTP server then never shuts down. The test that did it fails here, whatever
+    the order of the run."""
+    yield
+    assert "eventlet" not in sys.modules, "this test imported eventlet into the test process"
 
 
 def _build(url: str, instance: Path, **overrides: Any):
