@@ -40,6 +40,7 @@ from app.connections import (  # noqa: E402
     raise_open_files_limit,
     unmask,
 )
+from app.print_jobs import print_service  # noqa: E402
 from config import Config  # noqa: E402
 
 # Python's default collector thresholds cause 40-65 ms pauses with thousands of live sockets;
@@ -356,8 +357,8 @@ def serve() -> None:
     signal.signal(signal.SIGTERM, stop)
     soft, _hard = raise_open_files_limit()
     host, port = app.config["HOST"], app.config["PORT"]
-    print_service = app.extensions["loket_print_service"]
-    print_service.start()
+    printers = print_service(app)
+    printers.start()
 
     def listening(bound: int) -> None:
         # The port actually bound (PORT=0 lets the system choose one: the tests do); links
@@ -375,7 +376,7 @@ def serve() -> None:
         else:
             _serve_threading(host, port, stop, listening)
     finally:
-        print_service.stop()
+        printers.stop()
         print("Loket stopped.", flush=True)
 
 

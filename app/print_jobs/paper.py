@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from functools import cache
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale, get_locale, gettext
@@ -23,17 +24,20 @@ from ..models import PrintJob, Ticket
 from ..public_url import track_url
 
 
-def paper_words() -> dict[str, str]:
-    """The paper's fixed words in the current language (the kiosk asks in its own), from the
-    catalogue; the layout fills in ``{n}`` and ``{m}``."""
-    return {
-        "number": gettext("QUEUE NUMBER"),
-        "priority": gettext("PRIORITY"),
-        "ahead": gettext("Ahead of you: {n}"),
-        "ahead_none": gettext("You are next"),
-        "wait": gettext("Estimated wait: about {m} minutes"),
-        "scan": gettext("Scan to follow your place in the queue"),
-    }
+@cache
+def paper_words(lang: str) -> dict[str, str]:
+    """The paper's fixed words in ``lang`` (the kiosk asks in its own), from the catalogue; the
+    layout fills in ``{n}`` and ``{m}``. Looked up once per language (the catalogue is loaded
+    at start): issuing a ticket does not translate its six words again. Not to be changed."""
+    with force_locale(lang):
+        return {
+            "number": gettext("QUEUE NUMBER"),
+            "priority": gettext("PRIORITY"),
+            "ahead": gettext("Ahead of you: {n}"),
+            "ahead_none": gettext("You are next"),
+            "wait": gettext("Estimated wait: about {m} minutes"),
+            "scan": gettext("Scan to follow your place in the queue"),
+        }
 
 
 def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None) -> TicketData:
@@ -42,8 +46,6 @@ def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None)
     office, service = ticket.office, ticket.service
     default = current_app.config["LANGUAGES"][0]
     lang = str(get_locale() or default) if has_request_context() else default
-    with force_locale(lang):
-        words = paper_words()
     moment = local(ticket.issued_at, office.timezone)
     footer = " ".join(t for t in (office.ticket_footer, service.ticket_footer) if t)
     return TicketData(
@@ -57,7 +59,7 @@ def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None)
         footer=footer,
         priority=ticket.priority,
         lang=lang,
-        words=words,
+        words=paper_words(lang),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from app.domain import office_by_slug
 from app.extensions import db
+from app.print_jobs import print_service
 from printer.spooler import Job
 from printer.transports import PrinterError, Transport
 from tests.printer.samples import TICKET
@@ -85,4 +86,4 @@ def spooler_of(app, slug="kupang"):
     with app.app_context():
         office_id = office_by_slug(db.session, slug).id
         db.session.rollback()
-    return app.extensions["loket_print_service"].build_spooler(office_id)
+    return print_service(app).build_spooler(office_id)
