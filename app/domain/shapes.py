@@ -330,21 +330,6 @@ class StaffView(TypedDict):
 
 
 @with_config(STRICT)
-class ServiceLine(TypedDict):
-    code: str
-    name: str
-    issued: int
-    served: int
-    no_show: int
-    cancelled: int
-    no_show_rate: Rate | None
-    wait_avg_s: int | None
-    wait_median_s: int | None
-    wait_p90_s: int | None
-    service_avg_s: int | None
-
-
-@with_config(STRICT)
 class Totals(TypedDict):
     issued: int
     served: int
@@ -354,6 +339,15 @@ class Totals(TypedDict):
     wait_avg_s: int | None
     wait_median_s: int | None
     wait_p90_s: int | None
+
+
+@with_config(STRICT)
+class ServiceLine(Totals):
+    """One service's figures: the totals' fields for it, and its mean service time."""
+
+    code: str
+    name: str
+    service_avg_s: int | None
 
 
 @with_config(STRICT)
@@ -370,9 +364,7 @@ class DayLine(TypedDict):
 
 
 @with_config(STRICT)
-class CounterLine(TypedDict):
-    number: int
-    name: str
+class Throughput(TypedDict):
     served: int
     no_show: int
     service_avg_s: int | None
@@ -380,13 +372,15 @@ class CounterLine(TypedDict):
 
 
 @with_config(STRICT)
-class OperatorLine(TypedDict):
+class CounterLine(Throughput):
+    number: int
+    name: str
+
+
+@with_config(STRICT)
+class OperatorLine(Throughput):
     username: str
     name: str
-    served: int
-    no_show: int
-    service_avg_s: int | None
-    no_show_rate: Rate | None
 
 
 @with_config(STRICT)
