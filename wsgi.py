@@ -40,7 +40,6 @@ from app.connections import (  # noqa: E402
     raise_open_files_limit,
     unmask,
 )
-from app.print_jobs import print_service  # noqa: E402
 from config import Config  # noqa: E402
 
 # Python's default collector thresholds cause 40-65 ms pauses with thousands of live sockets;
@@ -357,6 +356,10 @@ def serve() -> None:
     signal.signal(signal.SIGTERM, stop)
     soft, _hard = raise_open_files_limit()
     host, port = app.config["HOST"], app.config["PORT"]
+    # Imported here, after create_app: importing the printer driver earlier would make it
+    # parse its profiles into a new temporary folder instead of the instance's cache.
+    from app.print_jobs import print_service
+
     printers = print_service(app)
     printers.start()
 
