@@ -8,7 +8,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .auth.users import create_user, new_password
-from .models import Counter, CounterService, Office, OpeningHours, Service, SpecialDay
+from .models import (
+    BookingPlan,
+    Counter,
+    CounterService,
+    Office,
+    OpeningHours,
+    Service,
+    SpecialDay,
+)
 
 ANNOUNCEMENT = (
     "Selamat datang di {name}. Layanan administrasi kependudukan tidak dipungut biaya. "
@@ -44,6 +52,27 @@ SATURDAY_SESSIONS = [
     date(2024, 11, 9),
     date(2024, 11, 23),
 ]
+# What to bring, per service letter (shown on the public page).
+BRING = {
+    "A": "Fotokopi Kartu Keluarga (KK); sudah berumur 17 tahun atau sudah/pernah menikah.",
+    "B": "Bukti perekaman KTP-el atau KTP-el lama yang rusak.",
+    "C": "KK lama, surat pengantar RT/RW, dan dokumen peristiwa (akta nikah, akta lahir).",
+    "D": "Surat keterangan dari rumah sakit atau kelurahan, KK dan KTP-el orang tua.",
+    "E": "Surat pindah (SKPWNI) dan KK.",
+    "F": "Akta kelahiran anak, KK, pas foto anak berumur 5 tahun ke atas.",
+    "G": "KTP-el dan ponsel dengan aplikasi IKD terpasang.",
+    "H": "",
+}
+# Demo places: an address that says it is an example, and a geo: link (a phone opens its own
+# map app; the server fetches nothing).
+PLACES = {
+    "kupang": ("Alamat contoh: Jl. Contoh No. 1, Kota Kupang", "geo:-10.1632,123.6010"),
+    "oebobo": ("Alamat contoh: Kantor Camat Oebobo, Kota Kupang", "geo:-10.1702,123.6093"),
+    "kota-raja": ("Alamat contoh: Kantor Camat Kota Raja, Kota Kupang", "geo:-10.1814,123.5860"),
+}
+# Services that take bookings in the demo: every day (the demo offices are always open), in
+# 15-minute slots from 08:00 to 15:00, half of the quota kept for walk-ins.
+BOOKABLE = "AC"
 DEMO_USERS = [
     ("admin", "admin", None, "Administrator"),
     ("operator", "operator", "kupang", "Operator Loket Kupang"),
@@ -68,6 +97,8 @@ def _office(
         priority_boost_min=60,
         seq=0,
         created_at=now,
+        address=PLACES.get(slug, ("", ""))[0],
+        map_url=PLACES.get(slug, ("", ""))[1],
     )
     office.hours = [OpeningHours(weekday=d, opens=time(8, 0), closes=time(16, 0)) for d in range(5)]
     office.special_days = [
@@ -91,6 +122,7 @@ def _office(
             active=True,
             position=position,
             default_service_s=420 if card else 600,
+            bring=BRING.get(code, ""),
         )
         office.services.append(service)
         by_code[code] = service
@@ -101,6 +133,24 @@ def _office(
         ]
         office.counters.append(counter)
     session.add(office)
+    session.flush()
+    for code in BOOKABLE:
+        if code in by_code:
+            session.add(
+                BookingPlan(
+                    service_id=by_code[code].id,
+                    enabled=True,
+                    weekdays="0123456",
+                    starts=time(8, 0),
+                    ends=time(15, 0),
+                    slot_min=15,
+                    places=3,
+                    walk_in_pct=50,
+                    early_min=30,
+                    late_min=15,
+                    days_ahead=14,
+                )
+            )
     return office
 
 

@@ -163,3 +163,14 @@ def printer_error_text(text: str | None) -> str:
             core = words() + core[len(prefix) :]
             break
     return core + ("; " + gettext("given up (too old)") if expired else "")
+
+
+def format_window(day_opens: datetime, day_closes: datetime, tz_name: str) -> str:
+    """A day's opening as a reader in the current language says it, e.g.
+    "Sabtu, 12 Oktober, 08.00–16.00 WITA"."""
+    locale = str(get_locale() or "id")
+    clock = "HH.mm" if locale == "id" else "HH:mm"
+    day = format_datetime(day_opens, "EEEE, d MMMM", tzinfo=day_opens.tzinfo, locale=locale)
+    opens = format_datetime(day_opens, clock, tzinfo=day_opens.tzinfo, locale=locale)
+    closes = format_datetime(day_closes, clock, tzinfo=day_closes.tzinfo, locale=locale)
+    return f"{day}, {opens}\u2013{closes} {tz_label(tz_name, day_opens)}"

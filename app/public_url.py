@@ -127,3 +127,8 @@ def public_address_warning() -> str | None:
 def track_url(token: str) -> str:
     """The resident's status page, on a base no client can choose."""
     return f"{public_base()}/t/{token}"
+
+
+def booking_url(token: str) -> str:
+    """The link of a booking's page (its QR code carries it)."""
+    return f"{public_base()}/b/{token}"

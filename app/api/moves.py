@@ -9,12 +9,12 @@ from werkzeug.wrappers import Response
 
 from .. import domain
 from ..auth import require_actor
-from ..domain.shapes import IssueBody, NoteBody, StageBody, TransferBody
+from ..domain.shapes import CheckInBody, IssueBody, NoteBody, StageBody, TransferBody
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Ticket
 from ..print_jobs import job_json, latest_job
-from ..print_jobs.tickets import issue_with_paper
+from ..print_jobs.tickets import check_in_with_paper, issue_with_paper
 from ..print_jobs.tickets import reprint as reprint_ticket
 from .blueprint import bp
 from .parsing import IDEMPOTENCY_KEY, idempotency_key_sentence, json_body, parse_body
@@ -53,6 +53,19 @@ def issue_ticket(slug: str) -> Response:
         actor=actor,
         target=g.print_target,
         idempotency_key=key,
+    )
+    return _reply(
+        ticket, 201, {"Location": url_for("api.get_ticket", ticket_id=ticket.id)}, job=job
+    )
+
+
+@bp.post("/offices/<office>/check-in")
+def check_in(slug: str) -> Response:
+    """A booking arrives: its ticket is issued (queued at the slot's time) and printed."""
+    actor = require_actor()
+    body = parse_body(CheckInBody)
+    ticket, job = check_in_with_paper(
+        db.session, slug, body.booking, now=domain.utcnow(), actor=actor, target=g.print_target
     )
     return _reply(
         ticket, 201, {"Location": url_for("api.get_ticket", ticket_id=ticket.id)}, job=job

@@ -75,6 +75,7 @@ PATH_COUNTER = {
     "required": True,
     "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
 }
+PATH_TOKEN = {"name": "token", "in": "path", "required": True, "schema": STR}
 AUTH = [{"bearer": []}, {"session": []}]
 COMMON_ERRORS = {
     "401": _error("not signed in"),
@@ -327,6 +328,63 @@ def _document() -> dict[str, Any]:
                 PATH_TICKET,
                 _ref(shapes.StageBody),
             ),
+            "/api/v1/overview": _public(
+                "Every office: open now or when it opens next, and per service the people "
+                "waiting and the estimated wait for someone arriving now.",
+                _array(shapes.OfficeOverview),
+                errors=(),
+            ),
+            "/api/v1/offices/{office}/slots": _public(
+                "The bookable slots of a service on a day (none on a closed day).",
+                _array(shapes.Slot),
+                [
+                    PATH_OFFICE,
+                    {"name": "service", "in": "query", "required": True, "schema": STR},
+                    {"name": "date", "in": "query", "required": True, "schema": DAY},
+                ],
+                errors=("404", "422"),
+            ),
+            "/api/v1/offices/{office}/bookings": {
+                "post": {
+                    "summary": "Book a slot (public; nothing personal is asked). 409 slot_full "
+                    "or closed; 429 when this address has booked its share today.",
+                    "security": [],
+                    "parameters": [PATH_OFFICE],
+                    "requestBody": _body(_ref(shapes.BookBody)),
+                    "responses": {
+                        "201": _json(_ref(shapes.Booking), "booked"),
+                        **{c: COMMON_ERRORS[c] for c in ("400", "404", "409", "422")},
+                    },
+                }
+            },
+            "/api/v1/bookings/{token}": {
+                "get": {
+                    "summary": "A booking, by the token its link carries.",
+                    "security": [],
+                    "parameters": [PATH_TOKEN],
+                    "responses": {"200": _json(_ref(shapes.Booking)), "404": COMMON_ERRORS["404"]},
+                },
+                "delete": {
+                    "summary": "Cancel a booking: its place is free again.",
+                    "security": [],
+                    "parameters": [PATH_TOKEN],
+                    "responses": {
+                        "200": _json(_ref(shapes.Booking)),
+                        **{c: COMMON_ERRORS[c] for c in ("404", "409")},
+                    },
+                },
+            },
+            "/api/v1/offices/{office}/check-in": {
+                "post": {
+                    "summary": "Check a booking in on its day (kiosk, staff): its ticket is "
+                    "issued, queued at the slot's time, and printed. 409 not_today, too_early, "
+                    "too_late, used or cancelled; 404 for an unknown code.",
+                    "security": AUTH,
+                    "parameters": [PATH_OFFICE],
+                    "requestBody": _body(_ref(shapes.CheckInBody)),
+                    "responses": {"201": _json(_ref(shapes.Ticket), "issued"), **COMMON_ERRORS},
+                }
+            },
             "/api/v1/offices/{office}/report": {
                 "get": {
                     "summary": "Report over office-local days (admin); format=csv gives one "

@@ -4,6 +4,7 @@ No Flask, no request, no socket here. Functions raise the errors in ``errors`` a
 events they caused on the session (``events``), which are published only after commit.
 """
 
+from . import booking, overview
 from .access import Actor, require
 from .calling import (
     call_next,
@@ -54,6 +55,7 @@ __all__ = [
     "NotFound",
     "QueueError",
     "board",
+    "booking",
     "call_next",
     "cancel",
     "counter_by_id",
@@ -70,6 +72,7 @@ __all__ = [
     "office_for",
     "offices_of",
     "open_services",
+    "overview",
     "recall",
     "requeue",
     "require",

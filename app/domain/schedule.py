@@ -15,8 +15,8 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import DailySequence, Office, OpeningHours, Service, SpecialDay
-from .clock import local, zone
+from ..models import Booking, BookingPlan, DailySequence, Office, OpeningHours, Service, SpecialDay
+from .clock import local, local_day, zone
 from .errors import N_, Closed
 
 LOOKAHEAD_DAYS = 62
@@ -196,6 +196,30 @@ def _refuse(
     raise Closed(with_next, error_code=code, next_open=next_open, **params)
 
 
+def reserved_today(
+    session: Session, office: Office, now: datetime, service_id: int | None = None
+) -> dict[int, int]:
+    """Per service: places booked for today that can still check in (their slot's end plus the
+    late window is not past). Walk-in tickets count them against the daily quota, so that a
+    booking can always check in."""
+    stmt = (
+        select(Booking.service_id, Booking.end, Booking.places, BookingPlan.late_min)
+        .outerjoin(BookingPlan, BookingPlan.service_id == Booking.service_id)
+        .where(
+            Booking.office_id == office.id,
+            Booking.day == local_day(now, office.timezone),
+            Booking.status == "booked",
+        )
+    )
+    if service_id is not None:
+        stmt = stmt.where(Booking.service_id == service_id)
+    reserved: dict[int, int] = {}
+    for service, end, places, late_min in session.execute(stmt):
+        if end + timedelta(minutes=15 if late_min is None else late_min) >= now:
+            reserved[service] = reserved.get(service, 0) + places
+    return reserved
+
+
 def open_services(session: Session, office: Office, now: datetime) -> dict[int, Closed | None]:
     """For each service of ``office``: None when a ticket can be issued at ``now``, else the
     refusal (with when it opens again)."""
@@ -208,10 +232,13 @@ def open_services(session: Session, office: Office, now: datetime) -> dict[int, 
             )
         ).all()
     )
+    reserved = reserved_today(session, office, now)
     result = {}
     for service in office.services:
         try:
-            check_can_issue(calendar, service, now, counts.get(service.id, 0))
+            check_can_issue(
+                calendar, service, now, counts.get(service.id, 0) + reserved.get(service.id, 0)
+            )
         except Closed as refusal:
             result[service.id] = refusal
         else:

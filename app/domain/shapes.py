@@ -427,6 +427,69 @@ Report.__doc__ = "A report over office-local days."
 Report.__pydantic_config__ = STRICT  # type: ignore[attr-defined]
 
 
+# ---- booking ahead and the public overview ---------------------------------------------------
+
+BookingStatus = Literal["booked", "checked_in", "cancelled", "missed"]
+
+
+@with_config(STRICT)
+class Slot(TypedDict):
+    """A bookable slot: times with the office's offset, and the places still free."""
+
+    start: Time
+    end: Time
+    free: int
+
+
+@with_config(STRICT)
+class Booking(TypedDict):
+    """A booking as its holder sees it (nothing personal: none is asked)."""
+
+    code: str
+    token: str
+    office: str
+    office_name: str
+    service: str
+    service_name: str
+    service_name_en: str | None
+    day: Day
+    start: Time
+    end: Time
+    places: int
+    status: BookingStatus
+    check_in_from: Time
+    check_in_until: Time
+    booking_url: str
+    track_url: str | None
+
+
+@with_config(STRICT)
+class OverviewService(TypedDict):
+    code: str
+    name: str
+    name_en: str | None
+    open: bool
+    waiting: int
+    estimated_wait_s: int | None
+    bring: str
+    bookable: bool
+
+
+@with_config(STRICT)
+class OfficeOverview(TypedDict):
+    """One office on the public "which office, when" page."""
+
+    office: str
+    name: str
+    open_now: bool
+    opens_at: Time | None
+    closes_at: Time | None
+    opening: str | None
+    address: str
+    map_url: str
+    services: list[OverviewService]
+
+
 # ---- errors --------------------------------------------------------------------------------
 
 
@@ -478,6 +541,19 @@ class NoteBody(Body):
     note: Note | None = None
 
 
+class BookBody(Body):
+    service: ServiceLetter
+    start: Annotated[str, StringConstraints(max_length=40)] = Field(
+        description="a slot's start, as the slots list gives it"
+    )
+
+
+class CheckInBody(Body):
+    booking: Annotated[str, StringConstraints(max_length=300)] = Field(
+        description="the booking's code as typed, or its token or link as scanned"
+    )
+
+
 # The reply shapes the OpenAPI document names (components/schemas), in its order.
 REPLIES: tuple[type, ...] = (
     Error,
@@ -495,5 +571,15 @@ REPLIES: tuple[type, ...] = (
     Report,
     Called,
     Pickup,
+    Slot,
+    Booking,
+    OfficeOverview,
 )
-BODIES: tuple[type[Body], ...] = (IssueBody, TransferBody, StageBody, NoteBody)
+BODIES: tuple[type[Body], ...] = (
+    IssueBody,
+    TransferBody,
+    StageBody,
+    NoteBody,
+    BookBody,
+    CheckInBody,
+)

@@ -17,7 +17,7 @@ from .log import log_move
 from .lookup import service_by_code
 from .numbering import format_code, next_number
 from .rollover import roll_over
-from .schedule import Calendar, check_can_issue, load_calendar, service_names
+from .schedule import Calendar, check_can_issue, load_calendar, reserved_today, service_names
 from .states import ISSUED, change_status, check_status_move
 from .turn import office_turn, ticket_turn
 
@@ -75,8 +75,9 @@ def issue_once(
     service, calendar, day = _issuing(session, office, service_code, now)
     number = next_number(session, office.id, service.id, day)
     # Checked after taking the number so that the quota holds under concurrency; a refusal rolls
-    # the number back with the transaction, leaving no gap.
-    check_can_issue(calendar, service, now, number - 1)
+    # the number back with the transaction, leaving no gap. Places booked for today that can
+    # still check in are not for walk-ins.
+    check_can_issue(calendar, service, now, number - 1 + _reserved(session, office, service, now))
     ticket = _new_ticket(session, office, service, day, number, priority, now, actor)
     ticket.idempotency_key = idempotency_key
     session.flush()
@@ -85,6 +86,12 @@ def issue_once(
     if priority:
         record(session, QueueMoved(office.id, service.id))
     return ticket, False
+
+
+def _reserved(session: Session, office: Office, service: Service, now: datetime) -> int:
+    if service.daily_quota is None:
+        return 0  # no quota: bookings take nothing from walk-ins
+    return reserved_today(session, office, now, service.id).get(service.id, 0)
 
 
 def _issuing(
@@ -155,15 +162,16 @@ def issue_group(
     office = office_turn(session, office_slug, "issue_group", actor)
     service, calendar, day = _issuing(session, office, service_code, now)
     first = next_number(session, office.id, service.id, day)
-    check_can_issue(calendar, service, now, first - 1)
-    if service.daily_quota is not None and first - 1 + count > service.daily_quota:
+    taken = first - 1 + _reserved(session, office, service, now)
+    check_can_issue(calendar, service, now, taken)
+    if service.daily_quota is not None and taken + count > service.daily_quota:
         raise Closed(
             N_(
                 "Only %(left)s tickets are left today for %(service)s; a group of %(count)s "
                 "does not fit. No ticket was issued."
             ),
             error_code="quota_reached",
-            left=service.daily_quota - (first - 1),
+            left=service.daily_quota - taken,
             **service_names(service),
             count=count,
         )

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, LoginLink
 from .base import Base, UTCDateTime
+from .booking import BOOKING_STATUSES, Booking, BookingPlan
 from .office import (
     COUNTER_CALL_ORDERS,
     Counter,
@@ -14,6 +15,7 @@ from .office import (
 from .print_job import JOB_STATUSES, SERVER_PRINTER, PrinterState, PrintJob, agent_target
 from .ticket import (
     ACTIVE_AT_COUNTER,
+    CHANNELS,
     IS_AT_COUNTER,
     IS_PRINTED,
     IS_WAITING,
@@ -28,6 +30,8 @@ from .user import ROLES, ApiToken, User
 
 __all__ = [
     "ACTIVE_AT_COUNTER",
+    "BOOKING_STATUSES",
+    "CHANNELS",
     "COUNTER_CALL_ORDERS",
     "IS_AT_COUNTER",
     "IS_PRINTED",
@@ -40,6 +44,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Booking",
+    "BookingPlan",
     "Counter",
     "CounterService",
     "DailySequence",

@@ -47,6 +47,10 @@ class Office(Base):
     ticket_footer: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The running text on the waiting-room TV.
     announcement: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Shown on the public page and its poster: where the office is, and a link to a map that
+    # the administrator chooses (the page loads no map tiles itself).
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    map_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     hours: Mapped[list[OpeningHours]] = relationship(
@@ -123,6 +127,8 @@ class Service(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Printed under the office's footer on this service's tickets.
     ticket_footer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What to bring, on the public page (e.g. "fotokopi Kartu Keluarga").
+    bring: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Used for the wait estimate until real service times exist.
     default_service_s: Mapped[int] = mapped_column(Integer, default=420)
     # Moving average of recent service times, refreshed at each finish (app.domain.estimate).

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from .base import Base, UTCDateTime
 from .office import Counter, Office, Service
 
+CHANNELS = ("kiosk", "booking", "phone")
 STATUSES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
 STAGES = ("ready_to_print", "printed", "handed_over", "blocked")
 ACTIVE_AT_COUNTER = ("called", "serving")
@@ -86,6 +87,10 @@ class Ticket(Base):
     stage_note: Mapped[str | None] = mapped_column(Text)
     block_reason: Mapped[str | None] = mapped_column(String(32))
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where it came from (one of CHANNELS): "kiosk" (a tap, or a desk), "booking" (checked in),
+    # "phone". No CHECK constraint: SQLite could then only drop the column by rebuilding the
+    # ticket table, which the downgrade must not do.
+    channel: Mapped[str] = mapped_column(String(8), default="kiosk", server_default="kiosk")
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
     # The resident's claim check: unguessable, printed as a QR code.
     token: Mapped[str] = mapped_column(String(32), unique=True)

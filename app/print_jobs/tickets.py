@@ -44,6 +44,16 @@ def issue_with_paper(
     return ticket, job
 
 
+def check_in_with_paper(
+    session: Session, slug: str, key: str, *, now: datetime, actor: Actor, target: str
+) -> tuple[Ticket, PrintJob]:
+    """Check a booking in (by its typed code or scanned link) and queue its ticket's paper.
+    Raises what ``domain.booking.check_in`` raises."""
+    ticket, _booking = domain.booking.check_in(session, slug, key, now=now, actor=actor)
+    job = queue_paper(session, ticket, target=target, now=now, requested_by=actor.user_id)
+    return ticket, job
+
+
 def issue_group_with_paper(
     session: Session,
     slug: str,
