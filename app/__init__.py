@@ -86,6 +86,7 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
 
     from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .booking import bp as booking_bp
     from .counter import bp as counter_bp
     from .kiosk import bp as kiosk_bp
     from .main import bp as main_bp
@@ -98,6 +99,7 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
         display_bp,
         kiosk_bp,
         track_bp,
+        booking_bp,
         counter_bp,
         station_bp,
         admin_bp,

@@ -82,6 +82,20 @@ PAGES = [
     "/admin/{office}/trail",
     "/admin/{office}/trail?from=2026-13-01",
     "/admin/{office}/reports?from=2026-12-31&to=2026-01-01",
+    "/book/{office}",
+    "/book/{office}?service=A",
+    "/book/{office}?service=A&date=2026-12-01",
+    "/book/{office}?service=A&date=2026-12-01&error=slot_full",
+    "/book/{office}?service=A&date=2026-12-01&error=booking_limit",
+    "/book/{office}?service=A&date=2026-12-01&error=closed",
+    "/book/{office}?service=A&date=2026-12-26",
+    "/book/oebobo",
+    "/b/{booking}?new=1",
+    "/b/{booking}/cancel",
+    "/b/{cancelled}",
+    "/b/{checked_in}",
+    "/?service=Layanan A",
+    "/?office=kupang",
     "/no/such/page",
 ]
 # GET addresses that are not pages: they act and send the browser on, or answer JSON.
@@ -220,12 +234,27 @@ def filled(app, world, api, clock):
         )
         user = db.session.query(User).filter_by(username="operator").one()
         db.session.commit()
-        return {
-            "office": "kupang",
-            "token": tickets[-1]["token"],
-            "counter": counter,
-            "user": user.id,
-        }
+    # Bookings: one booked, one cancelled, one checked in.
+    from tests.booking_helpers import add_plan, book
+
+    add_plan(app)
+    booked = book(api.client, "2026-12-01T09:00:00+08:00").get_json()
+    cancelled = book(api.client, "2026-12-01T09:15:00+08:00").get_json()
+    api.client.delete(f"/api/v1/bookings/{cancelled['token']}")
+    arrived = book(api.client, "2026-11-30T09:15:00+08:00").get_json()
+    response = api.post(
+        "/api/v1/offices/kupang/check-in", {"booking": arrived["code"]}, as_="kiosk"
+    )
+    assert response.status_code == 201, response.get_json()
+    return {
+        "office": "kupang",
+        "token": tickets[-1]["token"],
+        "counter": counter,
+        "user": user.id,
+        "booking": booked["token"],
+        "cancelled": cancelled["token"],
+        "checked_in": arrived["token"],
+    }
 
 
 def _english_in(html: str, data: set[str], messages: list[str]) -> list[str]:
@@ -313,10 +342,11 @@ def test_the_list_of_pages_covers_every_html_page(app):
         path = rule.rule
         if "GET" not in rule.methods or path.startswith(("/api/", "/static", "/vendor")):
             continue
-        if "/static/" in path or path.endswith((".svg", ".csv", ".json", ".pdf")):
+        if "/static/" in path or path.endswith((".svg", ".csv", ".json", ".pdf", ".ics")):
             continue
         for key, value in placeholders.items():
             path = path.replace(key, value)
+        path = path.replace("/b/{token}", "/b/{booking}")  # a booking's token, not a ticket's
         if "<" in path:
             continue  # a link target (sign-in link, a job's action), not a page
         if path not in listed and rule.rule not in LINK_TARGETS:

@@ -24,6 +24,10 @@ PUBLIC = {
     "/api/v1/offices/<office>/counters",
     "/api/v1/track/<token>",
     "/api/v1/openapi.json",
+    "/api/v1/overview",
+    "/api/v1/offices/<office>/slots",
+    "/api/v1/offices/<office>/bookings",
+    "/api/v1/bookings/<token>",
     "/static/<path:filename>",
     "/display/static/<path:filename>",
     "/kiosk/static/<path:filename>",
@@ -61,6 +65,7 @@ API_BY_MATRIX_NAME = {
     "/api/v1/offices/<office>/report",
     "/api/v1/offices/<office>/queue",
     "/api/v1/offices/<office>/tickets/find",
+    "/api/v1/offices/<office>/check-in",
 }
 ADMIN_WRITES = {
     "/admin/<office>/settings": {"name": "x"},

@@ -123,9 +123,13 @@ def cancel_booking(token: str) -> Response:
 
 # ---- the overview: what a link shared in a WhatsApp group brings in at once ---------------
 
-_CACHE: dict[tuple[Any, ...], list[shapes.OfficeOverview]] = {}
-_CACHE_LOCK = threading.Lock()
 CACHE_SECONDS = 15
+_CACHE_LOCK = threading.Lock()
+
+
+def _cache() -> dict[tuple[Any, ...], list[shapes.OfficeOverview]]:
+    """This app's overview cache (one entry: the latest)."""
+    return current_app.extensions.setdefault("loket_overview_cache", {})
 
 
 def overview_json(now: datetime) -> list[shapes.OfficeOverview]:
@@ -133,15 +137,17 @@ def overview_json(now: datetime) -> list[shapes.OfficeOverview]:
     closing follow the clock): a burst of phones costs one small query each."""
     seqs = tuple(db.session.execute(select(Office.id, Office.seq).order_by(Office.id)).all())
     key = (str(get_locale() or "id"), seqs, int(now.timestamp()) // CACHE_SECONDS)
-    found = _CACHE.get(key)
+    cache = _cache()
+    found = cache.get(key)
     if found is not None:
         return found
     with _CACHE_LOCK:
-        found = _CACHE.get(key)
+        found = cache.get(key)
         if found is None:
             found = [_office_json(row) for row in domain.overview.overview(db.session, now)]
-            _CACHE.clear()
-            _CACHE[key] = found
+            if len(cache) >= 8:  # old moments and changes: keep only the latest few
+                cache.clear()
+            cache[key] = found
     return found
 
 

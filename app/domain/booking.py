@@ -117,11 +117,16 @@ def _slot_times(
     tz = zone(calendar.office.timezone)
     first = datetime.combine(day, plan.starts, tzinfo=tz)
     last = datetime.combine(day, plan.ends, tzinfo=tz)
+    if calendar.office.always_open:
+        return _every(first, last, plan)  # issues at any hour: the plan alone decides
     window = calendar.window(day)
-    if window is not None:
-        first, last = max(window.opens, first), min(window.issue_until, last)
-    elif not calendar.office.always_open:
+    if window is None:
         return []
+    first, last = max(window.opens, first), min(window.issue_until, last)
+    return _every(first, last, plan)
+
+
+def _every(first: datetime, last: datetime, plan: BookingPlan) -> list[tuple[datetime, datetime]]:
     length = timedelta(minutes=plan.slot_min)
     times = []
     start = first
@@ -425,16 +430,16 @@ def check_in(
                 "%(when)s. Ask the staff if you lost it."
             ),
             error_code="used",
-            when=booking.checked_in_at,
+            when=local(booking.checked_in_at, tz),
         )
     if booking.day != local_day(now, tz):
         raise InvalidTransition(
             N_(
-                "This booking is for %(day)s, not today. Come back on that day, or take a "
+                "This booking is for %(when)s, not today. Come back on that day, or take a "
                 "queue number at the kiosk."
             ),
             error_code="not_today",
-            day=booking.day,
+            when=local(booking.start, tz),
         )
     if now < opens:
         raise InvalidTransition(
@@ -443,7 +448,7 @@ def check_in(
                 "try again then."
             ),
             error_code="too_early",
-            when=opens,
+            when=local(opens, tz),
         )
     if booking.status == "missed" or now > closes:
         raise InvalidTransition(
@@ -452,7 +457,7 @@ def check_in(
                 "queue number at the kiosk."
             ),
             error_code="too_late",
-            when=closes,
+            when=local(closes, tz),
         )
     service = booking.service
     if not service.active:

@@ -82,6 +82,8 @@ def page(slug: str) -> str:
     }
     return render_template(
         "kiosk/kiosk.html",
+        takes_bookings=bool(domain.booking.bookable_services(db.session, office)),
+        code_keys=sorted(domain.booking.CODE_ALPHABET, key=lambda c: (c.isdigit(), c)),
         office=office,
         services=services,
         config=config,

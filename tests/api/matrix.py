@@ -26,7 +26,18 @@ def _recorded(api, world):
     return ticket_id
 
 
-# name: (method, path template, prepare, body, roles allowed, success status)
+def _booked_now(api, world):
+    """A booking of service A at 09:15 today (the clock is at 09:00): its code checks in."""
+    from tests.booking_helpers import add_plan, book
+
+    add_plan(api.client.application)
+    response = book(api.client, "2026-11-30T09:15:00+08:00")
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["code"]
+
+
+# name: (method, path template, prepare, body, roles allowed, success status); a body that is
+# a function gets what prepare returned.
 ROUTES = {
     "issue": (
         "POST",
@@ -108,6 +119,14 @@ ROUTES = {
         None,
         {"operator", "clerk", "admin"},
         200,
+    ),
+    "check-in": (
+        "POST",
+        "/api/v1/offices/kupang/check-in",
+        _booked_now,
+        lambda code: {"booking": code},
+        {"kiosk", "operator", "admin"},
+        201,
     ),
     "find": (
         "GET",

@@ -16,6 +16,8 @@ def _send(api, world, route, caller):
     method, template, prepare, body, _, _ = ROUTES[route]
     ticket_id = prepare(api, world) if prepare else None
     path = template.format(id=ticket_id, counter=world.counter(1).id)
+    if callable(body):
+        body = body(ticket_id)
     headers = {}
     if caller == "bad-token":
         headers["Authorization"] = "Bearer lkt_not-a-token"

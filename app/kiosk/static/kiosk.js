@@ -194,6 +194,68 @@
   $("[data-done]").addEventListener("click", home);
   $("[data-message-close]").addEventListener("click", home);
 
+  /* ---------- "I have a booking": typed, or scanned by a USB scanner ---------- */
+
+  var bookingView = $("[data-booking-view]");
+  if (bookingView) {
+    var bookingInput = $("[data-booking-input]");
+    var openBooking = function () {
+      bookingInput.value = "";
+      bookingView.hidden = false;
+      bookingInput.focus();
+    };
+    var closeBooking = function () { bookingView.hidden = true; };
+    var checkIn = function (key) {
+      key = key.trim();
+      if (!key || busy) { return; }
+      closeBooking();
+      busy = true;
+      $("[data-busy]").hidden = false;
+      request("POST", "/api/v1/offices/" + config.office + "/check-in?lang=" + config.lang,
+        { booking: key }, null, 1, function (status, data) {
+          busy = false;
+          $("[data-busy]").hidden = true;
+          if (status === 201 && data) {
+            showTicket(data, config.lang === "en" ? data.service_name_en || data.service_name
+              : data.service_name);
+          } else if (status === 0) {
+            showMessage(strings.offline);
+          } else {
+            showMessage(data && data.error ? data.error.message : strings.error);
+          }
+        });
+    };
+    $("[data-booking-open]").addEventListener("click", openBooking);
+    $("[data-booking-close]").addEventListener("click", closeBooking);
+    $("[data-booking-form]").addEventListener("submit", function (event) {
+      event.preventDefault();
+      checkIn(bookingInput.value);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-key]"), function (key) {
+      key.addEventListener("click", function () {
+        bookingInput.value += key.getAttribute("data-key");
+      });
+    });
+    $("[data-key-back]").addEventListener("click", function () {
+      bookingInput.value = bookingInput.value.slice(0, -1);
+    });
+    // A scanner on the home screen: fast keys ending with Enter are a scanned booking link.
+    var scanned = "";
+    var lastKey = 0;
+    document.addEventListener("keydown", function (event) {
+      if (!bookingView.hidden || busy) { return; }
+      var now = Date.now();
+      if (now - lastKey > 300) { scanned = ""; }
+      lastKey = now;
+      if (event.key === "Enter") {
+        if (scanned.length >= 7) { checkIn(scanned); }
+        scanned = "";
+      } else if (event.key.length === 1 && scanned.length < 300) {
+        scanned += event.key;
+      }
+    });
+  }
+
   /* ---------- live waiting counts ---------- */
 
   var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });

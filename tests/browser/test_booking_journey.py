@@ -1,0 +1,105 @@
+"""Booking ahead across the real pages, on a phone (390x844): the public page, booking a time,
+the booking's page with its code; then at the office the kiosk's "I have a booking" with the
+code typed on its keys, the number called at the counter and finished, the phone following."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.browser.pages import PageErrors, shot, signed_in, wait_text
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {"width": 390, "height": 844}
+KIOSK = {"width": 1024, "height": 768}
+WITA = ZoneInfo("Asia/Makassar")
+
+
+def _bookable_now(server) -> None:
+    """The demo's service A takes bookings all day in 5-minute slots: the next slot starts
+    within five minutes, so a booking made now checks in at once (30 minutes early is in)."""
+    local = datetime.now(WITA)
+    if local.hour == 23 and local.minute >= 54:  # no slot left today: wait for the next day
+        time.sleep((60 - local.minute) * 60 - local.second + 5)
+    with sqlite3.connect(server.instance / "loket.db") as db:
+        db.execute(
+            "UPDATE booking_plans SET starts = '00:00:00.000000', ends = '23:59:00.000000', "
+            "slot_min = 5 WHERE service_id IN (SELECT s.id FROM services s JOIN offices o "
+            "ON o.id = s.office_id WHERE o.slug = 'kupang' AND s.code = 'A')"
+        )
+
+
+def test_book_on_the_phone_then_check_in_at_the_kiosk(browser, live):
+    server, desk = live.server, live.desk
+    _bookable_now(server)
+    phone = browser.new_page(viewport=PHONE)
+    phone_errors = PageErrors(phone)
+
+    # The public page: every office, open or not, and the way to book.
+    phone.goto(f"{server.url}/")
+    assert phone.locator("[data-office]").count() == 3
+    shot(phone, "booking-1-public-page")
+    phone.locator('[data-office="kupang"] [data-book-link]').click()
+
+    # Service, day, time: three taps.
+    phone.click('[data-book-service="A"]')
+    today = datetime.now(WITA).date().isoformat()
+    phone.click(f'[data-book-day="{today}"]')
+    shot(phone, "booking-2-times")
+    first = phone.locator("[data-book-slot]").first
+    start = first.get_attribute("data-book-slot")
+    first.click()
+    wait_text(phone, "[data-status]", "Tunjukkan kode ini di kios")
+    code = phone.text_content("[data-booking-code]").strip()
+    assert len(code) == 7
+    assert phone.locator(".p-qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    shot(phone, "booking-3-booked")
+    booking_page = phone.url
+
+    # Someone walks in now, before the slot's time.
+    walk_in = desk.issue("A")
+
+    # At the office: "I have a booking", the code typed on the kiosk's keys.
+    kiosk, kiosk_errors = signed_in(browser, server, "kiosk", KIOSK, "/kiosk/kupang")
+    kiosk.click("[data-booking-open]")
+    for key in code:
+        kiosk.click(f'[data-key="{key}"]')
+    shot(kiosk, "booking-4-kiosk-code")
+    kiosk.click("[data-booking-submit]")
+    wait_text(kiosk, "[data-ticket-code]", r"^A-\d{3}$")
+    ticket_code = kiosk.text_content("[data-ticket-code]").strip()
+    shot(kiosk, "booking-5-kiosk-ticket")
+
+    # The booking's page now links to the number's status page.
+    phone.goto(booking_page)
+    wait_text(phone, "[data-status]", "Sudah check-in")
+    phone.click("[data-track]")
+    wait_text(phone, "[data-status]", "berikutnya|menunggu|di depan")
+
+    # The booking queues at its slot's time, which is after the walk-in's arrival: the walk-in
+    # is called first, then the booking (though it checked in before anyone was called).
+    called = desk.call(1)
+    assert called["code"] == walk_in["code"]
+    desk.post(f"/api/v1/tickets/{called['id']}/finish", "operator")
+    called = desk.call(1)
+    assert called["code"] == ticket_code
+    wait_text(phone, "[data-status]", "Silakan menuju Loket 1")
+    desk.post(f"/api/v1/tickets/{called['id']}/finish", "operator")
+    wait_text(phone, "[data-status]", "KTP-el|selesai")
+    shot(phone, "booking-6-phone-done")
+
+    # Used once: a second check-in is refused with a sentence.
+    kiosk.click("[data-done]")
+    kiosk.click("[data-booking-open]")
+    kiosk.fill("[data-booking-input]", code)
+    kiosk.click("[data-booking-submit]")
+    wait_text(kiosk, "[data-message]", "sudah dipakai")
+    assert start
+    assert phone_errors.errors == []
+    # The refused second check-in is the one failed request the kiosk saw.
+    assert len(kiosk_errors.errors) == 1 and "409" in kiosk_errors.errors[0]
