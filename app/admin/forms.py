@@ -70,6 +70,18 @@ class OfficeForm(Form):
         _l("Blank cards in stock (empty: not counted)"),
         validators=[Optional(), NumberRange(0, 1_000_000, message=_l("A number from 0."))],
     )
+    address = StringField(_l("Address (public page and poster)"), validators=[Length(max=300)])
+    map_url = StringField(
+        _l("Map link (https://… or geo:…, empty: none)"),
+        validators=[
+            Optional(),
+            Length(max=500),
+            Regexp(
+                r"^(https?://|geo:)[^\s<>\"']+$",
+                message=_l("A link that starts with https://, http:// or geo:, without spaces."),
+            ),
+        ],
+    )
 
 
 class HoursForm(Form):
@@ -163,6 +175,78 @@ class ServiceForm(Form):
     ticket_footer = StringField(
         _l("Extra footer on this service's tickets"), validators=[Length(max=200)]
     )
+    bring = TextAreaField(
+        _l("What to bring (public page and poster)"), validators=[Length(max=400)]
+    )
+
+
+WEEKDAY_FIELDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BookingPlanForm(Form):
+    """When a service takes bookings ahead."""
+
+    enabled = BooleanField(_l("Takes bookings"))
+    mon = BooleanField(_l("Monday"))
+    tue = BooleanField(_l("Tuesday"))
+    wed = BooleanField(_l("Wednesday"))
+    thu = BooleanField(_l("Thursday"))
+    fri = BooleanField(_l("Friday"))
+    sat = BooleanField(_l("Saturday"))
+    sun = BooleanField(_l("Sunday"))
+    starts = TimeField(
+        _l("Bookings from (HH:MM)"),
+        format="%H:%M",
+        validators=[InputRequired(_l("Give a time (HH:MM)."))],
+    )
+    ends = TimeField(
+        _l("Bookings until (HH:MM)"),
+        format="%H:%M",
+        validators=[InputRequired(_l("Give a time (HH:MM)."))],
+    )
+    slot_min = IntegerField(
+        _l("Minutes per slot"),
+        default=15,
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(5, 240, message=_l("Between 5 and 240 minutes.")),
+        ],
+    )
+    places = IntegerField(
+        _l("Places per slot"),
+        default=2,
+        validators=[InputRequired(REQUIRED), NumberRange(1, 100, message=_l("Between 1 and 100."))],
+    )
+    walk_in_pct = IntegerField(
+        _l("Share of the daily quota kept for walk-ins (%)"),
+        default=50,
+        validators=[InputRequired(REQUIRED), NumberRange(0, 100, message=_l("Between 0 and 100."))],
+    )
+    early_min = IntegerField(
+        _l("Check-in opens this many minutes before the slot"),
+        default=30,
+        validators=[InputRequired(REQUIRED), NumberRange(0, 240, message=_l("Between 0 and 240."))],
+    )
+    late_min = IntegerField(
+        _l("Check-in closes this many minutes after the slot's end"),
+        default=15,
+        validators=[InputRequired(REQUIRED), NumberRange(0, 240, message=_l("Between 0 and 240."))],
+    )
+    days_ahead = IntegerField(
+        _l("Bookings open this many days ahead"),
+        default=14,
+        validators=[InputRequired(REQUIRED), NumberRange(1, 60, message=_l("Between 1 and 60."))],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.starts.data and self.ends.data and self.starts.data >= self.ends.data:
+            self.ends.errors.append(_l("The end must come after the start."))
+            ok = False
+        if self.enabled.data and not any(getattr(self, d).data for d in WEEKDAY_FIELDS):
+            self.mon.errors.append(_l("Choose at least one day."))
+            ok = False
+        return ok
 
 
 class CounterForm(Form):

@@ -30,6 +30,8 @@ def _office_values(form: OfficeForm) -> dict:
         "announcement": (form.announcement.data or "").strip(),
         "ticket_footer": (form.ticket_footer.data or "").strip(),
         "card_stock": form.card_stock.data,
+        "address": (form.address.data or "").strip(),
+        "map_url": (form.map_url.data or "").strip(),
     }
 
 

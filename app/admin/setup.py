@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
@@ -12,16 +14,19 @@ from ..auth import staff_page
 from ..domain import setup
 from ..extensions import db
 from ..i18n import render_message
-from ..models import Counter, Office, Service
+from ..models import BookingPlan, Counter, Office, Service
 from .blueprint import bp, office_in_scope, saved
-from .forms import CounterForm, ServiceForm
+from .forms import WEEKDAY_FIELDS, BookingPlanForm, CounterForm, ServiceForm
 
 
 @bp.get("/<office>/services")
 @staff_page("admin")
 def services(slug: str) -> str:
     office = office_in_scope(slug)
-    return render_template("admin/services.html", office=office)
+    bookable = {
+        service.id for service, _plan in domain.booking.bookable_services(db.session, office)
+    }
+    return render_template("admin/services.html", office=office, bookable=bookable)
 
 
 def _service_values(form: ServiceForm) -> dict:
@@ -36,6 +41,7 @@ def _service_values(form: ServiceForm) -> dict:
         "position": form.position.data,
         "default_service_s": form.default_minutes.data * 60,
         "ticket_footer": (form.ticket_footer.data or "").strip(),
+        "bring": (form.bring.data or "").strip(),
     }
 
 
@@ -100,6 +106,58 @@ def service_edit(slug: str, code: str | None) -> Response | str:
         office=office,
         form=form,
         service=service,
+    ), status
+
+
+@bp.route("/<office>/services/<code>/booking", methods=["GET", "POST"])
+@staff_page("admin")
+def booking_plan(slug: str, code: str) -> Response | str:
+    """When the service takes bookings ahead: days, hours, slots, places, the walk-in share."""
+    office = office_in_scope(slug)
+    service = db.session.scalar(
+        select(Service).where(Service.office_id == office.id, Service.code == code.upper())
+    )
+    if service is None:
+        abort(404)
+    plan = db.session.get(BookingPlan, service.id)
+    form = BookingPlanForm(obj=plan)
+    if request.method == "GET":
+        days = plan.weekdays if plan is not None else "01234"
+        for index, name in enumerate(WEEKDAY_FIELDS):
+            getattr(form, name).data = str(index) in days
+        if plan is None:
+            form.starts.data, form.ends.data = time(8), time(14)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            values = {
+                "enabled": form.enabled.data,
+                "weekdays": "".join(
+                    str(i) for i, name in enumerate(WEEKDAY_FIELDS) if getattr(form, name).data
+                ),
+                "starts": form.starts.data,
+                "ends": form.ends.data,
+                "slot_min": form.slot_min.data,
+                "places": form.places.data,
+                "walk_in_pct": form.walk_in_pct.data,
+                "early_min": form.early_min.data,
+                "late_min": form.late_min.data,
+                "days_ahead": form.days_ahead.data,
+            }
+            setup.save_booking_plan(
+                db.session, office, service, values, now=domain.utcnow(), actor=g.actor
+            )
+            db.session.commit()
+            saved(gettext("The booking plan of service %(code)s is saved.", code=service.code))
+            return redirect(url_for("admin.services", office=office.slug))
+        status = 400
+    return render_template(
+        "admin/booking_plan.html",
+        office=office,
+        service=service,
+        form=form,
+        weekdays=WEEKDAY_FIELDS,
+        cap=domain.booking.daily_cap(service, plan) if plan is not None else None,
     ), status
 
 

@@ -202,6 +202,7 @@ ACTION_LABELS = {
     "special_day.remove": lazy_gettext("special day removed"),
     "service.create": lazy_gettext("service created"),
     "service.update": lazy_gettext("service changed"),
+    "booking.plan": lazy_gettext("booking plan changed"),
     "counter.create": lazy_gettext("counter created"),
     "counter.update": lazy_gettext("counter changed"),
     "stock.set": lazy_gettext("blank-card stock set"),

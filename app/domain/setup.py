@@ -16,7 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Counter, CounterService, Office, OpeningHours, Service, SpecialDay, Ticket
+from ..models import (
+    BookingPlan,
+    Counter,
+    CounterService,
+    Office,
+    OpeningHours,
+    Service,
+    SpecialDay,
+    Ticket,
+)
 from .access import Actor
 from .audit import changes, create_or_change, record_change
 from .errors import N_, InvalidInput, NotFound
@@ -175,6 +184,26 @@ def save_service(
     record_change(session, actor, now, action, f"service {values['code']}", diff, office.id)
     bump_seq(session, office.id)
     return service
+
+
+def save_booking_plan(
+    session: Session,
+    office: Office,
+    service: Service,
+    values: dict[str, Any],
+    *,
+    now: datetime,
+    actor: Actor,
+) -> BookingPlan:
+    """Create or change when ``service`` takes bookings. Bookings already made keep their
+    places; a shorter plan only stops new ones."""
+    plan = session.get(BookingPlan, service.id)
+    plan, diff, _created = create_or_change(
+        session, plan, BookingPlan, {"service_id": service.id, **values}
+    )
+    record_change(session, actor, now, "booking.plan", f"service {service.code}", diff, office.id)
+    bump_seq(session, office.id)  # the public page says whether the service takes bookings
+    return plan
 
 
 def save_counter(
