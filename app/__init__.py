@@ -90,6 +90,7 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     from .counter import bp as counter_bp
     from .kiosk import bp as kiosk_bp
     from .main import bp as main_bp
+    from .phone import bp as phone_bp
     from .station import bp as station_bp
     from .track import bp as track_bp
 
@@ -100,6 +101,7 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
         kiosk_bp,
         track_bp,
         booking_bp,
+        phone_bp,
         counter_bp,
         station_bp,
         admin_bp,

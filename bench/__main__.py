@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import core, fanout, join_flood, paper, reports
+from bench import booking, core, fanout, join_flood, paper, reports
 from bench.harness import table
 
 QUICK = {
@@ -18,13 +18,14 @@ QUICK = {
     join_flood: ["--seconds", "5", "--modes", "eventlet"],
     paper: ["--taps", "100"],
     reports: ["--days", "60"],
+    booking: ["--quick"],
 }
 
 
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
     summary = []
-    for module in (core, fanout, join_flood, paper, reports):
+    for module in (core, fanout, join_flood, paper, reports, booking):
         print(f"==== {module.__name__} ====", flush=True)
         rows = module.main(QUICK[module] if quick else [])
         summary.extend(module.goals(rows))

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from babel.dates import get_day_names, get_month_names
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, g, render_template, url_for
 from flask_babel import get_locale, gettext
 
 from app import domain
@@ -62,4 +62,14 @@ def page(slug: str) -> str:
         "strings": _strings(locale),
         "lang": locale,
     }
-    return render_template("display/tv.html", office=office, board=board, config=config)
+    # The phone-ticket code proves presence: only a TV signed in as a screen of the office (or
+    # staff) shows it; an anonymous copy of the page elsewhere does not get it.
+    actor = g.get("actor")
+    phone_code = (
+        actor is not None
+        and actor.role in domain.access.PERMISSIONS["presence_code"]
+        and actor.covers(office.id)
+    )
+    return render_template(
+        "display/tv.html", office=office, board=board, config=config, phone_code=phone_code
+    )

@@ -98,6 +98,12 @@ PAGES = [
     "/b/{checked_in}",
     "/?service=Layanan A",
     "/?office=kupang",
+    "/p/{office}/{phone}",
+    "/p/{office}/{phone}?error=expired",
+    "/p/{office}/{phone}?error=device_limit",
+    "/p/{office}/{phone}?error=address_limit",
+    "/p/{office}/{phone}?error=closed",
+    "/p/{office}/expired-code",
     "/no/such/page",
 ]
 # GET addresses that are not pages: they act and send the browser on, or answer JSON.
@@ -260,7 +266,14 @@ def filled(app, world, api, clock):
         "booking": booked["token"],
         "cancelled": cancelled["token"],
         "checked_in": arrived["token"],
+        "phone": presence_code(app, world, clock),
     }
+
+
+def presence_code(app, world, clock) -> str:
+    from app.domain import presence
+
+    return presence.current_code(app.config["SECRET_KEY"], world.office.id, clock.now)
 
 
 def _english_in(html: str, data: set[str], messages: list[str]) -> list[str]:
@@ -350,6 +363,8 @@ def test_the_list_of_pages_covers_every_html_page(app):
             continue
         if "/static/" in path or path.endswith((".svg", ".csv", ".json", ".pdf", ".ics")):
             continue
+        if path.startswith("/p/"):
+            path = path.replace("<code>", "{phone}")  # the waiting room's rotating code
         for key, value in placeholders.items():
             path = path.replace(key, value)
         path = path.replace("/b/{token}", "/b/{booking}")  # a booking's token, not a ticket's

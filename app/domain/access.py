@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from .errors import N_, Forbidden
 
-# Roles allowed per permission. "system" is the command line and background jobs.
+# Roles allowed per permission. "system" is the command line and background jobs; "phone" is a
+# resident's phone that proved it is in the waiting room (the rotating code on the TV).
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "issue": frozenset({"kiosk", "operator", "admin", "system"}),
+    "issue": frozenset({"kiosk", "operator", "admin", "system", "phone"}),
+    # The rotating code of the waiting room: the screens that show it.
+    "presence_code": frozenset({"kiosk", "display", "operator", "clerk", "admin", "system"}),
     "counter": frozenset({"operator", "admin", "system"}),
     "stage": frozenset({"clerk", "admin", "system"}),
     "report": frozenset({"admin", "system"}),
@@ -29,6 +32,7 @@ _REFUSALS = {
     "ticket_view": N_("Only staff or a kiosk of the office may see this ticket."),
     "reprint": N_("Only staff or a kiosk of the office may reprint a ticket."),
     "issue_group": N_("Only a clerk, an operator or an administrator may issue group tickets."),
+    "presence_code": N_("Only the office's screens and staff may show the phone-ticket code."),
 }
 
 

@@ -60,6 +60,7 @@ def issue_once(
     now: datetime,
     actor: Actor,
     idempotency_key: str | None = None,
+    channel: str = "kiosk",
 ) -> tuple[Ticket, bool]:
     """Like ``issue``; with ``idempotency_key``, a repeated request (a double tap, a retry after
     a lost answer) gets the ticket the first one made. Returns (ticket, True when repeated).
@@ -80,6 +81,7 @@ def issue_once(
     check_can_issue(calendar, service, now, number - 1 + _reserved(session, office, service, now))
     ticket = _new_ticket(session, office, service, day, number, priority, now, actor)
     ticket.idempotency_key = idempotency_key
+    ticket.channel = channel
     session.flush()
     log_move(session, ticket, "issue", actor, now, None, None)
     record(session, TicketChanged(ticket.id))

@@ -4,6 +4,7 @@ code typed on its keys, the number called at the counter and finished, the phone
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from datetime import datetime
@@ -103,3 +104,28 @@ def test_book_on_the_phone_then_check_in_at_the_kiosk(browser, live):
     assert phone_errors.errors == []
     # The refused second check-in is the one failed request the kiosk saw.
     assert len(kiosk_errors.errors) == 1 and "409" in kiosk_errors.errors[0]
+
+
+def test_a_number_from_the_phone_by_the_code_on_the_tv(browser, live):
+    server = live.server
+    tv, tv_errors = signed_in(
+        browser, server, "display", {"width": 1920, "height": 1080}, "/display/kupang"
+    )
+    tv.wait_for_selector("[data-phone-qr]")
+    assert tv.locator("[data-phone-qr]").evaluate("img => img.complete && img.naturalWidth > 0")
+    shot(tv, "phone-1-tv-with-code")
+    link = tv.evaluate("fetch('/p/kupang/code.json').then(r => r.json()).then(d => d.url)")
+    phone = browser.new_page(viewport=PHONE)
+    phone_errors = PageErrors(phone)
+    # The link names the server's LAN address (a phone cannot reach 127.0.0.1); the test's
+    # browser reaches the same server on its loopback port.
+    assert re.match(r"^https?://[^/]+/p/kupang/[a-z2-7]{16}$", link), link
+    phone.goto(server.url + "/p/" + link.split("/p/", 1)[1])
+    shot(phone, "phone-2-services")
+    phone.click('[data-phone-service="A"]')
+    wait_text(phone, "[data-status]", "berikutnya|di depan")
+    code = phone.text_content("[data-code]").strip()
+    assert code.startswith("A-")
+    wait_text(tv, '[data-waiting] [data-service="A"] .count', "^1$")
+    shot(phone, "phone-3-status")
+    assert phone_errors.errors == [] and tv_errors.errors == []
