@@ -52,6 +52,7 @@ PAGES = {
     "/station/print",
     "/station/handover",
     "/station/group",
+    "/station/bookings",
 }
 API_BY_MATRIX_NAME = {
     "/api/v1/offices/<office>/tickets",

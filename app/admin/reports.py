@@ -134,11 +134,11 @@ def reports(slug: str) -> Response | tuple[str, int] | str:
         day_to = parse_day(
             request.args.get("to"), "to", day_from if request.args.get("from") else today
         )
-        data = report(db.session, office, day_from, day_to)
+        data = report(db.session, office, day_from, day_to, domain.utcnow())
     except InvalidInput as exc:
         error = render_message(exc.template, exc.params)
         day_from = day_to = today
-        data = report(db.session, office, today, today)
+        data = report(db.session, office, today, today, domain.utcnow())
     colours = {
         s.code: colour_of(i, s.colour)
         for i, s in enumerate(sorted(office.services, key=lambda s: s.code))

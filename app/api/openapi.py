@@ -15,7 +15,16 @@ from pydantic import TypeAdapter
 
 from ..domain import shapes
 
-CSV_TABLES = ("services", "days", "hours", "counters", "operators", "pipeline")
+CSV_TABLES = (
+    "services",
+    "days",
+    "hours",
+    "counters",
+    "operators",
+    "pipeline",
+    "channels",
+    "bookings",
+)
 
 STR, INT = {"type": "string"}, {"type": "integer"}
 DAY = {"type": "string", "format": "date"}

@@ -48,6 +48,11 @@ def csv_rows(data: dict[str, Any], table: str) -> tuple[list[str], list[list[Any
         key = ("number", "name") if table == "counters" else ("username", "name")
         columns = [*key, *THROUGHPUT]
         return columns, [[row[c] for c in columns] for row in data[table]]
+    if table == "bookings":
+        columns = ["day", "service", "booked", "cancelled", "checked_in", "missed"]
+        return columns, [[row[c] for c in columns] for row in data["bookings"]]
+    if table == "channels":
+        return ["channel", "issued"], [[k, v] for k, v in data["channels"].items()]
     legs = data["pipeline"]
     rows: list[list[Any]] = [
         [name, leg["count"], leg["avg_s"], leg["median_s"], leg["p90_s"]]
@@ -76,7 +81,7 @@ def office_report(slug: str) -> Response:
             "invalid_field",
             gettext("The parameter table must be one of %(names)s.", names=", ".join(CSV_TABLES)),
         )
-    data = report(db.session, office, day_from, day_to)
+    data = report(db.session, office, day_from, day_to, domain.utcnow())
     if fmt == "json":
         return jsonify(data)
     header, rows = csv_rows(data, table)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Counter, Office, Service, Ticket, User
+from ..models import Booking, BookingPlan, Counter, Office, Service, Ticket, User
 from . import shapes
 from .clock import local, zone
 from .errors import N_, InvalidInput
@@ -83,7 +83,13 @@ def _local_hour(session: Session, office: Office, day_from: date, day_to: date) 
     return cast(func.strftime("%H", Ticket.issued_at, f"{minutes:+d} minutes"), Integer)
 
 
-def report(session: Session, office: Office, day_from: date, day_to: date) -> shapes.Report:
+def report(
+    session: Session,
+    office: Office,
+    day_from: date,
+    day_to: date,
+    now: datetime | None = None,
+) -> shapes.Report:
     """The Report of ``office`` from ``day_from`` to ``day_to`` (office-local days, inclusive).
 
     Four grouped passes over the range, whatever its length: the counts (per day, service,
@@ -154,7 +160,65 @@ def report(session: Session, office: Office, day_from: date, day_to: date) -> sh
         "operators": _named(session, User, counts.per_operator),
         "cards": cards,
         "pipeline": pipeline,
+        "channels": _channels(session, in_range),
+        "bookings": _bookings(session, office, day_from, day_to, now),
     }
+
+
+def _channels(session: Session, in_range: tuple) -> shapes.Channels:
+    rows = dict(
+        session.execute(
+            select(Ticket.channel, func.count()).where(*in_range).group_by(Ticket.channel)
+        ).all()
+    )
+    return {
+        "kiosk": rows.get("kiosk", 0),
+        "booking": rows.get("booking", 0),
+        "phone": rows.get("phone", 0),
+    }
+
+
+def _bookings(
+    session: Session, office: Office, day_from: date, day_to: date, now: datetime | None
+) -> list[shapes.BookingLine]:
+    """Per day of their slots and service: places booked, and of them cancelled, checked in
+    and missed (a booking still "booked" whose check-in closed before ``now`` is missed)."""
+    late = {
+        p.service_id: p.late_min
+        for p in session.scalars(
+            select(BookingPlan).where(BookingPlan.service_id.in_([s.id for s in office.services]))
+        )
+    }
+    codes = {s.id: s.code for s in office.services}
+    table: dict[tuple[date, str], dict[str, Any]] = {}
+    rows = session.execute(
+        select(Booking.day, Booking.service_id, Booking.status, Booking.end, Booking.places).where(
+            Booking.office_id == office.id, Booking.day >= day_from, Booking.day <= day_to
+        )
+    )
+    for day, service_id, status, end, places in rows:
+        if (
+            status == "booked"
+            and now is not None
+            and end + timedelta(minutes=late.get(service_id, 15)) < now
+        ):
+            status = "missed"
+        key = (day, codes.get(service_id, "?"))
+        line = table.setdefault(
+            key,
+            {
+                "day": day.isoformat(),
+                "service": key[1],
+                "booked": 0,
+                "cancelled": 0,
+                "checked_in": 0,
+                "missed": 0,
+            },
+        )
+        line["booked"] += places
+        if status in ("cancelled", "checked_in", "missed"):
+            line[status] += places
+    return [table[key] for key in sorted(table)]
 
 
 class _Counts:

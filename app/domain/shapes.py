@@ -407,6 +407,27 @@ class CardCounts(TypedDict):
     blocked: int
 
 
+@with_config(STRICT)
+class BookingLine(TypedDict):
+    """Bookings of one service for one office-local day (the day of their slots)."""
+
+    day: Day
+    service: str
+    booked: int
+    cancelled: int
+    checked_in: int
+    missed: int
+
+
+@with_config(STRICT)
+class Channels(TypedDict):
+    """Tickets issued by where they came from."""
+
+    kiosk: int
+    booking: int
+    phone: int
+
+
 Report = TypedDict(
     "Report",
     {
@@ -421,6 +442,8 @@ Report = TypedDict(
         "operators": list[OperatorLine],
         "cards": CardCounts,
         "pipeline": Pipeline,
+        "channels": Channels,
+        "bookings": list[BookingLine],
     },
 )
 Report.__doc__ = "A report over office-local days."

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
@@ -132,3 +134,43 @@ def group() -> Response | tuple[str, int]:
         error=error,
         most=domain.MAX_GROUP,
     ), status
+
+
+@bp.get("/bookings")
+@staff_page("clerk", "operator", "admin")
+def bookings() -> str:
+    """The bookings of one day for the counters: slot, code, service, places and status only
+    (a booking carries nothing personal). Printable (A4, the page's print style)."""
+    office = _office()
+    now = domain.utcnow()
+    today = domain.local_day(now, office.timezone)
+    try:
+        day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else today
+    except ValueError:
+        day = today
+    rows = []
+    for booking in domain.booking.day_list(db.session, office, day, now):
+        rows.append(
+            {
+                "time": domain.clock.local(booking.start, office.timezone).strftime("%H:%M"),
+                "code": booking.code,
+                "service": booking.service.code,
+                "service_name": booking.service.name,
+                "places": booking.places,
+                "status": domain.booking.status_at(db.session, booking, now),
+            }
+        )
+    return render_template(
+        "station/bookings.html",
+        office=office,
+        day=day,
+        rows=rows,
+        previous=day - timedelta(days=1),
+        next=day + timedelta(days=1),
+        labels={
+            "booked": gettext("booked"),
+            "checked_in": gettext("checked in"),
+            "cancelled": gettext("cancelled"),
+            "missed": gettext("missed"),
+        },
+    )

@@ -212,3 +212,57 @@ def test_fifty_bookings_for_the_last_five_places_give_exactly_five(request, back
         from app.models import Booking
 
         assert db.session.scalar(select(func.sum(Booking.places))) == 8
+
+
+def test_reports_count_bookings_and_channels(api, app, plan, clock):
+    tuesday = [book(api.client, TUESDAY_9, address=f"10.5.0.{i}").get_json() for i in range(3)]
+    api.client.delete(f"/api/v1/bookings/{tuesday[0]['token']}")
+    today = book(api.client, "2026-11-30T09:15:00+08:00").get_json()
+    api.post("/api/v1/offices/kupang/check-in", {"booking": today["code"]}, as_="kiosk")
+    api.issue("A")
+    clock.advance(days=1, hours=2)  # Tuesday 11:00: the two left at 09:00 were missed
+    report = api.get(
+        "/api/v1/offices/kupang/report?from=2026-11-30&to=2026-12-01", as_="admin"
+    ).get_json()
+    assert report["channels"] == {"kiosk": 1, "booking": 1, "phone": 0}
+    assert report["bookings"] == [
+        {
+            "day": "2026-11-30",
+            "service": "A",
+            "booked": 1,
+            "cancelled": 0,
+            "checked_in": 1,
+            "missed": 0,
+        },
+        {
+            "day": "2026-12-01",
+            "service": "A",
+            "booked": 3,
+            "cancelled": 1,
+            "checked_in": 0,
+            "missed": 2,
+        },
+    ]
+    csv = api.get(
+        "/api/v1/offices/kupang/report?from=2026-11-30&to=2026-12-01&format=csv&table=bookings",
+        as_="admin",
+    ).get_data(as_text=True)
+    assert csv.splitlines()[0].strip() == "day,service,booked,cancelled,checked_in,missed"
+    assert "2026-12-01,A,3,1,0,2" in csv
+
+
+def test_the_days_booking_list_for_the_counters(api, app, plan):
+    from tests.web import sign_in
+
+    made = [book(api.client, TUESDAY_9, address=f"10.6.0.{i}").get_json() for i in range(2)]
+    staff = app.test_client()
+    assert sign_in(staff, "operator").status_code == 302
+    page = staff.get("/station/bookings?day=2026-12-01&lang=id").get_data(as_text=True)
+    for booking in made:
+        assert f'data-booking="{booking["code"]}"' in page
+    assert "09:00" in page and "Layanan A" in page
+    anonymous = app.test_client().get("/station/bookings")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    kiosk = app.test_client()
+    sign_in(kiosk, "kiosk")
+    assert kiosk.get("/station/bookings").status_code == 403
