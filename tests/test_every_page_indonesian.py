@@ -75,6 +75,7 @@ PAGES = [
     "/admin/{office}/services/new",
     "/admin/{office}/services/A",
     "/admin/{office}/services/A/booking",
+    "/admin/{office}/bookings",
     "/admin/{office}/services/B/booking",
     "/admin/{office}/counters",
     "/admin/{office}/counters/new",
@@ -99,6 +100,8 @@ PAGES = [
     "/b/{booking}/cancel",
     "/b/{cancelled}",
     "/b/{checked_in}",
+    "/b/{group}",
+    "/book/{office}?service=A&date=2026-12-01&error=group_size",
     "/?service=Layanan A",
     "/?office=kupang",
     "/p/{office}/{phone}",
@@ -256,6 +259,10 @@ def filled(app, world, api, clock):
     booked = book(api.client, "2026-12-01T09:00:00+08:00").get_json()
     cancelled = book(api.client, "2026-12-01T09:15:00+08:00").get_json()
     api.client.delete(f"/api/v1/bookings/{cancelled['token']}")
+    group = api.client.post(
+        "/api/v1/offices/kupang/bookings",
+        json={"service": "A", "start": "2026-12-01T10:00:00+08:00", "places": 12},
+    ).get_json()
     arrived = book(api.client, "2026-11-30T09:15:00+08:00").get_json()
     response = api.post(
         "/api/v1/offices/kupang/check-in", {"booking": arrived["code"]}, as_="kiosk"
@@ -269,6 +276,7 @@ def filled(app, world, api, clock):
         "booking": booked["token"],
         "cancelled": cancelled["token"],
         "checked_in": arrived["token"],
+        "group": group["token"],
         "phone": presence_code(app, world, clock),
     }
 

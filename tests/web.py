@@ -65,4 +65,5 @@ def example_path(rule: str, world) -> str:
         .replace("<id:user_id>", str(world.users["kiosk"].id))
         .replace("<id:token_id>", "1")
         .replace("<id:job_id>", "1")
+        .replace("<id:booking_id>", "1")
     )

@@ -5,6 +5,7 @@ an office manages only that one. Every change is recorded in the audit trail."""
 from __future__ import annotations
 
 from . import (  # noqa: F401 - the view modules register on bp
+    bookings,
     dashboard,
     devices,
     filters,

@@ -203,6 +203,7 @@ ACTION_LABELS = {
     "service.create": lazy_gettext("service created"),
     "service.update": lazy_gettext("service changed"),
     "booking.plan": lazy_gettext("booking plan changed"),
+    "booking.group": lazy_gettext("group booking decided"),
     "counter.create": lazy_gettext("counter created"),
     "counter.update": lazy_gettext("counter changed"),
     "stock.set": lazy_gettext("blank-card stock set"),

@@ -97,6 +97,7 @@ def book(slug: str) -> Response:
         start,
         now=now,
         client=client_key(current_app.config["SECRET_KEY"], request.remote_addr),
+        places=body.places,
     )
     payload = booking_json(booking, now)
     db.session.commit()

@@ -27,7 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Booking, BookingPlan, Office, Service, Ticket
-from .access import Actor
+from .access import Actor, require
 from .clock import local, local_day, zone
 from .errors import N_, Closed, InvalidInput, InvalidTransition, NotFound, QueueError
 from .events import QueueMoved, TicketChanged, record
@@ -94,18 +94,26 @@ def daily_cap(service: Service, plan: BookingPlan) -> int | None:
     return service.daily_quota * (100 - plan.walk_in_pct) // 100
 
 
-def _booked(session: Session, service_id: int, day: date) -> dict[datetime, int]:
-    """Places held per slot start (booked or checked in) of a service on a day."""
+HOLDING = ("requested", "booked", "checked_in", "missed")
+
+
+def _booked(session: Session, service_id: int, day: date) -> tuple[dict[datetime, int], int]:
+    """Places held on a day by a service's bookings (requested, booked, checked in or missed):
+    per slot start by single bookings, and in all (groups included)."""
     rows = session.execute(
-        select(Booking.start, func.sum(Booking.places))
+        select(Booking.start, Booking.is_group, func.sum(Booking.places))
         .where(
             Booking.service_id == service_id,
             Booking.day == day,
-            Booking.status.in_(("booked", "checked_in", "missed")),
+            Booking.status.in_(HOLDING),
         )
-        .group_by(Booking.start)
+        .group_by(Booking.start, Booking.is_group)
     ).all()
-    return {start: int(total) for start, total in rows}
+    per_slot: dict[datetime, int] = {}
+    for start, is_group, total in rows:
+        if not is_group:
+            per_slot[start] = per_slot.get(start, 0) + int(total)
+    return per_slot, sum(int(total) for _, _, total in rows)
 
 
 def _slot_times(
@@ -157,9 +165,9 @@ def slots(
     times = _slot_times(calendar, plan, day)
     if not times:
         return []
-    booked = _booked(session, service.id, day)
+    booked, day_total = _booked(session, service.id, day)
     cap = daily_cap(service, plan)
-    day_left = None if cap is None else cap - sum(booked.values())
+    day_left = None if cap is None else cap - day_total
     result = []
     for start, end in times:
         if start <= now:
@@ -201,11 +209,21 @@ def book(
     client: str | None,
     places: int = 1,
 ) -> Booking:
-    """Book ``places`` places in the slot of ``service_code`` starting at ``start``.
+    """Book a place in the slot of ``service_code`` starting at ``start`` or, with ``places``
+    above 1, ask for a group's places (``requested`` until the office approves; a group takes
+    from the day's share for bookings, not from the slot's places).
 
-    Raises NotFound (office), InvalidInput (unknown service, a naive time), Closed
-    (``closed``: no such slot, or the service takes no bookings; ``slot_full``) and TooMany.
+    Raises NotFound (office), InvalidInput (unknown service, a naive time, a group too big),
+    Closed (``closed``: no such slot, or the service takes no bookings; ``slot_full``) and
+    TooMany.
     """
+    if not 1 <= places <= MAX_GROUP_PLACES:
+        raise InvalidInput(
+            N_("A group books from 2 to %(most)s places."),
+            error_code="invalid_field",
+            most=MAX_GROUP_PLACES,
+        )
+    group = places > 1
     if start.tzinfo is None:
         raise InvalidInput(
             N_("The start time must carry its UTC offset, as the slots list gives it."),
@@ -231,12 +249,12 @@ def book(
             error_code="closed",
             **service_names(service),
         )
-    _check_client(session, office, client, day, now, places)
-    booked = _booked(session, service.id, day)
-    free = plan.places - booked.get(slot[0], 0)
+    _check_client(session, office, client, day, now)
+    booked, day_total = _booked(session, service.id, day)
+    free = plan.places - booked.get(slot[0], 0) if not group else places
     cap = daily_cap(service, plan)
     if cap is not None:
-        free = min(free, cap - sum(booked.values()))
+        free = min(free, cap - day_total)
     if free < places:
         raise Closed(
             N_("That time is fully booked; please choose another time."),
@@ -249,9 +267,10 @@ def book(
         start=slot[0],
         end=slot[1],
         places=places,
+        is_group=group,
         code=_free_code(session, office.id),
         token=secrets.token_urlsafe(24),
-        status="booked",
+        status="requested" if group else "booked",
         client=client,
         created_day=local_day(now, office.timezone),
         created_at=now,
@@ -264,26 +283,27 @@ def book(
 
 
 def _check_client(
-    session: Session, office: Office, client: str | None, day: date, now: datetime, places: int
+    session: Session, office: Office, client: str | None, day: date, now: datetime
 ) -> None:
+    """Bookings (a group's request counts as one) made today and held for ``day``."""
     if client is None:
         return
     made_today = session.scalar(
-        select(func.coalesce(func.sum(Booking.places), 0)).where(
+        select(func.count()).where(
             Booking.office_id == office.id,
             Booking.client == client,
             Booking.created_day == local_day(now, office.timezone),
         )
     )
     held_that_day = session.scalar(
-        select(func.coalesce(func.sum(Booking.places), 0)).where(
+        select(func.count()).where(
             Booking.office_id == office.id,
             Booking.client == client,
             Booking.day == day,
-            Booking.status == "booked",
+            Booking.status.in_(("requested", "booked")),
         )
     )
-    if max(made_today, held_that_day) + places > PER_ADDRESS_PER_DAY:
+    if max(made_today, held_that_day) + 1 > PER_ADDRESS_PER_DAY:
         raise TooMany(
             N_(
                 "This connection has made %(most)s bookings today, the most one connection may "
@@ -341,7 +361,7 @@ def cancel(session: Session, token: str, *, now: datetime) -> Booking:
     _lock_office(session, booking.office)
     session.refresh(booking)
     status = status_at(session, booking, now)
-    if status == "cancelled":
+    if status in ("cancelled", "refused"):
         return booking
     if status == "checked_in":
         raise InvalidTransition(
@@ -418,10 +438,15 @@ def check_in(
     booking = find_booking(session, office, key)
     opens, closes = check_in_window(session, booking)
     tz = office.timezone
-    if booking.status == "cancelled":
+    if booking.status in ("cancelled", "refused"):
         raise InvalidTransition(
             N_("This booking was cancelled. Please take a queue number at the kiosk."),
             error_code="cancelled",
+        )
+    if booking.status == "requested":
+        raise InvalidTransition(
+            N_("This group booking has not been approved by the office yet. Please ask the staff."),
+            error_code="not_approved",
         )
     if booking.status == "checked_in":
         raise InvalidTransition(
@@ -511,5 +536,46 @@ def day_list(session: Session, office: Office, day: date, now: datetime) -> list
             select(Booking)
             .where(Booking.office_id == office.id, Booking.day == day)
             .order_by(Booking.start, Booking.code)
+        )
+    )
+
+
+def decide_group(
+    session: Session,
+    office: Office,
+    booking_id: int,
+    approve: bool,
+    *,
+    now: datetime,
+    actor: Actor,
+) -> Booking:
+    """Approve (``booked``) or refuse (``refused``) a group's request. Approving checks the
+    day's share for bookings again: places given meanwhile may leave too few.
+
+    Raises Forbidden, NotFound, InvalidTransition (not a pending request) and Closed
+    (``slot_full``)."""
+    require(actor, "report", office.id)
+    _lock_office(session, office)
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.office_id != office.id or not booking.is_group:
+        raise NotFound(N_("There is no group booking with id %(id)s."), id=booking_id)
+    if booking.status != "requested":
+        raise InvalidTransition(
+            N_("This group booking has already been decided."), error_code="decided"
+        )
+    if approve and now > check_in_window(session, booking)[1]:
+        raise InvalidTransition(N_("This group booking's time has passed."), error_code="too_late")
+    booking.status = "booked" if approve else "refused"
+    session.flush()
+    return booking
+
+
+def pending_groups(session: Session, office: Office) -> list[Booking]:
+    """Groups' requests waiting for the office's decision, soonest first."""
+    return list(
+        session.scalars(
+            select(Booking)
+            .where(Booking.office_id == office.id, Booking.status == "requested")
+            .order_by(Booking.start)
         )
     )

@@ -208,7 +208,7 @@ def reserved_today(
         .where(
             Booking.office_id == office.id,
             Booking.day == local_day(now, office.timezone),
-            Booking.status == "booked",
+            Booking.status.in_(("requested", "booked")),
         )
     )
     if service_id is not None:

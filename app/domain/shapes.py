@@ -452,7 +452,7 @@ Report.__pydantic_config__ = STRICT  # type: ignore[attr-defined]
 
 # ---- booking ahead and the public overview ---------------------------------------------------
 
-BookingStatus = Literal["booked", "checked_in", "cancelled", "missed"]
+BookingStatus = Literal["requested", "booked", "checked_in", "cancelled", "missed", "refused"]
 
 
 @with_config(STRICT)
@@ -566,6 +566,9 @@ class NoteBody(Body):
 
 class BookBody(Body):
     service: ServiceLetter
+    places: Annotated[int, Field(ge=1, le=60)] = Field(
+        1, description="more than 1: a group (a school visit), booked once the office approves"
+    )
     start: Annotated[str, StringConstraints(max_length=40)] = Field(
         description="a slot's start, as the slots list gives it"
     )

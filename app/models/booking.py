@@ -26,7 +26,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, UTCDateTime
 from .office import Office, Service
 
-BOOKING_STATUSES = ("booked", "checked_in", "cancelled", "missed")
+# "requested": a group's booking waiting for the office's approval ("booked" once approved,
+# "refused" if not). A single place is "booked" at once.
+BOOKING_STATUSES = ("requested", "booked", "checked_in", "cancelled", "missed", "refused")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -83,6 +85,9 @@ class Booking(Base):
     start: Mapped[datetime] = mapped_column(UTCDateTime())
     end: Mapped[datetime] = mapped_column(UTCDateTime())
     places: Mapped[int] = mapped_column(Integer, default=1)
+    # A group (a school visit): its places count against the day's share for bookings, not
+    # against one slot's places, and the office approves it first.
+    is_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     code: Mapped[str] = mapped_column(String(8))
     token: Mapped[str] = mapped_column(String(43), unique=True)
     status: Mapped[str] = mapped_column(String(12), default="booked")

@@ -86,3 +86,40 @@ def test_address_map_link_and_what_to_bring_reach_the_public_page(app, admin, cl
     assert a["bring"] == "Fotokopi KK dan akta lahir"
     page = client.get("/?lang=id").get_data(as_text=True)
     assert "Fotokopi KK dan akta lahir" in page and 'href="geo:-10.16,123.60"' in page
+
+
+def test_the_administrator_approves_or_refuses_groups(app, admin, client):
+    from tests.booking_helpers import add_plan
+
+    add_plan(app)
+    public = app.test_client()  # a resident's phone (the admin's client is signed in)
+    made = [
+        public.post(
+            "/api/v1/offices/kupang/bookings",
+            json={"service": "A", "start": "2026-12-01T10:00:00+08:00", "places": n},
+            environ_base={"REMOTE_ADDR": f"10.7.0.{n}"},
+        ).get_json()
+        for n in (12, 30)
+    ]
+    assert [m.get("status") for m in made] == ["requested", "requested"], made
+    page = admin.get("/admin/kupang/bookings").get_data(as_text=True)
+    assert all(f'data-group="{m["code"]}"' in page for m in made)
+    with app.app_context():
+        from app.models import Booking
+
+        ids = [db.session.query(Booking).filter_by(code=m["code"]).one().id for m in made]
+    assert (
+        admin.post(f"/admin/kupang/bookings/{ids[0]}/decide", {"decision": "approve"}).status_code
+        == 302
+    )
+    assert (
+        admin.post(f"/admin/kupang/bookings/{ids[1]}/decide", {"decision": "refuse"}).status_code
+        == 302
+    )
+    statuses = [public.get(f"/api/v1/bookings/{m['token']}").get_json()["status"] for m in made]
+    assert statuses == ["booked", "refused"]
+    assert [e.target for e in audit(app, "booking.group")] == [made[0]["code"], made[1]["code"]]
+    # Deciding twice is refused with a sentence, and changes nothing.
+    again = admin.post(f"/admin/kupang/bookings/{ids[0]}/decide", {"decision": "refuse"})
+    assert again.status_code == 302
+    assert public.get(f"/api/v1/bookings/{made[0]['token']}").get_json()["status"] == "booked"

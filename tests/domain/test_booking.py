@@ -286,3 +286,83 @@ def test_cancel_after_check_in_is_refused(office_desk):
     assert refusal.code == "used"
     assert domain.booking.status_at(office_desk.session, booking, office_desk.now) == "checked_in"
     _ = OPERATOR
+
+
+def test_a_group_asks_then_the_office_decides(office_desk):
+    from app.domain.access import Actor
+    from app.domain.errors import InvalidInput
+
+    admin = Actor(user_id=None, role="admin", office_id=None)
+    # Quota 10 with 60 % for walk-ins: 4 places a day for bookings. A group of 3 fits.
+    group = booking_domain.book(
+        office_desk.session,
+        "kupang",
+        "A",
+        wita(TUESDAY, 10),
+        now=office_desk.now,
+        client="school",
+        places=3,
+    )
+    office_desk.session.commit()
+    assert group.status == "requested" and group.is_group
+    # Held while the office decides: one place is left for the day, whatever the slots hold.
+    assert sum(1 for _ in _slots(office_desk, TUESDAY)) > 0
+    assert {s.free for s in _slots(office_desk, TUESDAY)} == {1}
+    too_big = office_desk.refused(
+        Closed,
+        booking_domain.book,
+        office_desk.session,
+        "kupang",
+        "A",
+        wita(TUESDAY, 10),
+        now=office_desk.now,
+        client="other",
+        places=2,
+    )
+    assert too_big.code == "slot_full"
+    assert (
+        office_desk.refused(
+            InvalidInput,
+            booking_domain.book,
+            office_desk.session,
+            "kupang",
+            "A",
+            wita(TUESDAY, 10),
+            now=office_desk.now,
+            client="x",
+            places=61,
+        ).code
+        == "invalid_field"
+    )
+
+    office_desk.now = wita(TUESDAY, 9, 45)
+    refusal = office_desk.refused(InvalidTransition, _check_in, office_desk, group.code)
+    assert refusal.code == "not_approved"
+    booking_domain.decide_group(
+        office_desk.session, office_desk.office, group.id, True, now=office_desk.now, actor=admin
+    )
+    office_desk.session.commit()
+    assert (
+        office_desk.refused(
+            InvalidTransition,
+            booking_domain.decide_group,
+            office_desk.session,
+            office_desk.office,
+            group.id,
+            False,
+            now=office_desk.now,
+            actor=admin,
+        ).code
+        == "decided"
+    )
+    first, _ = _check_in(office_desk, group.code)
+    from sqlalchemy import select
+
+    from app.models import Ticket
+
+    codes = office_desk.session.scalars(
+        select(Ticket.code).where(Ticket.channel == "booking").order_by(Ticket.id)
+    ).all()
+    assert codes == ["A-001", "A-002", "A-003"] and first.code == "A-001"
+    order = [office_desk.call(1).code]
+    assert order == ["A-001"]
