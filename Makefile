@@ -52,7 +52,7 @@ bench: install-dev
 
 extract-messages: install-dev
 	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ -k lazy_gettext -k _l -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching -w 100
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

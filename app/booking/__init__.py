@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import qrcode
 import qrcode.image.svg
 from babel.dates import format_datetime
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
@@ -23,8 +23,7 @@ from ..domain.errors import QueueError
 from ..extensions import db
 from ..models import Booking, Service, Ticket
 from ..public_url import booking_url
-
-bp = Blueprint("booking", __name__, template_folder="templates")
+from .blueprint import bp
 
 
 def _english() -> bool:
@@ -107,6 +106,10 @@ def book(slug: str) -> Response:
     """One tap on a time books it, then the booking's own page."""
     service = request.form.get("service", "").strip().upper()[:1]
     raw = request.form.get("start", "")[:40]
+    try:
+        places = int(request.form.get("places", "1") or "1")
+    except ValueError:
+        places = 0
     back = url_for(
         "booking.book_page", office=slug, service=service, date=request.form.get("date", "")
     )
@@ -122,12 +125,14 @@ def book(slug: str) -> Response:
             start,
             now=domain.utcnow(),
             client=client_key(current_app.config["SECRET_KEY"], request.remote_addr),
+            places=places,
         )
     except QueueError as refusal:
         db.session.rollback()
         if refusal.status == 404:
             raise
-        return redirect(f"{back}&error={refusal.code}")
+        code = "group_size" if places != 1 and refusal.status == 422 else refusal.code
+        return redirect(f"{back}&error={code}")
     db.session.commit()
     return redirect(url_for("booking.page", token=booking.token, new=1))
 
@@ -275,3 +280,8 @@ def _fold(line: str) -> str:
         current += encoded
     parts.append(current.decode())
     return "\r\n ".join(parts)
+
+
+from . import poster  # noqa: E402,F401 - registers the office's poster on bp
+
+__all__ = ["bp"]
