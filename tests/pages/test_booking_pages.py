@@ -95,3 +95,32 @@ def test_a_form_without_its_token_or_with_nonsense_loses_nothing(client, plan):
     assert client.get("/book/nowhere").status_code == 404
     assert client.get("/b/not-a-booking-token-at-all").status_code == 404
     assert client.get("/book/kupang?service=A&date=kemarin").status_code == 200
+
+
+def test_a_group_asks_on_the_page_and_waits_for_approval(client, plan):
+    page = client.get("/book/kupang?service=A&date=2026-12-01&lang=id").get_data(as_text=True)
+    assert "data-group-booking" in page
+    response = client.post(
+        "/book/kupang",
+        data={
+            "csrf_token": csrf_token(page),
+            "service": "A",
+            "date": "2026-12-01",
+            "start": "2026-12-01T10:00:00+08:00",
+            "places": "25",
+        },
+    )
+    assert response.status_code == 302 and "/b/" in response.headers["Location"]
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-booking-status="requested"' in shown and "25 orang" in shown
+    too_many = client.post(
+        "/book/kupang",
+        data={
+            "csrf_token": csrf_token(page),
+            "service": "A",
+            "date": "2026-12-01",
+            "start": "2026-12-01T10:00:00+08:00",
+            "places": "61",
+        },
+    )
+    assert too_many.headers["Location"].endswith("error=group_size")
