@@ -6,11 +6,8 @@ Nothing personal is asked. The booking's link is the resident's proof: it carrie
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timedelta
 
-import qrcode
-import qrcode.image.svg
 from babel.dates import format_datetime
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
@@ -23,6 +20,7 @@ from ..domain.errors import QueueError
 from ..extensions import db
 from ..models import Booking, Service, Ticket
 from ..public_url import booking_url
+from ..qr import svg_response
 from .blueprint import bp
 
 
@@ -165,27 +163,24 @@ def _track_link(booking: Booking) -> str | None:
 
 @bp.get("/b/<token>")
 def page(token: str) -> str:
-    booking = domain.booking.booking_by_token(db.session, token)
-    return render_template(
-        "booking/booking.html",
-        booking=booking,
-        office=booking.office,
-        view=_booking_view(booking),
-        new=request.args.get("new") == "1",
-        confirm=False,
-    )
+    return _booking_page(token, confirm=False)
 
 
 @bp.get("/b/<token>/cancel")
 def cancel_page(token: str) -> str:
+    """The cancel button asks first (no script needed)."""
+    return _booking_page(token, confirm=True)
+
+
+def _booking_page(token: str, confirm: bool) -> str:
     booking = domain.booking.booking_by_token(db.session, token)
     return render_template(
         "booking/booking.html",
         booking=booking,
         office=booking.office,
         view=_booking_view(booking),
-        new=False,
-        confirm=True,
+        new=not confirm and request.args.get("new") == "1",
+        confirm=confirm,
     )
 
 
@@ -206,17 +201,7 @@ def cancel(token: str) -> Response:
 def qr(token: str) -> Response:
     """The booking's QR code: the kiosk's scanner reads its link."""
     booking = domain.booking.booking_by_token(db.session, token)
-    image = qrcode.make(
-        booking_url(booking.token),
-        image_factory=qrcode.image.svg.SvgPathImage,
-        border=2,
-        box_size=10,
-    )
-    out = io.BytesIO()
-    image.save(out)
-    response = Response(out.getvalue(), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return svg_response(booking_url(booking.token))
 
 
 def _ics_text(value: str) -> str:

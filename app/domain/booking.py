@@ -33,10 +33,10 @@ from .errors import N_, Closed, InvalidInput, InvalidTransition, NotFound, Queue
 from .events import QueueMoved, TicketChanged, record
 from .log import log_move
 from .lookup import office_by_slug, service_by_code
-from .numbering import format_code, next_number
+from .numbering import next_number
 from .rollover import roll_over
 from .schedule import Calendar, load_calendar, service_names
-from .states import ISSUED
+from .tickets import new_ticket
 from .turn import office_turn
 
 # Codes are read over the phone and typed at a kiosk: no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G, U/V.
@@ -495,27 +495,10 @@ def check_in(
     tickets = []
     for _ in range(booking.places):
         number = next_number(session, office.id, service.id, day)
-        ticket = Ticket(
-            office_id=office.id,
-            service_id=service.id,
-            issued_service_id=service.id,
-            day=day,
-            number=number,
-            code=format_code(service.code, number),
-            status=ISSUED,
-            priority=False,
-            channel="booking",
-            token=secrets.token_urlsafe(16),
-            queued_at=now,
-            # Queued at the slot's time: before walk-ins who came later, after earlier ones.
-            sort_at=booking.start,
-            issued_at=now,
-            issued_by_id=actor.user_id,
-            recall_count=0,
-            updated_at=now,
-        )
-        ticket.service = service
-        session.add(ticket)
+        ticket = new_ticket(session, office, service, day, number, False, now, actor)
+        ticket.channel = "booking"
+        # Queued at the slot's time: before walk-ins who came later, after earlier ones.
+        ticket.sort_at = booking.start
         tickets.append(ticket)
     session.flush()
     for ticket in tickets:

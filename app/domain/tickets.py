@@ -79,7 +79,7 @@ def issue_once(
     # the number back with the transaction, leaving no gap. Places booked for today that can
     # still check in are not for walk-ins.
     check_can_issue(calendar, service, now, number - 1 + _reserved(session, office, service, now))
-    ticket = _new_ticket(session, office, service, day, number, priority, now, actor)
+    ticket = new_ticket(session, office, service, day, number, priority, now, actor)
     ticket.idempotency_key = idempotency_key
     ticket.channel = channel
     session.flush()
@@ -106,7 +106,7 @@ def _issuing(
     return service, load_calendar(session, office, now), local_day(now, office.timezone)
 
 
-def _new_ticket(
+def new_ticket(
     session: Session,
     office: Office,
     service: Service,
@@ -177,10 +177,10 @@ def issue_group(
             **service_names(service),
             count=count,
         )
-    tickets = [_new_ticket(session, office, service, day, first, False, now, actor)]
+    tickets = [new_ticket(session, office, service, day, first, False, now, actor)]
     for _ in range(count - 1):
         number = next_number(session, office.id, service.id, day)
-        tickets.append(_new_ticket(session, office, service, day, number, False, now, actor))
+        tickets.append(new_ticket(session, office, service, day, number, False, now, actor))
     session.flush()  # ids in number order: the queue's tie-break keeps the group in order
     for ticket in tickets:
         log_move(session, ticket, "issue", actor, now, None, None)

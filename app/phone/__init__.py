@@ -12,11 +12,8 @@ Wi-Fi). The kiosk stays the main way in.
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
-import qrcode
-import qrcode.image.svg
 from flask import (
     Blueprint,
     current_app,
@@ -40,6 +37,7 @@ from ..domain.errors import QueueError
 from ..extensions import db
 from ..models import Ticket, TicketEvent
 from ..public_url import public_base
+from ..qr import svg_response
 
 bp = Blueprint("phone", __name__, template_folder="templates")
 
@@ -64,12 +62,7 @@ def qr(slug: str) -> Response:
     office = domain.office_for(db.session, require_actor(), slug, "presence_code")
     now = domain.utcnow()
     link = code_url(office.slug, presence.current_code(_secret(), office.id, now))
-    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, border=2, box_size=10)
-    out = io.BytesIO()
-    image.save(out)
-    response = Response(out.getvalue(), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return svg_response(link, "no-store")
 
 
 @bp.get("/p/<office>/code.json")

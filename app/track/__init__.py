@@ -6,11 +6,8 @@ the number is called it says where to go, vibrates and plays the chime."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint, render_template, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
@@ -18,6 +15,7 @@ from werkzeug.wrappers import Response
 from .. import domain
 from ..extensions import db
 from ..public_url import track_url
+from ..qr import svg_response
 
 bp = Blueprint("track", __name__, template_folder="templates")
 
@@ -26,14 +24,7 @@ bp = Blueprint("track", __name__, template_folder="templates")
 def qr(token: str) -> Response:
     """The QR code of the ticket's status page, as SVG (the kiosk shows it on screen)."""
     ticket = domain.ticket_by_token(db.session, token)
-    image = qrcode.make(
-        track_url(ticket.token), image_factory=qrcode.image.svg.SvgPathImage, border=2, box_size=10
-    )
-    out = io.BytesIO()
-    image.save(out)
-    response = Response(out.getvalue(), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return svg_response(track_url(ticket.token))
 
 
 def sentences() -> dict[str, str]:

@@ -25,6 +25,24 @@ def wita(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
+def _plan(service_id: int, **fields) -> BookingPlan:
+    """Monday to Friday, 08:00-12:00 in 30-minute slots of 2 places, 60 % for walk-ins."""
+    values = {
+        "enabled": True,
+        "weekdays": "01234",
+        "starts": time(8),
+        "ends": time(12),
+        "slot_min": 30,
+        "places": 2,
+        "walk_in_pct": 60,
+        "early_min": 30,
+        "late_min": 15,
+        "days_ahead": 14,
+        **fields,
+    }
+    return BookingPlan(service_id=service_id, **values)
+
+
 @pytest.fixture
 def office_desk(any_app):
     """An office open Monday to Friday 08:00-16:00 whose service A takes bookings from 08:00 to
@@ -32,22 +50,7 @@ def office_desk(any_app):
     (so bookings take at most 4 places a day)."""
     with any_app.app_context():
         office = make_office(db.session, always_open=False, quota={"A": 10})
-        service = office.services[0]
-        db.session.add(
-            BookingPlan(
-                service_id=service.id,
-                enabled=True,
-                weekdays="01234",
-                starts=time(8),
-                ends=time(12),
-                slot_min=30,
-                places=2,
-                walk_in_pct=60,
-                early_min=30,
-                late_min=15,
-                days_ahead=14,
-            )
-        )
+        db.session.add(_plan(office.services[0].id))
         db.session.commit()
         yield DomainDesk(office)
 
@@ -249,19 +252,7 @@ def test_one_address_cannot_empty_a_day(any_app):
     with any_app.app_context():
         office = make_office(db.session, always_open=False)
         db.session.add(
-            BookingPlan(
-                service_id=office.services[0].id,
-                enabled=True,
-                weekdays="01234",
-                starts=time(8),
-                ends=time(16),
-                slot_min=15,
-                places=5,
-                walk_in_pct=0,
-                early_min=30,
-                late_min=15,
-                days_ahead=14,
-            )
+            _plan(office.services[0].id, ends=time(16), slot_min=15, places=5, walk_in_pct=0)
         )
         db.session.commit()
         desk = DomainDesk(office)
