@@ -20,6 +20,8 @@ bp = Blueprint("main", __name__)
 VENDOR_FILES = {
     "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
     "socket.io.min.js.map": "socket.io-client/dist/socket.io.min.js.map",
+    # Reads a booking's QR code from the kiosk's camera.
+    "jsQR.js": "jsqr/dist/jsQR.js",
 }
 
 

@@ -129,3 +129,57 @@ def test_a_number_from_the_phone_by_the_code_on_the_tv(browser, live):
     wait_text(tv, '[data-waiting] [data-service="A"] .count', "^1$")
     shot(phone, "phone-3-status")
     assert phone_errors.errors == [] and tv_errors.errors == []
+
+
+def _y4m_of_qr(link: str, path) -> None:
+    """A one-frame Y4M video (Chromium's fake camera) showing the QR code of ``link``."""
+    import qrcode
+    from PIL import Image
+
+    code = qrcode.make(link, border=4, box_size=8).convert("L")
+    frame = Image.new("L", (640, 480), 255)
+    side = min(440, code.size[0])
+    frame.paste(code.resize((side, side)), ((640 - side) // 2, (480 - side) // 2))
+    y = frame.tobytes()
+    chroma = bytes([128]) * (320 * 240)
+    with open(path, "wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\n")
+        for _ in range(3):
+            out.write(b"FRAME\n" + y + chroma + chroma)
+
+
+def test_the_kiosk_camera_reads_a_bookings_qr_code(browser, live, tmp_path):
+    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.services import chromium_path
+
+    server, desk = live.server, live.desk
+    _bookable_now(server)
+    day = datetime.now(WITA).date().isoformat()
+    slots = desk.http.get(f"{server.url}/api/v1/offices/kupang/slots?service=A&date={day}").json()
+    made = desk.http.post(
+        f"{server.url}/api/v1/offices/kupang/bookings",
+        json={"service": "A", "start": slots[0]["start"]},
+    ).json()
+    video = tmp_path / "camera.y4m"
+    _y4m_of_qr(made["booking_url"], video)
+    # A browser of its own (the same Playwright), with a fake camera that films the QR code.
+    camera_browser = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        kiosk, errors = signed_in(camera_browser, server, "kiosk", KIOSK, "/kiosk/kupang")
+        kiosk.click("[data-booking-open]")
+        kiosk.click("[data-camera-start]")
+        wait_text(kiosk, "[data-ticket-code]", r"^A-\d{3}$", timeout=15000)
+        shot(kiosk, "booking-7-kiosk-camera")
+        assert errors.errors == []
+    finally:
+        camera_browser.close()
+    status = desk.http.get(f"{server.url}/api/v1/bookings/{made['token']}").json()["status"]
+    assert status == "checked_in"

@@ -201,10 +201,58 @@
     var bookingInput = $("[data-booking-input]");
     var openBooking = function () {
       bookingInput.value = "";
+      $("[data-camera-note]").hidden = true;
       bookingView.hidden = false;
       bookingInput.focus();
     };
-    var closeBooking = function () { bookingView.hidden = true; };
+    var closeBooking = function () { stopCamera(); bookingView.hidden = true; };
+
+    /* The kiosk's camera: frames are read for a QR code for at most a minute. Browsers allow
+     * the camera only on https or localhost (or a kiosk browser told to trust this address). */
+    var camera = { stream: null, timer: null, until: 0 };
+    var cameraNote = $("[data-camera-note]");
+    var stopCamera = function () {
+      clearInterval(camera.timer);
+      camera.timer = null;
+      if (camera.stream) {
+        camera.stream.getTracks().forEach(function (track) { track.stop(); });
+        camera.stream = null;
+      }
+      $("[data-camera-box]").hidden = true;
+    };
+    var noCamera = function () {
+      stopCamera();
+      cameraNote.textContent = strings.no_camera;
+      cameraNote.hidden = false;
+    };
+    var startCamera = function () {
+      var media = navigator.mediaDevices;
+      if (!media || !media.getUserMedia || typeof jsQR !== "function") { noCamera(); return; }
+      media.getUserMedia({ video: { facingMode: "user" }, audio: false }).then(function (stream) {
+        if (bookingView.hidden) { stream.getTracks().forEach(function (t) { t.stop(); }); return; }
+        camera.stream = stream;
+        var video = $("[data-camera-video]");
+        video.srcObject = stream;
+        video.play();
+        $("[data-camera-box]").hidden = false;
+        cameraNote.textContent = strings.camera_hint;
+        cameraNote.hidden = false;
+        var canvas = document.createElement("canvas");
+        var context = canvas.getContext("2d");
+        camera.until = Date.now() + 60000;
+        camera.timer = setInterval(function () {
+          if (Date.now() > camera.until) { stopCamera(); cameraNote.hidden = true; return; }
+          if (!video.videoWidth) { return; }
+          canvas.width = Math.min(640, video.videoWidth);
+          canvas.height = Math.round(video.videoHeight * canvas.width / video.videoWidth);
+          context.drawImage(video, 0, 0, canvas.width, canvas.height);
+          var frame = context.getImageData(0, 0, canvas.width, canvas.height);
+          var found = jsQR(frame.data, frame.width, frame.height, { inversionAttempts: "dontInvert" });
+          if (found && found.data) { stopCamera(); checkIn(found.data); }
+        }, 250);
+      }, noCamera);
+    };
+    $("[data-camera-start]").addEventListener("click", startCamera);
     var checkIn = function (key) {
       key = key.trim();
       if (!key || busy) { return; }
