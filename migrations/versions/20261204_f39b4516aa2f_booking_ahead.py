@@ -28,7 +28,6 @@ def upgrade():
     sa.Column('ends', sa.Time(), nullable=False),
     sa.Column('slot_min', sa.Integer(), nullable=False),
     sa.Column('places', sa.Integer(), nullable=False),
-    sa.Column('is_group', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('walk_in_pct', sa.Integer(), nullable=False),
     sa.Column('early_min', sa.Integer(), nullable=False),
     sa.Column('late_min', sa.Integer(), nullable=False),
