@@ -74,6 +74,18 @@ VISITS = [
     ("/admin/<office>/printers", "admin", 200),
     ("/admin/<office>/reports", "admin", 200),
     ("/admin/<office>/trail", "admin", 200),
+    ("/admin/<office>/services/<code>/booking", "admin", 200),
+    ("/admin/<office>/bookings", "admin", 200),
+    ("/station/bookings", "operator", 200),
+    ("/book/<office>", "anonymous", 200),
+    ("/book/<office>/poster.pdf", "anonymous", 200),
+    ("/b/<token>", "anonymous", 200),
+    ("/b/<token>/cancel", "anonymous", 200),
+    ("/b/<token>/qr.svg", "anonymous", 200),
+    ("/b/<token>/booking.ics", "anonymous", 200),
+    ("/p/<office>/<code>", "anonymous", 200),
+    ("/p/<office>/qr.svg", "display", 200),
+    ("/p/<office>/code.json", "kiosk", 200),
 ]
 
 # The five queries of the report, sent to every page first.
@@ -178,10 +190,22 @@ def test_every_page_is_visited(app):
     assert {rule for rule, _, _ in VISITS} == _rules(app), "add the new page to VISITS"
 
 
+def domain_now():
+    from app import domain
+
+    return domain.utcnow()
+
+
 @pytest.fixture
 def visitor(app, world, api):
     """A function that GETs a page with a query string as the person it is for."""
+    from app.domain import presence
+    from tests.booking_helpers import add_plan, book
+
     token = api.issue("A")["token"]
+    add_plan(app)
+    booking = book(app.test_client(), "2026-12-01T09:00:00+08:00").get_json()["token"]
+    code = presence.current_code(app.config["SECRET_KEY"], world.office.id, domain_now())
     clients = {}
 
     def visit(rule: str, who: str, query: str):
@@ -189,7 +213,12 @@ def visitor(app, world, api):
             clients[who] = app.test_client()
             if who != "anonymous":
                 assert sign_in(clients[who], who).status_code == 302
-        path = example_path(rule, world).replace("<token>", token)
+        if rule.startswith("/b/"):
+            path = example_path(rule, world).replace("<token>", booking)
+        elif rule == "/p/<office>/<code>":
+            path = example_path(rule.replace("<code>", code), world)
+        else:
+            path = example_path(rule, world).replace("<token>", token)
         return clients[who].get(path, query_string=query)
 
     return visit
