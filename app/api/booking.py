@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import current_app, jsonify, request, url_for
 from flask_babel import get_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session as SASession
 from werkzeug.wrappers import Response
 
 from .. import domain
@@ -21,7 +22,7 @@ from ..domain.shapes import BookBody
 from ..errors import ApiError
 from ..extensions import db
 from ..i18n import format_window
-from ..models import Booking, Office, Ticket
+from ..models import Booking, BookingPlan, Office, Ticket
 from ..public_url import booking_url, track_url
 from .blueprint import bp
 from .parsing import parse_body
@@ -63,17 +64,51 @@ def _day_arg(name: str) -> date:
         ) from None
 
 
+# The slots a shared link asks for at once: each answer is kept for a few seconds, and dropped
+# at once when a booking of this process changes (another process's change shows within
+# SLOTS_CACHE_SECONDS; a booking itself always counts exactly).
+SLOTS_CACHE_SECONDS = 3
+SLOTS_CACHE_ENTRIES = 512
+_bookings_generation = [0]
+
+
+@event.listens_for(SASession, "before_flush")
+def _note_booking_changes(session: SASession, _context: object, _instances: object) -> None:
+    if any(isinstance(o, (Booking, BookingPlan)) for o in (*session.new, *session.dirty)):
+        session.info["loket_bookings_changed"] = True
+
+
+@event.listens_for(SASession, "after_commit")
+def _bookings_committed(session: SASession) -> None:
+    if session.info.pop("loket_bookings_changed", False):
+        _bookings_generation[0] += 1
+
+
+@event.listens_for(SASession, "after_rollback")
+def _bookings_rolled_back(session: SASession) -> None:
+    session.info.pop("loket_bookings_changed", None)
+
+
 @bp.get("/offices/<office>/slots")
 def slots(slug: str) -> Response:
-    office = domain.office_by_slug(db.session, slug)
     code = request.args.get("service", "").strip().upper()[:8]
-    service = domain.service_by_code(db.session, office, code)
     day = _day_arg("date")
-    found = domain.booking.slots(db.session, office, service, day, domain.utcnow())
-    tz = office.timezone
-    return jsonify(
-        [{"start": iso(s.start, tz), "end": iso(s.end, tz), "free": s.free} for s in found]
-    )
+    now = domain.utcnow()
+    cache = current_app.extensions.setdefault("loket_slots_cache", {})
+    key = (slug, code, day, _bookings_generation[0], int(now.timestamp()) // SLOTS_CACHE_SECONDS)
+    found = cache.get(key)
+    if found is None:
+        office = domain.office_by_slug(db.session, slug)
+        service = domain.service_by_code(db.session, office, code)
+        tz = office.timezone
+        found = [
+            {"start": iso(s.start, tz), "end": iso(s.end, tz), "free": s.free}
+            for s in domain.booking.slots(db.session, office, service, day, now)
+        ]
+        if len(cache) >= SLOTS_CACHE_ENTRIES:
+            cache.clear()
+        cache[key] = found
+    return jsonify(found)
 
 
 @bp.post("/offices/<office>/bookings")

@@ -79,8 +79,7 @@ def page(slug: str) -> str:
             "error": gettext("Something went wrong; please try again or ask the staff."),
             "offline": gettext("No connection to the server; please ask the staff."),
             "no_camera": gettext(
-                "The camera cannot be used here. Show the QR code to the scanner, or type "
-                "the code."
+                "The camera cannot be used here. Show the QR code to the scanner, or type the code."
             ),
             "camera_hint": gettext("Hold the QR code of your booking in front of the camera."),
         },
