@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, render_template
+from flask import Blueprint, Response, g, jsonify, render_template, url_for
 from flask_babel import get_locale, gettext
 from flask_login import login_required
 
@@ -60,6 +60,8 @@ def page(slug: str) -> str:
         "lang": "en" if english else "id",
         "idle_seconds": LANGUAGE_IDLE_SECONDS,
         "notices_seconds": NOTICES_SECONDS,
+        # The QR reader loads only when the camera is asked for (250 KB the taps must not wait on).
+        "qr_reader": url_for("main.vendor", name="jsQR.js"),
         "seconds": SHOW_TICKET_SECONDS,
         "utc_offset_min": int(
             domain.clock.local(now, office.timezone).utcoffset().total_seconds() // 60

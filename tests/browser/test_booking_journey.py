@@ -67,6 +67,7 @@ def test_book_on_the_phone_then_check_in_at_the_kiosk(browser, live):
 
     # At the office: "I have a booking", the code typed on the kiosk's keys.
     kiosk, kiosk_errors = signed_in(browser, server, "kiosk", KIOSK, "/kiosk/kupang")
+    kiosk.wait_for_selector("body[data-ready]", state="attached")
     kiosk.click("[data-booking-open]")
     for key in code:
         kiosk.click(f'[data-key="{key}"]')
@@ -174,6 +175,7 @@ def test_the_kiosk_camera_reads_a_bookings_qr_code(browser, live, tmp_path):
     )
     try:
         kiosk, errors = signed_in(camera_browser, server, "kiosk", KIOSK, "/kiosk/kupang")
+        kiosk.wait_for_selector("body[data-ready]", state="attached")
         kiosk.click("[data-booking-open]")
         kiosk.click("[data-camera-start]")
         wait_text(kiosk, "[data-ticket-code]", r"^A-\d{3}$", timeout=15000)

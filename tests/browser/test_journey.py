@@ -29,6 +29,7 @@ def test_one_persons_whole_journey(browser, live):
         browser, server, "operator", DESKTOP, f"/counter/{counter_id}"
     )
     clerk, clerk_errors = signed_in(browser, server, "clerk", DESKTOP, "/station/print")
+    kiosk.wait_for_selector("body[data-ready]", state="attached")  # the kiosk's taps are live
 
     # The kiosk: one tap, the ticket on screen and on paper.
     kiosk.click('[data-service="A"]')

@@ -23,6 +23,7 @@ def _sign_in(page, server: LiveServer) -> None:
     page.check("[name=remember]")
     page.click("button[type=submit]")
     page.wait_for_selector('[data-service="A"]')
+    page.wait_for_selector("body[data-ready]", state="attached")  # its script has bound the taps
 
 
 def _codes(printer: FakePrinter, count: int) -> list[str]:

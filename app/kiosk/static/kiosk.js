@@ -227,7 +227,15 @@
     };
     var startCamera = function () {
       var media = navigator.mediaDevices;
-      if (!media || !media.getUserMedia || typeof jsQR !== "function") { noCamera(); return; }
+      if (!media || !media.getUserMedia) { noCamera(); return; }
+      if (typeof jsQR !== "function") {  // the reader loads on the first use
+        var script = document.createElement("script");
+        script.src = config.qr_reader;
+        script.onload = function () { if (typeof jsQR === "function") { startCamera(); } else { noCamera(); } };
+        script.onerror = noCamera;
+        document.body.appendChild(script);
+        return;
+      }
       media.getUserMedia({ video: { facingMode: "user" }, audio: false }).then(function (stream) {
         if (bookingView.hidden) { stream.getTracks().forEach(function (t) { t.stop(); }); return; }
         camera.stream = stream;
@@ -343,4 +351,6 @@
       window.location.reload();
     }
   }, 10 * 60 * 1000);
+  // Every button is live from here on (tests wait for this rather than for the buttons alone).
+  document.body.setAttribute("data-ready", "");
 }());
