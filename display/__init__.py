@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from babel.dates import get_day_names, get_month_names
-from flask import Blueprint, g, render_template, url_for
+from flask import Blueprint, abort, g, render_template, url_for
 from flask_babel import get_locale, gettext
 
 from app import domain
@@ -72,4 +72,31 @@ def page(slug: str) -> str:
     )
     return render_template(
         "display/tv.html", office=office, board=board, config=config, phone_code=phone_code
+    )
+
+
+@bp.get("/<office>/counter/<int:number>")
+def counter_page(slug: str, number: int) -> str:
+    """A small screen above one counter: its name and the code called there, huge and live."""
+    office = domain.office_by_slug(db.session, slug)
+    counter = next((c for c in office.counters if c.number == number), None)
+    if counter is None:
+        abort(404)
+    board = cached_board(db.session, office, domain.utcnow())
+    tile = next((c for c in board["counters"] if c["number"] == number), None)
+    config = {
+        "office": office.slug,
+        "counter": number,
+        "strings": {
+            "closed": gettext("This counter is closed."),
+            "offline": gettext("Connection lost — reconnecting…"),
+        },
+    }
+    return render_template(
+        "display/counter.html",
+        office=office,
+        counter=counter,
+        code=(tile or {}).get("code") or "",
+        is_open=bool(tile and tile["open"]),
+        config=config,
     )

@@ -55,6 +55,8 @@ PAGES = [
     "/",
     "/login",
     "/display/{office}",
+    "/display/{office}/counter/1",
+    "/display/{office}/counter/99",
     "/t/{token}",
     "/account/password",
     "/counter/",
@@ -366,6 +368,7 @@ def test_the_list_of_pages_covers_every_html_page(app):
         "<id:counter_id>": "{counter}",
         "<id:user_id>": "{user}",
         "<code>": "A",
+        "<int:number>": "1",
     }
     missing = []
     for rule in app.url_map.iter_rules():

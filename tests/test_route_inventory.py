@@ -16,6 +16,7 @@ PUBLIC = {
     "/login",
     "/login/link/<token>",
     "/display/<office>",
+    "/display/<office>/counter/<int:number>",
     "/t/<token>",
     "/t/<token>/qr.svg",
     "/api/v1/offices",

@@ -42,6 +42,7 @@ VISITS = [
     ("/login", "anonymous", 200),
     ("/login/link/<token>", "anonymous", 410),
     ("/display/<office>", "anonymous", 200),
+    ("/display/<office>/counter/<int:number>", "anonymous", 200),
     ("/t/<token>", "anonymous", 200),
     ("/t/<token>/qr.svg", "anonymous", 200),
     ("/account/password", "operator", 200),
