@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 
 from .. import domain
 from ..auth import staff_page
-from ..domain.audit import record_change
 from ..domain.clock import local
 from ..domain.errors import QueueError
 from ..extensions import db
@@ -49,15 +48,6 @@ def decide(slug: str, booking_id: int) -> Response:
         db.session.rollback()
         flash(render_message(refusal.template, refusal.params, office.timezone), "error")
         return redirect(url_for("admin.bookings", office=office.slug))
-    record_change(
-        db.session,
-        g.actor,
-        now,
-        "booking.group",
-        booking.code,
-        {"status": ["requested", booking.status], "places": [None, booking.places]},
-        office.id,
-    )
     db.session.commit()
     saved(
         gettext("The group booking %(code)s is approved.", code=booking.code)

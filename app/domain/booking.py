@@ -5,7 +5,7 @@ office opens (a holiday closes them, an announced Saturday opens one if the plan
 between the plan's hours inside the day's issuing window, in slots of ``slot_min`` minutes with
 ``places`` places each. With a daily quota, bookings of a day never take more than the quota
 minus the walk-in share; a walk-in ticket, in turn, is refused once the tickets of the day plus
-the places still booked for it fill the quota (``reserved_places``).
+the places still booked for it fill the quota (``schedule.reserved_today``).
 
 A booking is checked in at the kiosk on its day, from ``early_min`` before its slot until
 ``late_min`` after the slot's end. Its ticket queues at the slot's start, before walk-ins who
@@ -26,8 +26,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Booking, BookingPlan, Office, Service, Ticket
+from ..models import (
+    DEFAULT_EARLY_MIN,
+    Booking,
+    BookingPlan,
+    Office,
+    Service,
+    Ticket,
+    check_in_closes,
+)
 from .access import Actor, require
+from .audit import record_change
 from .clock import local, local_day, zone
 from .errors import N_, Closed, InvalidInput, InvalidTransition, NotFound, QueueError
 from .events import QueueMoved, TicketChanged, record
@@ -347,9 +356,8 @@ def status_at(session: Session, booking: Booking, now: datetime) -> str:
 def check_in_window(session: Session, booking: Booking) -> tuple[datetime, datetime]:
     """From when until when the booking checks in (aware UTC)."""
     plan = session.get(BookingPlan, booking.service_id)
-    early = timedelta(minutes=plan.early_min if plan else 30)
-    late = timedelta(minutes=plan.late_min if plan else 15)
-    return booking.start - early, booking.end + late
+    early = timedelta(minutes=plan.early_min if plan else DEFAULT_EARLY_MIN)
+    return booking.start - early, check_in_closes(booking.end, plan.late_min if plan else None)
 
 
 def cancel(session: Session, token: str, *, now: datetime) -> Booking:
@@ -382,16 +390,19 @@ def cancel(session: Session, token: str, *, now: datetime) -> Booking:
 def mark_missed(session: Session, office: Office, now: datetime) -> int:
     """Store ``missed`` on the office's bookings whose check-in window closed. Returns how many."""
     count = 0
-    plans = {p.service_id: p for p in session.scalars(select(BookingPlan))}
-    for service in office.services:
-        plan = plans.get(service.id)
-        late = timedelta(minutes=plan.late_min if plan else 15)
+    # Only services with a plan have bookings (a plan is never deleted, only switched off).
+    plans = session.scalars(
+        select(BookingPlan).where(
+            BookingPlan.service_id.in_([service.id for service in office.services])
+        )
+    )
+    for plan in plans:
         count += session.execute(
             update(Booking)
             .where(
-                Booking.service_id == service.id,
+                Booking.service_id == plan.service_id,
                 Booking.status == "booked",
-                Booking.end < now - late,
+                Booking.end < now - timedelta(minutes=plan.late_min),
             )
             .values(status="missed"),
             execution_options={"synchronize_session": False},
@@ -512,7 +523,7 @@ def check_in(
     return tickets[0], booking
 
 
-def day_list(session: Session, office: Office, day: date, now: datetime) -> list[Booking]:
+def day_list(session: Session, office: Office, day: date) -> list[Booking]:
     """The bookings of one day of an office, by slot (for the counters' printed list)."""
     return list(
         session.scalars(
@@ -532,11 +543,10 @@ def decide_group(
     now: datetime,
     actor: Actor,
 ) -> Booking:
-    """Approve (``booked``) or refuse (``refused``) a group's request. Approving checks the
-    day's share for bookings again: places given meanwhile may leave too few.
+    """Approve (``booked``) or refuse (``refused``) a group's request, in the audit trail. The
+    request already holds its places (from the day's share for bookings).
 
-    Raises Forbidden, NotFound, InvalidTransition (not a pending request) and Closed
-    (``slot_full``)."""
+    Raises Forbidden, NotFound and InvalidTransition (decided already; its time has passed)."""
     require(actor, "report", office.id)
     _lock_office(session, office)
     booking = session.get(Booking, booking_id)
@@ -550,6 +560,15 @@ def decide_group(
         raise InvalidTransition(N_("This group booking's time has passed."), error_code="too_late")
     booking.status = "booked" if approve else "refused"
     session.flush()
+    record_change(
+        session,
+        actor,
+        now,
+        "booking.group",
+        booking.code,
+        {"status": ["requested", booking.status], "places": [None, booking.places]},
+        office.id,
+    )
     return booking
 
 

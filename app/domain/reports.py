@@ -17,7 +17,16 @@ from typing import Any
 from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Booking, BookingPlan, Counter, Office, Service, Ticket, User
+from ..models import (
+    Booking,
+    BookingPlan,
+    Counter,
+    Office,
+    Service,
+    Ticket,
+    User,
+    check_in_closes,
+)
 from . import shapes
 from .clock import local, zone
 from .errors import N_, InvalidInput
@@ -200,7 +209,7 @@ def _bookings(
         if (
             status == "booked"
             and now is not None
-            and end + timedelta(minutes=late.get(service_id, 15)) < now
+            and check_in_closes(end, late.get(service_id)) < now
         ):
             status = "missed"
         key = (day, codes.get(service_id, "?"))

@@ -15,7 +15,16 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Booking, BookingPlan, DailySequence, Office, OpeningHours, Service, SpecialDay
+from ..models import (
+    Booking,
+    BookingPlan,
+    DailySequence,
+    Office,
+    OpeningHours,
+    Service,
+    SpecialDay,
+    check_in_closes,
+)
 from .clock import local, local_day, zone
 from .errors import N_, Closed
 
@@ -215,7 +224,7 @@ def reserved_today(
         stmt = stmt.where(Booking.service_id == service_id)
     reserved: dict[int, int] = {}
     for service, end, places, late_min in session.execute(stmt):
-        if end + timedelta(minutes=15 if late_min is None else late_min) >= now:
+        if check_in_closes(end, late_min) >= now:
             reserved[service] = reserved.get(service, 0) + places
     return reserved
 

@@ -2,7 +2,14 @@
 
 from .audit import AuditEvent, LoginLink
 from .base import Base, UTCDateTime
-from .booking import BOOKING_STATUSES, Booking, BookingPlan
+from .booking import (
+    BOOKING_STATUSES,
+    DEFAULT_EARLY_MIN,
+    DEFAULT_LATE_MIN,
+    Booking,
+    BookingPlan,
+    check_in_closes,
+)
 from .office import (
     COUNTER_CALL_ORDERS,
     Counter,
@@ -33,6 +40,8 @@ __all__ = [
     "BOOKING_STATUSES",
     "CHANNELS",
     "COUNTER_CALL_ORDERS",
+    "DEFAULT_EARLY_MIN",
+    "DEFAULT_LATE_MIN",
     "IS_AT_COUNTER",
     "IS_PRINTED",
     "IS_WAITING",
@@ -61,5 +70,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "agent_target",
+    "check_in_closes",
     "sql_constant",
 ]

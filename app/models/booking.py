@@ -8,7 +8,7 @@ made from, kept only to limit how many bookings one address makes in a day.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -28,6 +28,17 @@ from .office import Office, Service
 
 # "requested": a group's booking waiting for the office's approval ("booked" once approved,
 # "refused" if not). A single place is "booked" at once.
+# How early a booking checks in before its slot, and how late after the slot's end.
+DEFAULT_EARLY_MIN = 30
+DEFAULT_LATE_MIN = 15
+
+
+def check_in_closes(end: datetime, late_min: int | None) -> datetime:
+    """When a booking whose slot ends at ``end`` can no longer check in (it is ``missed``
+    after that); ``late_min`` None: its service has no plan any more, the default applies."""
+    return end + timedelta(minutes=DEFAULT_LATE_MIN if late_min is None else late_min)
+
+
 BOOKING_STATUSES = ("requested", "booked", "checked_in", "cancelled", "missed", "refused")
 
 
@@ -61,8 +72,8 @@ class BookingPlan(Base):
     places: Mapped[int] = mapped_column(Integer, default=2)
     # The share of the service's daily quota kept for walk-ins: bookings never take it.
     walk_in_pct: Mapped[int] = mapped_column(Integer, default=50)
-    early_min: Mapped[int] = mapped_column(Integer, default=30)
-    late_min: Mapped[int] = mapped_column(Integer, default=15)
+    early_min: Mapped[int] = mapped_column(Integer, default=DEFAULT_EARLY_MIN)
+    late_min: Mapped[int] = mapped_column(Integer, default=DEFAULT_LATE_MIN)
     days_ahead: Mapped[int] = mapped_column(Integer, default=14)
 
     service: Mapped[Service] = relationship()
@@ -105,4 +116,11 @@ class Booking(Base):
         return f"<Booking {self.code} {self.start} {self.status}>"
 
 
-__all__ = ["BOOKING_STATUSES", "Booking", "BookingPlan"]
+__all__ = [
+    "BOOKING_STATUSES",
+    "DEFAULT_EARLY_MIN",
+    "DEFAULT_LATE_MIN",
+    "Booking",
+    "BookingPlan",
+    "check_in_closes",
+]

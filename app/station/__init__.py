@@ -149,7 +149,7 @@ def bookings() -> str:
     except ValueError:
         day = today
     rows = []
-    for booking in domain.booking.day_list(db.session, office, day, now):
+    for booking in domain.booking.day_list(db.session, office, day):
         rows.append(
             {
                 "time": domain.clock.local(booking.start, office.timezone).strftime("%H:%M"),
