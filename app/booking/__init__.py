@@ -6,7 +6,7 @@ Nothing personal is asked. The booking's link is the resident's proof: it carrie
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from babel.dates import format_datetime
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -56,8 +56,7 @@ def book_page(slug: str) -> str:
     chosen = next(((s, p) for s, p in offered if s.code == code), None)
     days, slots, day = [], [], None
     if chosen is not None:
-        service, plan = chosen
-        first, last = domain.booking.bookable_days(plan, office, now)
+        service = chosen[0]
         raw_day = request.args.get("date", "")
         if raw_day:
             try:
@@ -74,17 +73,10 @@ def book_page(slug: str) -> str:
                 for s in domain.booking.slots(db.session, office, service, day, now)
             ]
         else:
-            for offset in range((last - first).days + 1):
-                candidate = first + timedelta(days=offset)
-                found = domain.booking.slots(db.session, office, service, candidate, now)
-                if found:
-                    days.append(
-                        {
-                            "date": candidate.isoformat(),
-                            "label": day_words(candidate),
-                            "free": sum(s.free for s in found),
-                        }
-                    )
+            days = [
+                {"date": day_.isoformat(), "label": day_words(day_), "free": free}
+                for day_, free in domain.booking.free_days(db.session, office, service, now)
+            ]
     return render_template(
         "booking/book.html",
         office=office,

@@ -109,20 +109,30 @@ HOLDING = ("requested", "booked", "checked_in", "missed")
 def _booked(session: Session, service_id: int, day: date) -> tuple[dict[datetime, int], int]:
     """Places held on a day by a service's bookings (requested, booked, checked in or missed):
     per slot start by single bookings, and in all (groups included)."""
+    return _booked_days(session, service_id, day, day).get(day, ({}, 0))
+
+
+def _booked_days(
+    session: Session, service_id: int, first: date, last: date
+) -> dict[date, tuple[dict[datetime, int], int]]:
+    """``_booked`` for each day from ``first`` to ``last`` that has bookings, in one query."""
     rows = session.execute(
-        select(Booking.start, Booking.is_group, func.sum(Booking.places))
+        select(Booking.day, Booking.start, Booking.is_group, func.sum(Booking.places))
         .where(
             Booking.service_id == service_id,
-            Booking.day == day,
+            Booking.day >= first,
+            Booking.day <= last,
             Booking.status.in_(HOLDING),
         )
-        .group_by(Booking.start, Booking.is_group)
+        .group_by(Booking.day, Booking.start, Booking.is_group)
     ).all()
-    per_slot: dict[datetime, int] = {}
-    for start, is_group, total in rows:
+    days: dict[date, tuple[dict[datetime, int], int]] = {}
+    for day, start, is_group, total in rows:
+        per_slot, in_all = days.get(day, ({}, 0))
         if not is_group:
             per_slot[start] = per_slot.get(start, 0) + int(total)
-    return per_slot, sum(int(total) for _, _, total in rows)
+        days[day] = (per_slot, in_all + int(total))
+    return days
 
 
 def _slot_times(
@@ -171,10 +181,41 @@ def slots(
     if not first <= day <= last:
         return []
     calendar = load_calendar(session, office, now)
+    return _free_slots(calendar, plan, service, day, _booked(session, service.id, day), now)
+
+
+def free_days(
+    session: Session, office: Office, service: Service, now: datetime
+) -> list[tuple[date, int]]:
+    """Each day a booking can be made for, with the places free that day (days with none are
+    left out): the calendar once and the bookings of the whole range in one query."""
+    plan = plan_of(session, service)
+    if plan is None:
+        return []
+    first, last = bookable_days(plan, office, now)
+    calendar = load_calendar(session, office, now)
+    booked = _booked_days(session, service.id, first, last)
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        free = _free_slots(calendar, plan, service, day, booked.get(day, ({}, 0)), now)
+        if free:
+            days.append((day, sum(slot.free for slot in free)))
+    return days
+
+
+def _free_slots(
+    calendar: Calendar,
+    plan: BookingPlan,
+    service: Service,
+    day: date,
+    held: tuple[dict[datetime, int], int],
+    now: datetime,
+) -> list[Slot]:
     times = _slot_times(calendar, plan, day)
     if not times:
         return []
-    booked, day_total = _booked(session, service.id, day)
+    booked, day_total = held
     cap = daily_cap(service, plan)
     day_left = None if cap is None else cap - day_total
     result = []

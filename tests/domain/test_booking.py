@@ -357,3 +357,15 @@ def test_a_group_asks_then_the_office_decides(office_desk):
     assert codes == ["A-001", "A-002", "A-003"] and first.code == "A-001"
     order = [office_desk.call(1).code]
     assert order == ["A-001"]
+
+
+def test_free_days_agree_with_each_days_slots(office_desk):
+    _book(office_desk, wita(TUESDAY, 8), client="a")
+    service = office_desk.office.services[0]
+    days = booking_domain.free_days(
+        office_desk.session, office_desk.office, service, office_desk.now
+    )
+    assert days and all(day.weekday() < 5 for day, _ in days)  # the plan: Monday to Friday
+    for day, free in days:
+        assert free == sum(s.free for s in _slots(office_desk, day))
+    assert dict(days)[TUESDAY] == 3  # the day's share of 4, one taken
