@@ -188,19 +188,24 @@ def free_days(
     session: Session, office: Office, service: Service, now: datetime
 ) -> list[tuple[date, int]]:
     """Each day a booking can be made for, with the places free that day (days with none are
-    left out): the calendar once and the bookings of the whole range in one query."""
+    left out): the calendar once and the bookings of the whole range in one query. A day's
+    places are its slots' free places, but never more than the day's share for bookings left."""
     plan = plan_of(session, service)
     if plan is None:
         return []
     first, last = bookable_days(plan, office, now)
     calendar = load_calendar(session, office, now)
     booked = _booked_days(session, service.id, first, last)
+    cap = daily_cap(service, plan)
     days = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        free = _free_slots(calendar, plan, service, day, booked.get(day, ({}, 0)), now)
-        if free:
-            days.append((day, sum(slot.free for slot in free)))
+        held = booked.get(day, ({}, 0))
+        free = sum(slot.free for slot in _free_slots(calendar, plan, service, day, held, now))
+        if cap is not None:
+            free = min(free, cap - held[1])
+        if free > 0:
+            days.append((day, free))
     return days
 
 
