@@ -5,13 +5,13 @@ staff) is in ``moves``."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from flask import current_app, jsonify, request, url_for
 from flask_babel import get_locale, gettext
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session as SASession
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import domain
@@ -22,7 +22,7 @@ from ..domain.shapes import BookBody
 from ..errors import ApiError
 from ..extensions import db
 from ..i18n import format_window
-from ..models import Booking, BookingPlan, Office, Ticket
+from ..models import Booking, Office, Ticket, bookings_generation
 from ..public_url import booking_url, track_url
 from .blueprint import bp
 from .parsing import parse_body
@@ -64,29 +64,30 @@ def _day_arg(name: str) -> date:
         ) from None
 
 
+_CACHE_LOCK = threading.Lock()
+
+
+def _remembered(name: str, key: tuple[Any, ...], build: Callable[[], Any], most: int) -> Any:
+    """What ``build`` gave for ``key`` in this app's cache ``name`` (at most ``most`` answers;
+    old keys are never asked for again). One builder at a time: a burst of phones that all miss
+    waits for one answer instead of each building its own."""
+    cache = current_app.extensions.setdefault(name, {})
+    found = cache.get(key)
+    if found is None:
+        with _CACHE_LOCK:
+            found = cache.get(key)
+            if found is None:
+                found = build()
+                if len(cache) >= most:
+                    cache.clear()
+                cache[key] = found
+    return found
+
+
 # The slots a shared link asks for at once: each answer is kept for a few seconds, and dropped
 # at once when a booking of this process changes (another process's change shows within
 # SLOTS_CACHE_SECONDS; a booking itself always counts exactly).
 SLOTS_CACHE_SECONDS = 3
-SLOTS_CACHE_ENTRIES = 512
-_bookings_generation = [0]
-
-
-@event.listens_for(SASession, "before_flush")
-def _note_booking_changes(session: SASession, _context: object, _instances: object) -> None:
-    if any(isinstance(o, (Booking, BookingPlan)) for o in (*session.new, *session.dirty)):
-        session.info["loket_bookings_changed"] = True
-
-
-@event.listens_for(SASession, "after_commit")
-def _bookings_committed(session: SASession) -> None:
-    if session.info.pop("loket_bookings_changed", False):
-        _bookings_generation[0] += 1
-
-
-@event.listens_for(SASession, "after_rollback")
-def _bookings_rolled_back(session: SASession) -> None:
-    session.info.pop("loket_bookings_changed", None)
 
 
 @bp.get("/offices/<office>/slots")
@@ -94,21 +95,19 @@ def slots(slug: str) -> Response:
     code = request.args.get("service", "").strip().upper()[:8]
     day = _day_arg("date")
     now = domain.utcnow()
-    cache = current_app.extensions.setdefault("loket_slots_cache", {})
-    key = (slug, code, day, _bookings_generation[0], int(now.timestamp()) // SLOTS_CACHE_SECONDS)
-    found = cache.get(key)
-    if found is None:
+
+    def build() -> list[shapes.Slot]:
         office = domain.office_by_slug(db.session, slug)
         service = domain.service_by_code(db.session, office, code)
         tz = office.timezone
-        found = [
+        return [
             {"start": iso(s.start, tz), "end": iso(s.end, tz), "free": s.free}
             for s in domain.booking.slots(db.session, office, service, day, now)
         ]
-        if len(cache) >= SLOTS_CACHE_ENTRIES:
-            cache.clear()
-        cache[key] = found
-    return jsonify(found)
+
+    moment = int(now.timestamp()) // SLOTS_CACHE_SECONDS
+    key = (slug, code, day, bookings_generation(), moment)
+    return jsonify(_remembered("loket_slots_cache", key, build, 512))
 
 
 @bp.post("/offices/<office>/bookings")
@@ -160,12 +159,6 @@ def cancel_booking(token: str) -> Response:
 # ---- the overview: what a link shared in a WhatsApp group brings in at once ---------------
 
 CACHE_SECONDS = 15
-_CACHE_LOCK = threading.Lock()
-
-
-def _cache() -> dict[tuple[Any, ...], list[shapes.OfficeOverview]]:
-    """This app's overview cache (one entry: the latest)."""
-    return current_app.extensions.setdefault("loket_overview_cache", {})
 
 
 def overview_json(now: datetime) -> list[shapes.OfficeOverview]:
@@ -173,18 +166,12 @@ def overview_json(now: datetime) -> list[shapes.OfficeOverview]:
     closing follow the clock): a burst of phones costs one small query each."""
     seqs = tuple(db.session.execute(select(Office.id, Office.seq).order_by(Office.id)).all())
     key = (str(get_locale() or "id"), seqs, int(now.timestamp()) // CACHE_SECONDS)
-    cache = _cache()
-    found = cache.get(key)
-    if found is not None:
-        return found
-    with _CACHE_LOCK:
-        found = cache.get(key)
-        if found is None:
-            found = [_office_json(row) for row in domain.overview.overview(db.session, now)]
-            if len(cache) >= 8:  # old moments and changes: keep only the latest few
-                cache.clear()
-            cache[key] = found
-    return found
+    return _remembered(
+        "loket_overview_cache",
+        key,
+        lambda: [_office_json(row) for row in domain.overview.overview(db.session, now)],
+        8,  # the latest moment and change in each language, and a few before
+    )
 
 
 def _office_json(row: domain.overview.OfficeNow) -> shapes.OfficeOverview:

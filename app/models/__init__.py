@@ -8,6 +8,7 @@ from .booking import (
     DEFAULT_LATE_MIN,
     Booking,
     BookingPlan,
+    bookings_generation,
     check_in_closes,
 )
 from .office import (
@@ -70,6 +71,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "agent_target",
+    "bookings_generation",
     "check_in_closes",
     "sql_constant",
 ]

@@ -20,8 +20,9 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, UTCDateTime
 from .office import Office, Service
@@ -116,11 +117,38 @@ class Booking(Base):
         return f"<Booking {self.code} {self.start} {self.status}>"
 
 
+# Grows whenever this process commits a change to a booking or a plan: caches of what is free
+# key on it (``app.api.booking``), so a booking shows at once in this process.
+_generation = [0]
+
+
+def bookings_generation() -> int:
+    return _generation[0]
+
+
+@event.listens_for(Session, "before_flush")
+def _note_booking_changes(session: Session, _context: object, _instances: object) -> None:
+    if any(isinstance(o, (Booking, BookingPlan)) for o in (*session.new, *session.dirty)):
+        session.info["loket_bookings_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bookings_committed(session: Session) -> None:
+    if session.info.pop("loket_bookings_changed", False):
+        _generation[0] += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _bookings_rolled_back(session: Session) -> None:
+    session.info.pop("loket_bookings_changed", None)
+
+
 __all__ = [
     "BOOKING_STATUSES",
     "DEFAULT_EARLY_MIN",
     "DEFAULT_LATE_MIN",
     "Booking",
     "BookingPlan",
+    "bookings_generation",
     "check_in_closes",
 ]
