@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import BookingPlan, Office
+from ..models import Office
+from .booking import bookable_services
 from .clock import local_day
 from .estimate import service_rate
 from .schedule import Window, load_calendar, open_services
@@ -41,14 +42,7 @@ class OfficeNow:
 def office_now(session: Session, office: Office, now: datetime) -> OfficeNow:
     refusals = open_services(session, office, now)
     waiting = waiting_counts(session, office.id, local_day(now, office.timezone))
-    bookable = set(
-        session.scalars(
-            select(BookingPlan.service_id).where(
-                BookingPlan.service_id.in_([s.id for s in office.services]),
-                BookingPlan.enabled.is_(True),
-            )
-        )
-    )
+    bookable = {service.id for service, _plan in bookable_services(session, office)}
     services = []
     for service in office.services:
         if not service.active:

@@ -241,7 +241,9 @@ def open_services(session: Session, office: Office, now: datetime) -> dict[int, 
             )
         ).all()
     )
-    reserved = reserved_today(session, office, now)
+    # Bookings take from walk-ins only where there is a quota to share.
+    with_quota = any(service.daily_quota is not None for service in office.services)
+    reserved = reserved_today(session, office, now) if with_quota else {}
     result = {}
     for service in office.services:
         try:
