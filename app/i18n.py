@@ -102,10 +102,20 @@ def format_moment(value: datetime, tz_name: str) -> str:
     )
 
 
+def in_english() -> bool:
+    """Whether this request reads English (else Indonesian, the default)."""
+    return str(get_locale() or "id") == "en"
+
+
+def local_name(name: str, name_en: str | None) -> str:
+    """A service's name for this reader: its English name in English, when it has one."""
+    return (name_en or name) if in_english() else name
+
+
 def render_message(template: str, params: dict[str, Any], tz_name: str | None = None) -> str:
     """Translate a domain error's ``template`` and fill it with readable ``params``."""
     values: dict[str, Any] = {}
-    english = str(get_locale() or "id") == "en"
+    english = in_english()
     for key, value in params.items():
         if key.endswith("_en"):
             continue  # the English form of another value (a service's English name)

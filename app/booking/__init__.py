@@ -18,18 +18,15 @@ from ..domain.booking import client_key
 from ..domain.clock import local, local_day, tz_label
 from ..domain.errors import QueueError
 from ..extensions import db
+from ..i18n import in_english, local_name
 from ..models import Booking, Service, Ticket
 from ..public_url import booking_url
 from ..qr import svg_response
 from .blueprint import bp
 
 
-def _english() -> bool:
-    return str(get_locale() or "id") == "en"
-
-
 def service_label(service: Service) -> str:
-    return (service.name_en or service.name) if _english() else service.name
+    return local_name(service.name, service.name_en)
 
 
 def day_words(day: date) -> str:
@@ -40,7 +37,7 @@ def day_words(day: date) -> str:
 
 def clock_words(moment: datetime, tz_name: str) -> str:
     """ "08.00 WITA" (Indonesian) or "08:00 WITA" (English)."""
-    pattern = "HH:mm" if _english() else "HH.mm"
+    pattern = "HH:mm" if in_english() else "HH.mm"
     here = local(moment, tz_name)
     text = format_datetime(here, pattern, tzinfo=here.tzinfo, locale=str(get_locale() or "id"))
     return f"{text} {tz_label(tz_name, moment)}"

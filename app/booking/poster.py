@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 
 import qrcode
 from babel.dates import format_date, get_day_names
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -39,6 +39,7 @@ from .. import domain
 from ..domain.clock import local_day, tz_label
 from ..domain.schedule import Calendar, load_calendar
 from ..extensions import db
+from ..i18n import in_english, local_name
 from ..models import Office, Service
 from ..public_url import public_base
 from .blueprint import bp
@@ -104,16 +105,12 @@ def markup(text: str) -> str:
     return escape(text)
 
 
-def _english() -> bool:
-    return str(get_locale() or "id") == "en"
-
-
 def _locale() -> str:
-    return "en" if _english() else "id"
+    return "en" if in_english() else "id"
 
 
 def _clock(moment: time) -> str:
-    return moment.strftime("%H:%M" if _english() else "%H.%M")
+    return moment.strftime("%H:%M" if in_english() else "%H.%M")
 
 
 def _span(opens: time, closes: time, zone: str) -> str:
@@ -121,7 +118,7 @@ def _span(opens: time, closes: time, zone: str) -> str:
 
 
 def _service_name(service: Service) -> str:
-    return (service.name_en or service.name) if _english() else service.name
+    return local_name(service.name, service.name_en)
 
 
 @dataclass
@@ -587,7 +584,7 @@ def fit(poster: Poster, footer_height: float) -> Layout:
 
 def render(poster: Poster) -> bytes:
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, lang="en" if _english() else "id")
+    canvas = Canvas(out, pagesize=A4, lang="en" if in_english() else "id")
     canvas.setTitle(poster.name)
     canvas.setSubject(gettext("Opening hours and queue"))
     canvas.setCreator("Loket")

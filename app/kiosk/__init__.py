@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, render_template, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import login_required
 
 from .. import domain
@@ -18,7 +18,7 @@ from ..api.serialize import services_json
 from ..auth import require_actor
 from ..domain.errors import Closed
 from ..extensions import db
-from ..i18n import format_moment
+from ..i18n import format_moment, in_english, local_name
 from ..models import SERVER_PRINTER, Office, PrinterState
 from ..print_jobs import server_state_key
 
@@ -44,9 +44,9 @@ def page(slug: str) -> str:
     now = domain.utcnow()
     refusals = domain.open_services(db.session, office, now)
     services = services_json(db.session, office, now, refusals)
-    english = str(get_locale() or "id") == "en"
+    english = in_english()
     for service in services:
-        service["label"] = (service["name_en"] or service["name"]) if english else service["name"]
+        service["label"] = local_name(service["name"], service["name_en"])
         service["closed_tag"] = (
             None
             if service["open"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -12,6 +12,7 @@ from config import BASE_DIR
 from .. import domain
 from ..api.booking import overview_json
 from ..extensions import db
+from ..i18n import in_english, local_name
 from ..models import Office
 
 bp = Blueprint("main", __name__)
@@ -34,17 +35,17 @@ def index() -> str:
         name: name in current_app.blueprints
         for name in ("kiosk", "display", "counter", "station", "admin")
     }
-    english = str(get_locale() or "id") == "en"
+    english = in_english()
     rows = overview_json(domain.utcnow())
     only = request.args.get("office", "")[:40]
     shown = [r for r in rows if r["office"] == only] or rows
-    names = sorted({_label(s, english) for r in rows for s in r["services"]})
+    names = sorted({_label(s) for r in rows for s in r["services"]})
     wanted = request.args.get("service", "")[:120]
     ranked = []
     if wanted in names:
         for row in rows:
             for service in row["services"]:
-                if _label(service, english) == wanted:
+                if _label(service) == wanted:
                     ranked.append((row, service))
         # Open offices first, shortest wait first; closed ones after, by name.
         ranked.sort(
@@ -63,7 +64,7 @@ def index() -> str:
         names=names,
         wanted=wanted if wanted in names else "",
         ranked=ranked,
-        label=lambda s: _label(s, english),
+        label=lambda s: _label(s),
         config={
             "offices": [r["office"] for r in rows],
             "lang": "en" if english else "id",
@@ -73,8 +74,8 @@ def index() -> str:
     )
 
 
-def _label(service: dict, english: bool) -> str:
-    return (service["name_en"] or service["name"]) if english else service["name"]
+def _label(service: dict) -> str:
+    return local_name(service["name"], service["name_en"])
 
 
 @bp.get("/vendor/<path:name>")

@@ -24,7 +24,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -35,6 +34,7 @@ from ..domain import presence
 from ..domain.access import Actor
 from ..domain.errors import QueueError
 from ..extensions import db
+from ..i18n import local_name
 from ..models import Ticket, TicketEvent
 from ..public_url import public_base
 from ..qr import svg_response
@@ -83,10 +83,9 @@ def code_json(slug: str) -> Response:
 
 
 def _services(office, now) -> list[dict]:
-    english = str(get_locale() or "id") == "en"
     rows = [s for s in services_json(db.session, office, now) if s["active"]]
     for row in rows:
-        row["label"] = (row["name_en"] or row["name"]) if english else row["name"]
+        row["label"] = local_name(row["name"], row["name_en"])
     return rows
 
 
