@@ -20,6 +20,7 @@ from .office import (
     Service,
     SpecialDay,
 )
+from .notice import NOTICE_SOURCES, NOTICE_STATUSES, CardNotice
 from .print_job import JOB_STATUSES, SERVER_PRINTER, PrinterState, PrintJob, agent_target
 from .ticket import (
     ACTIVE_AT_COUNTER,
@@ -34,9 +35,32 @@ from .ticket import (
     TicketEvent,
     sql_constant,
 )
+from .survey import (
+    AGE_BANDS,
+    EDUCATIONS,
+    OCCUPATIONS,
+    SEXES,
+    SUGGESTION_STATES,
+    SURVEY_ELEMENTS,
+    SURVEY_SOURCES,
+    SurveyResponse,
+    SurveyWording,
+)
 from .user import ROLES, ApiToken, User
 
 __all__ = [
+    "AGE_BANDS",
+    "EDUCATIONS",
+    "NOTICE_SOURCES",
+    "NOTICE_STATUSES",
+    "OCCUPATIONS",
+    "SEXES",
+    "SUGGESTION_STATES",
+    "SURVEY_ELEMENTS",
+    "SURVEY_SOURCES",
+    "CardNotice",
+    "SurveyResponse",
+    "SurveyWording",
     "ACTIVE_AT_COUNTER",
     "BOOKING_STATUSES",
     "CHANNELS",

@@ -51,6 +51,11 @@ class Office(Base):
     # the administrator chooses (the page loads no map tiles itself).
     address: Mapped[str] = mapped_column(Text, default="", server_default="")
     map_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The guest Wi-Fi that residents' phones join to open their status page (kiosk screen and
+    # paper carry a "WIFI:" QR code when a name is set). No password: an open network.
+    wifi_ssid: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    wifi_password: Mapped[str] = mapped_column(String(63), default="", server_default="")
+    wifi_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     hours: Mapped[list[OpeningHours]] = relationship(
