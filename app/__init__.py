@@ -78,6 +78,10 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
 
     print_jobs.init_app(app, socketio)
 
+    from . import sms
+
+    sms.init_app(app, socketio)
+
     from . import routing
 
     routing.init_app(app)
@@ -92,6 +96,7 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     from .main import bp as main_bp
     from .phone import bp as phone_bp
     from .station import bp as station_bp
+    from .survey import bp as survey_bp
     from .track import bp as track_bp
 
     blueprints = (
@@ -102,6 +107,7 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
         track_bp,
         booking_bp,
         phone_bp,
+        survey_bp,
         counter_bp,
         station_bp,
         admin_bp,

@@ -271,7 +271,8 @@ def purge(days: int | None) -> None:
     db.session.commit()
     click.echo(
         f"Notes older than {retention} days erased: {done.ticket_notes} on cards, "
-        f"{done.event_notes} in ticket histories; {done.login_links} old sign-in links deleted."
+        f"{done.event_notes} in ticket histories, {done.suggestions} survey suggestions; "
+        f"{done.login_links} old sign-in links deleted."
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from .domain import Actor
 from .domain.audit import record_change
-from .models import LoginLink, Ticket, TicketEvent
+from .models import LoginLink, SurveyResponse, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,14 @@ class Purged:
     ticket_notes: int
     event_notes: int
     login_links: int
+    suggestions: int = 0
 
 
 def purge_notes(session: Session, now: datetime, retention_days: int) -> Purged:
     """Erase the free-text notes staff wrote about tickets and cards (they may name people)
     when older than ``retention_days``; statuses, stages and times stay, so reports keep their
     counts. A card still being worked on keeps its note until it has been quiet that long.
+    The residents' survey suggestions go too (the answers stay: they are the index).
     Also deletes used or expired device sign-in links. The caller commits."""
     if retention_days < 1:
         raise ValueError("the retention period is at least one day")
@@ -45,6 +47,12 @@ def purge_notes(session: Session, now: datetime, retention_days: int) -> Purged:
         .values(note=None),
         execution_options=no_sync,
     ).rowcount
+    suggestions = session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.suggestion.is_not(None), SurveyResponse.answered_at < cutoff)
+        .values(suggestion=None, suggestion_state=None),
+        execution_options=no_sync,
+    ).rowcount
     links = (
         session.query(LoginLink)
         .filter(
@@ -53,7 +61,7 @@ def purge_notes(session: Session, now: datetime, retention_days: int) -> Purged:
         )
         .delete(synchronize_session=False)
     )
-    result = Purged(tickets, events, links)
+    result = Purged(tickets, events, links, suggestions)
     record_change(
         session,
         Actor.system(),
@@ -64,6 +72,7 @@ def purge_notes(session: Session, now: datetime, retention_days: int) -> Purged:
             "ticket_notes": [None, tickets],
             "event_notes": [None, events],
             "login_links": [None, links],
+            "suggestions": [None, suggestions],
         },
     )
     return result

@@ -36,6 +36,8 @@ PUBLIC = {
     "/api/v1/offices/<office>/slots",
     "/api/v1/offices/<office>/bookings",
     "/api/v1/bookings/<token>",
+    "/t/<token>/survey",
+    "/api/v1/track/<token>/survey",
     "/static/<path:filename>",
     "/display/static/<path:filename>",
     "/kiosk/static/<path:filename>",
@@ -55,6 +57,8 @@ PAGES = {
     "/station/handover",
     "/station/group",
     "/station/bookings",
+    "/survey/<office>/counter/<int:number>",
+    "/survey/<office>/counter/<int:number>/current.json",
 }
 API_BY_MATRIX_NAME = {
     "/api/v1/offices/<office>/tickets",
@@ -77,6 +81,7 @@ API_BY_MATRIX_NAME = {
     "/api/v1/offices/<office>/queue",
     "/api/v1/offices/<office>/tickets/find",
     "/api/v1/offices/<office>/check-in",
+    "/api/v1/offices/<office>/ikm",
 }
 ADMIN_WRITES = {
     "/admin/<office>/settings": {"name": "x"},

@@ -394,6 +394,59 @@ def _document() -> dict[str, Any]:
                     "responses": {"201": _json(_ref(shapes.Ticket), "issued"), **COMMON_ERRORS},
                 }
             },
+            "/api/v1/track/{token}/survey": {
+                "post": {
+                    "summary": "Answer the satisfaction survey (SKM) of a visit, once, after it "
+                    "is done (for a card: after handover). 409 survey_not_open or survey_done; "
+                    "422 for a missing element or an answer outside 1-4.",
+                    "security": [],
+                    "parameters": [PATH_TOKEN],
+                    "requestBody": _body(_ref(shapes.SurveyBody)),
+                    "responses": {
+                        "201": _json(_ref(shapes.SurveyAnswered), "answered"),
+                        **{c: COMMON_ERRORS[c] for c in ("400", "404", "409", "422")},
+                    },
+                }
+            },
+            "/api/v1/offices/{office}/ikm": {
+                "get": {
+                    "summary": "The satisfaction index (IKM) over office-local days (admin): "
+                    "each element's average, the index and its grade; optionally of one "
+                    "service or one counter.",
+                    "security": AUTH,
+                    "parameters": [
+                        PATH_OFFICE,
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "schema": DAY,
+                            "description": "YYYY-MM-DD (default: the first of this month)",
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "schema": DAY,
+                            "description": "YYYY-MM-DD (default: today); at most 731 days",
+                        },
+                        {
+                            "name": "service",
+                            "in": "query",
+                            "schema": STR,
+                            "description": "a service's letter",
+                        },
+                        {
+                            "name": "counter",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                            "description": "a counter's number",
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref(shapes.Ikm)),
+                        **{c: COMMON_ERRORS[c] for c in ("401", "403", "404", "422")},
+                    },
+                }
+            },
             "/api/v1/offices/{office}/report": {
                 "get": {
                     "summary": "Report over office-local days (admin); format=csv gives one "

@@ -517,6 +517,31 @@ class OfficeOverview(TypedDict):
 
 
 @with_config(STRICT)
+class IkmElement(TypedDict):
+    code: Literal["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"]
+    name: str
+    average: float | None  # 1-4, three decimals; None without respondents
+
+
+@with_config(STRICT)
+class Ikm(TypedDict):
+    """The satisfaction index (SKM) of a period: the mean of the nine elements' averages x 25,
+    two decimals, and its grade (A 88.31-100, B 76.61-88.30, C 65.00-76.60, D 25.00-64.99)."""
+
+    respondents: int
+    elements: list[IkmElement]
+    ikm: float | None
+    category: Literal["A", "B", "C", "D"] | None
+
+
+@with_config(STRICT)
+class SurveyAnswered(TypedDict):
+    code: Code
+    status: Literal["answered"]
+    answered_at: Time
+
+
+@with_config(STRICT)
 class ErrorBody(TypedDict):
     code: str
     message: str
@@ -580,6 +605,33 @@ class CheckInBody(Body):
     )
 
 
+class SurveyProfile(Body):
+    """The regulation's optional respondent profile; only ever reported in aggregate."""
+
+    age_band: Literal["lt20", "20_29", "30_39", "40_49", "50_59", "60p"] | None = None
+    sex: Literal["f", "m"] | None = None
+    education: Literal["sd", "smp", "sma", "d3", "s1", "s2"] | None = None
+    occupation: Literal["pns", "tni_polri", "swasta", "wirausaha", "pelajar", "lainnya"] | None = (
+        None
+    )
+
+
+class SurveyBody(Body):
+    answers: dict[str, int] = Field(
+        description="u1 to u9 (requirements, procedure, time, cost, product, staff competence, "
+        "staff behaviour, complaints handling, facilities), each 1 (worst) to 4 (best)",
+        json_schema_extra={
+            "required": ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"],
+            "properties": {
+                f"u{i}": {"type": "integer", "minimum": 1, "maximum": 4} for i in range(1, 10)
+            },
+            "additionalProperties": False,
+        },
+    )
+    suggestion: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    profile: SurveyProfile | None = None
+
+
 # The reply shapes the OpenAPI document names (components/schemas), in its order.
 REPLIES: tuple[type, ...] = (
     Error,
@@ -600,6 +652,8 @@ REPLIES: tuple[type, ...] = (
     Slot,
     Booking,
     OfficeOverview,
+    Ikm,
+    SurveyAnswered,
 )
 BODIES: tuple[type[Body], ...] = (
     IssueBody,
@@ -608,4 +662,5 @@ BODIES: tuple[type[Body], ...] = (
     NoteBody,
     BookBody,
     CheckInBody,
+    SurveyBody,
 )

@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from .. import domain
+from ..domain import survey
 from ..extensions import db
 from ..public_url import track_url
 from ..qr import svg_response
@@ -108,6 +109,7 @@ def status(token: str) -> str:
     )
     return render_template(
         "track/status.html",
+        survey_state=survey.state(db.session, ticket, domain.utcnow()),
         track=track,
         office=ticket.office,
         service=service,

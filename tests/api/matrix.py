@@ -112,6 +112,14 @@ ROUTES = {
         {"admin"},
         200,
     ),
+    "ikm": (
+        "GET",
+        "/api/v1/offices/kupang/ikm?from=2026-11-01&to=2026-11-30",
+        None,
+        None,
+        {"admin"},
+        200,
+    ),
     "staff-queue": (
         "GET",
         "/api/v1/offices/kupang/queue",

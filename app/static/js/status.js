@@ -63,6 +63,10 @@
     if (becameCalled || becamePrinted) { alertResident(); }
     document.body.setAttribute("data-was", t.stage || "");
     lastStatus = t.status;
+    // The survey opens when the visit is over (a card: once handed over), if not answered.
+    var survey = $("[data-survey-link]");
+    survey.hidden = survey.hasAttribute("data-survey-final") ||
+      !(t.status === "done" && (!t.stage || t.stage === "handed_over"));
   }
 
   var button = $("[data-sound]");
