@@ -62,9 +62,14 @@ class TicketData:
     priority: bool = False
     lang: str = "id"  # the language of ``words`` (the kiosk's)
     # The fixed words, already translated by the app's catalogue (app.print_jobs.paper):
-    # "number", "priority", "ahead" ({n}), "ahead_none", "wait" ({m}), "scan". A word not
-    # given is a line not printed.
+    # "number", "priority", "ahead" ({n}), "ahead_none", "wait" ({m}), "scan"; with a Wi-Fi,
+    # "wifi" ({name}) and "scan_after_wifi". A word not given is a line not printed.
     words: dict[str, str] = field(default_factory=dict)
+    # The office's guest Wi-Fi: the "WIFI:..." text of a second QR code printed above the
+    # status QR (the password is only inside it), and the network's name for its caption.
+    # Empty: no Wi-Fi code, and the ticket is exactly as without these fields.
+    wifi: str = ""
+    wifi_name: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +94,15 @@ def plain(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_ASCII))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return _CONTROL.sub(" ", text.encode("ascii", "replace").decode("ascii"))
+
+
+def wifi_qr_text(ticket: TicketData) -> str:
+    """The Wi-Fi QR code's text of ``ticket``, or "" for none: a "WIFI:" text without control
+    characters that fits a QR code (the network's name may be UTF-8; it stays so)."""
+    text = ticket.wifi or ""
+    if not text.startswith("WIFI:") or _CONTROL.search(text) or not ticket.wifi_name:
+        return ""
+    return text if len(text.encode("utf-8")) <= MAX_QR_TEXT else ""
 
 
 def profile_for(paper: str) -> str:
@@ -117,9 +131,9 @@ def render_ticket(printer: Escpos, ticket: TicketData) -> None:
     words = ticket.words
     dots, columns = _geometry(printer)
 
-    def line(text: str, **style: Any) -> None:
+    def line(text: str, hyphens: bool = True, **style: Any) -> None:
         printer.set(**{"align": "center", "normal_textsize": True, "bold": False, **style})
-        for part in textwrap.wrap(plain(text), columns) or [""]:
+        for part in textwrap.wrap(plain(text), columns, break_on_hyphens=hyphens) or [""]:
             printer.text(part + "\n")
 
     printer.hw("INIT")
@@ -144,10 +158,21 @@ def render_ticket(printer: Escpos, ticket: TicketData) -> None:
     url = plain(ticket.url).replace(" ", "")
     if 0 < len(url) <= MAX_QR_TEXT:
         native = bool(printer.profile.supports("qrCode"))
+        scan = words.get("scan")
+        wifi = wifi_qr_text(ticket)
+        if wifi:
+            # First join the Wi-Fi, then scan the status link (which only opens on it).
+            printer.set(align="center", normal_textsize=True)
+            printer.qr(wifi, size=5 if dots >= 576 else 4, native=native, center=not native)
+            if words.get("wifi"):
+                # The network's name is not split at its hyphens ("Dukcapil-" / "Tamu").
+                line(words["wifi"].replace("{name}", ticket.wifi_name), hyphens=False)
+            printer.ln()  # apart from the status QR, so each caption stays with its code
+            scan = words.get("scan_after_wifi", scan)
         printer.set(align="center", normal_textsize=True)
         printer.qr(url, size=6 if dots >= 576 else 5, native=native, center=not native)
-        if words.get("scan"):
-            line(words["scan"])
+        if scan:
+            line(scan)
     if ticket.footer:
         printer.ln()
         line(ticket.footer)

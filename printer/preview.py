@@ -6,6 +6,7 @@ its size and alignment, the QR code (native or raster), and the cut.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import qrcode
@@ -89,6 +90,15 @@ def render_png(decoded: Decoded, width: int) -> Image.Image:
     return paper
 
 
+_WIFI_PASSWORD = re.compile(r"(^WIFI:.*?(?<!\\)(?:\\\\)*;P:)((?:\\.|[^\\;])*)")
+
+
+def _unsecret(data: str) -> str:
+    """A QR code's text as the text preview shows it: a Wi-Fi code's password (only ever on
+    paper inside the code) as "***"."""
+    return _WIFI_PASSWORD.sub(lambda m: m[1] + "***", data, count=1)
+
+
 def render_text(decoded: Decoded, columns: int) -> str:
     """The paper as plain text ``columns`` wide."""
     lines = []
@@ -101,7 +111,7 @@ def render_text(decoded: Decoded, columns: int) -> str:
         elif isinstance(item, Feed):
             lines.extend([""] * min(item.lines, 2))
         elif isinstance(item, QR):
-            lines.append(f"[QR {item.data}]".center(columns))
+            lines.append(f"[QR {_unsecret(item.data)}]".center(columns))
         elif isinstance(item, Raster):
             lines.append(f"[image {item.width}x{item.height}]".center(columns))
         elif isinstance(item, Cut):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import available_timezones
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -26,6 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .. import wifi
 from ..auth.users import USERNAME_PATTERN
 from ..i18n import ROLE_LABELS
 from ..models import COUNTER_CALL_ORDERS, ROLES
@@ -37,6 +39,21 @@ TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.starts
 
 def _time_or_empty(field_label: str):
     return TimeField(field_label, validators=[Optional()], format="%H:%M")
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _wifi_rule(problem):
+    """A validator from one of app.wifi's rules (each answers a catalogue message or None)."""
+
+    def check(form, field) -> None:
+        found = problem(field.data or "")
+        if found:
+            raise ValidationError(gettext(found))
+
+    return check
 
 
 class OfficeForm(Form):
@@ -82,6 +99,25 @@ class OfficeForm(Form):
             ),
         ],
     )
+    # The guest Wi-Fi that residents' phones join to open their status page (app/wifi.py).
+    wifi_ssid = StringField(
+        _l("Guest Wi-Fi name (empty: no Wi-Fi QR code)"),
+        filters=[_strip],
+        validators=[_wifi_rule(wifi.ssid_problem)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    wifi_password = StringField(
+        _l("Guest Wi-Fi password (empty: an open network)"),
+        validators=[_wifi_rule(wifi.password_problem)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    wifi_hidden = BooleanField(_l("The guest Wi-Fi is a hidden network"))
+
+    def validate_wifi_password(self, field) -> None:
+        if field.data and not self.wifi_ssid.data:
+            raise ValidationError(
+                _l("A password needs the network's name; give it, or clear both.")
+            )
 
 
 class HoursForm(Form):

@@ -32,6 +32,9 @@ def _office_values(form: OfficeForm) -> dict:
         "card_stock": form.card_stock.data,
         "address": (form.address.data or "").strip(),
         "map_url": (form.map_url.data or "").strip(),
+        "wifi_ssid": form.wifi_ssid.data or "",
+        "wifi_password": form.wifi_password.data or "",
+        "wifi_hidden": bool(form.wifi_hidden.data and form.wifi_ssid.data),
     }
 
 

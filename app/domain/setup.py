@@ -31,11 +31,14 @@ from .audit import changes, create_or_change, record_change
 from .errors import N_, InvalidInput, NotFound
 from .events import QueueMoved, bump_seq, record
 
+PASSWORD_MASK = "***"  # a password in the audit trail: set (never its value), or None
+
 
 def change_office(
     session: Session, office: Office, values: dict[str, Any], *, now: datetime, actor: Actor
 ) -> None:
-    """Change the office's settings; a new blank-card count is its own audit entry."""
+    """Change the office's settings; a new blank-card count is its own audit entry. The guest
+    Wi-Fi's password is written to the trail as "***" (set) or None (an open network)."""
     if "card_stock" in values and values["card_stock"] != office.card_stock:
         record_change(
             session,
@@ -48,8 +51,15 @@ def change_office(
         )
     diff = changes(office, values)
     diff.pop("card_stock", None)
+    if "wifi_password" in diff:
+        # The trail says that the guest Wi-Fi's password changed, never what it is.
+        diff["wifi_password"] = [_masked(value) for value in diff["wifi_password"]]
     record_change(session, actor, now, "office.update", office.slug, diff, office.id)
     bump_seq(session, office.id)  # screens pick up the new text
+
+
+def _masked(secret: str | None) -> str | None:
+    return PASSWORD_MASK if secret else None
 
 
 def set_hours(

@@ -22,6 +22,7 @@ from ..domain.clock import local, tz_label
 from ..domain.events import PrintQueued, record
 from ..models import PrintJob, Ticket
 from ..public_url import track_url
+from ..wifi import office_payload
 
 
 @cache
@@ -40,14 +41,28 @@ def paper_words(lang: str) -> dict[str, str]:
         }
 
 
+@cache
+def wifi_words(lang: str) -> dict[str, str]:
+    """The captions of the two QR codes when the office has a guest Wi-Fi, in ``lang``; the
+    layout fills in ``{name}``. Not to be changed."""
+    with force_locale(lang):
+        return {
+            "wifi": gettext("1. Join the Wi-Fi: {name}"),
+            "scan_after_wifi": gettext("2. Then scan to follow your place in the queue"),
+        }
+
+
 def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None) -> TicketData:
     """What the paper of ``ticket`` shows (nothing personal), in the language of the request
-    (the kiosk's ``?lang=``; Indonesian elsewhere)."""
+    (the kiosk's ``?lang=``; Indonesian elsewhere). With the office's guest Wi-Fi, a second QR
+    code joins it (the password only inside the code)."""
     office, service = ticket.office, ticket.service
     default = current_app.config["LANGUAGES"][0]
     lang = str(get_locale() or default) if has_request_context() else default
     moment = local(ticket.issued_at, office.timezone)
     footer = " ".join(t for t in (office.ticket_footer, service.ticket_footer) if t)
+    wifi = office_payload(office)
+    words = {**paper_words(lang), **wifi_words(lang)} if wifi else paper_words(lang)
     return TicketData(
         office=office.name,
         service=service.name,
@@ -59,7 +74,9 @@ def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None)
         footer=footer,
         priority=ticket.priority,
         lang=lang,
-        words=paper_words(lang),
+        words=words,
+        wifi=wifi,
+        wifi_name=office.wifi_ssid if wifi else "",
     )
 
 

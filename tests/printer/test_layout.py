@@ -108,6 +108,8 @@ def test_nothing_but_the_ticket_fields_is_printed():
         "priority",
         "lang",
         "words",
+        "wifi",  # the Wi-Fi QR code's text (tests/printer/test_wifi_ticket.py)
+        "wifi_name",
     }
 
 
