@@ -72,6 +72,12 @@ class Config:
         self.TICKET_PREVIEW_DIR = os.environ.get("TICKET_PREVIEW_DIR") or ""
         # Whether this process prints the server's jobs; with several processes, only one should.
         self.PRINT_SPOOLER = _env_bool("PRINT_SPOOLER", True)
+        # Card-ready text messages (README: "Card ready: one SMS"): where they go, log:///path,
+        # gammu://[/path/to/gammurc], gammu-smsd://[/path/to/smsdrc] or http(s)://user:pw@host/...
+        # (an SMS gateway app on the LAN). Empty: no messages, and nobody is offered one.
+        self.SMS_URL = (os.environ.get("SMS_URL") or "").strip()
+        # Whether this process sends them; by default the process that prints (PRINT_SPOOLER).
+        self.SMS_SPOOLER = _env_bool("SMS_SPOOLER", self.PRINT_SPOOLER)
         mode = os.environ.get("ASYNC_MODE") or "eventlet"
         if mode not in ASYNC_MODES:
             raise ValueError(f"ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {mode!r}")
@@ -159,6 +165,9 @@ class TestingConfig(Config):
         self.PRINTER_URL = f"preview://{self.INSTANCE_DIR / 'tickets'}"
         self.OFFICE_PRINTER_URLS = {}  # tests give an office its own printer when they want
         self.PRINT_SPOOLER = False  # tests start a spooler when they want one
+        # Messages go to a file of the test's own; tests start a sender when they want one.
+        self.SMS_URL = f"log://{self.INSTANCE_DIR / 'sms.jsonl'}"
+        self.SMS_SPOOLER = False
         self.MESSAGE_QUEUE_URL = None
         self.ASYNC_MODE = "threading"
         self.BROADCAST_INLINE = True

@@ -21,6 +21,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reprint": frozenset({"kiosk", "operator", "clerk", "admin", "system"}),
     # A block of tickets for a group (a school visit), issued at a desk.
     "issue_group": frozenset({"clerk", "operator", "admin", "system"}),
+    # A card-ready message typed by staff on the resident's request (app.domain.notices).
+    "notify": frozenset({"operator", "clerk", "admin", "system"}),
 }
 
 _REFUSALS = {
@@ -33,6 +35,7 @@ _REFUSALS = {
     "reprint": N_("Only staff or a kiosk of the office may reprint a ticket."),
     "issue_group": N_("Only a clerk, an operator or an administrator may issue group tickets."),
     "presence_code": N_("Only the office's screens and staff may show the phone-ticket code."),
+    "notify": N_("Only staff of the office may ask for a card-ready message."),
 }
 
 

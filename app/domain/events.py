@@ -62,7 +62,15 @@ class PrintQueued:
     target: str
 
 
-Event = OfficeChanged | TicketChanged | QueueMoved | Announced | PrintQueued
+@dataclass(frozen=True)
+class NoticeQueued:
+    """A card-ready message is waiting for the sender (``app.sms``)."""
+
+    office_id: int
+    notice_id: int
+
+
+Event = OfficeChanged | TicketChanged | QueueMoved | Announced | PrintQueued | NoticeQueued
 
 
 def announcement(ticket: Ticket, counter: Counter | None, kind: str, seq: int) -> Announced:

@@ -17,6 +17,7 @@ from .access import Actor
 from .clock import local_day
 from .events import QueueMoved, TicketChanged, bump_seq, record
 from .log import log_move
+from .notices import day_ended
 from .states import change_status
 
 
@@ -46,6 +47,8 @@ def roll_over(
         session.expire(office, ["last_closed_day"])
         if claimed == 0:
             return 0
+    # Card-ready messages not sent by the end of the day are dropped, their numbers erased.
+    day_ended(session, office, now, include_today)
     day_filter = Ticket.day <= today if include_today else Ticket.day < today
     # Read through the two small partial indexes (waiting by service; at a counter by counter),
     # never through the office's history.

@@ -12,6 +12,7 @@ from .access import Actor, require
 from .errors import N_, InvalidInput, InvalidTransition
 from .events import TicketChanged, announcement, record
 from .log import log_move
+from .notices import card_handed_over, card_printed
 from .states import BLOCK_REASONS, check_stage_move
 from .turn import ticket_turn
 
@@ -97,4 +98,7 @@ def set_stage(
     record(session, TicketChanged(ticket.id))
     if stage == "printed":
         record(session, announcement(ticket, None, "pickup", seq))
+        card_printed(session, ticket, now)  # the resident's message, once per card
+    elif stage == "handed_over":
+        card_handed_over(session, ticket, now)  # the number is not needed any more
     return ticket
