@@ -112,13 +112,21 @@ PAGES = [
     "/p/{office}/{phone}?error=address_limit",
     "/p/{office}/{phone}?error=closed",
     "/p/{office}/expired-code",
+    "/t/{served}",
+    "/t/{served}/survey",
+    "/t/{token}/survey",
+    "/survey/{office}/counter/3",
+    "/survey/{office}/counter/1",
     "/no/such/page",
 ]
 # GET addresses that are not pages: they act and send the browser on, or answer JSON.
 LINK_TARGETS = {"/logout", "/login/link/<token>", "/kiosk/<office>/notices"}
 # Forms sent wrong: (page, form data). Each must answer with its errors, in Indonesian.
 WRONG_FORMS = [
+    ("/t/{served}/survey", {"u1": "9", "u2": "4", "suggestion": "x"}),
     ("/admin/{office}/settings", {"slug": "X Y", "name": "", "priority_boost_min": "999"}),
+    ("/admin/{office}/settings", {"name": "x", "wifi_ssid": "x" * 33, "wifi_password": "pendek"}),
+    ("/admin/{office}/settings", {"name": "x", "wifi_ssid": "", "wifi_password": "kata sandi é"}),
     ("/admin/offices/new", {"slug": "", "name": ""}),
     ("/admin/{office}/hours", {"mon_opens": "08:00", "mon_closes": "07:00", "tue_opens": "9"}),
     ("/admin/{office}/special-days", {"special-day": "31-12-2026", "special-is_open": "x"}),
@@ -230,6 +238,9 @@ def filled(app, world, api, clock):
     third = api.call_next(counter).get_json()
     api.move(third["id"], "no-show")
     api.call_next(counter)
+    # The first C ticket, served at counter 3: its survey is open and the tablet offers it.
+    served = api.call_next(world.counter(3).id).get_json()
+    assert api.move(served["id"], "finish").status_code == 200
     with app.app_context():
         db.session.add(
             SpecialDay(
@@ -253,6 +264,9 @@ def filled(app, world, api, clock):
             )
         )
         user = db.session.query(User).filter_by(username="operator").one()
+        # The guest Wi-Fi: the kiosk's ticket screen shows its QR code and captions.
+        world_office = db.session.get(type(world.office), world.office.id)
+        world_office.wifi_ssid, world_office.wifi_password = "Dukcapil-Tamu", "antre-tenang"
         db.session.commit()
     # Bookings: one booked, one cancelled, one checked in.
     from tests.booking_helpers import add_plan, book
@@ -280,6 +294,7 @@ def filled(app, world, api, clock):
         "checked_in": arrived["token"],
         "group": group["token"],
         "phone": presence_code(app, world, clock),
+        "served": served["token"],
     }
 
 
@@ -352,7 +367,7 @@ def test_every_form_with_its_errors_reads_in_indonesian(app, client, world, fill
         response = client.post(path, data={"csrf_token": token, **values})
         if response.status_code == 302:  # a form that answers on the page it came from
             response = client.get(response.headers["Location"])
-        assert response.status_code in (200, 400, 401, 403), (path, response.status_code)
+        assert response.status_code in (200, 400, 401, 403, 422), (path, response.status_code)
         found = _english_in(response.get_data(as_text=True), data, messages)
         if found:
             leftovers[path] = found

@@ -73,7 +73,8 @@ def test_a_cancelled_or_absent_ticket_has_no_survey(api, world):
 def test_a_missing_element_or_a_value_outside_1_to_4_is_422(api, world, answers):
     ticket = served(api, world)
     error = assert_error(
-        api.post(f"/api/v1/track/{ticket['token']}/survey", {"answers": answers}), 422,
+        api.post(f"/api/v1/track/{ticket['token']}/survey", {"answers": answers}),
+        422,
         "invalid_field",
     )
     assert "u" in error["message"] or "answers" in error["message"], error
@@ -84,15 +85,20 @@ def test_a_missing_element_or_a_value_outside_1_to_4_is_422(api, world, answers)
 def test_bad_bodies(api, world):
     ticket = served(api, world)
     path = f"/api/v1/track/{ticket['token']}/survey"
-    assert_error(api.post(path, {"answers": ALL_FOUR, "suggestion": "x" * 1001}), 422,
-                 "invalid_field")
-    assert_error(api.post(path, {"answers": ALL_FOUR, "profile": {"sex": "x"}}), 422,
-                 "invalid_field")
+    assert_error(
+        api.post(path, {"answers": ALL_FOUR, "suggestion": "x" * 1001}), 422, "invalid_field"
+    )
+    assert_error(
+        api.post(path, {"answers": ALL_FOUR, "profile": {"sex": "x"}}), 422, "invalid_field"
+    )
     assert_error(api.post(path, {"answers": [1, 2]}), 422, "invalid_field")
-    assert_error(api.client.post(path, data="{", content_type="application/json"), 400,
-                 "bad_request")
+    assert_error(
+        api.client.post(path, data="{", content_type="application/json"), 400, "bad_request"
+    )
     assert_error(answer(api, "no-such-token-here"), 404, "unknown_token")
-    assert answer(api, ticket["token"], profile={"sex": "f", "age_band": "30_39"}).status_code == 201
+    assert (
+        answer(api, ticket["token"], profile={"sex": "f", "age_band": "30_39"}).status_code == 201
+    )
 
 
 def test_the_index_of_the_admin_endpoint(api, world):
@@ -111,12 +117,14 @@ def test_the_index_of_the_admin_endpoint(api, world):
     assert data["elements"][0]["name"] == "Persyaratan"  # Indonesian by default
     assert data["ikm"] == 84.72 and data["category"] == "B"
     # One service, one counter, an empty period.
-    by_service = api.get("/api/v1/offices/kupang/ikm?from=2026-11-01&to=2026-11-30&service=A",
-                         as_="admin").get_json()
+    by_service = api.get(
+        "/api/v1/offices/kupang/ikm?from=2026-11-01&to=2026-11-30&service=A", as_="admin"
+    ).get_json()
     assert by_service["respondents"] == 0 and by_service["ikm"] is None
     assert by_service["category"] is None and by_service["elements"][0]["average"] is None
-    by_counter = api.get("/api/v1/offices/kupang/ikm?from=2026-11-01&to=2026-11-30&counter=3",
-                         as_="admin").get_json()
+    by_counter = api.get(
+        "/api/v1/offices/kupang/ikm?from=2026-11-01&to=2026-11-30&counter=3", as_="admin"
+    ).get_json()
     assert by_counter["ikm"] == 84.72
 
 
@@ -126,10 +134,12 @@ def test_the_index_is_for_admins_with_sane_dates(api, world):
     assert_error(api.get(path, as_="operator"), 403, "forbidden")
     assert_error(api.get(path, as_="admin@oebobo"), 403, "forbidden_office")
     assert_error(api.get(path + "?from=kemarin", as_="admin"), 422, "invalid_date")
-    assert_error(api.get(path + "?from=2026-11-30&to=2026-11-01", as_="admin"), 422,
-                 "invalid_field")
-    assert_error(api.get(path + "?from=2020-01-01&to=2026-11-01", as_="admin"), 422,
-                 "invalid_field")
+    assert_error(
+        api.get(path + "?from=2026-11-30&to=2026-11-01", as_="admin"), 422, "invalid_field"
+    )
+    assert_error(
+        api.get(path + "?from=2020-01-01&to=2026-11-01", as_="admin"), 422, "invalid_field"
+    )
     assert_error(api.get(path + "?service=Z", as_="admin"), 422, "unknown_service")
     assert_error(api.get(path + "?counter=99", as_="admin"), 422, "invalid_field")
     assert_error(api.get(path + "?counter=x", as_="admin"), 422, "invalid_field")
