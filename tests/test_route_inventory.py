@@ -51,6 +51,7 @@ PAGES = {
     "/counter/<id:counter_id>",
     "/kiosk/<office>",
     "/kiosk/<office>/notices",
+    "/kiosk/<office>/wifi.svg",
     "/p/<office>/qr.svg",
     "/p/<office>/code.json",
     "/station/print",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, render_template, url_for
+from flask import Blueprint, Response, abort, g, jsonify, render_template, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
@@ -21,6 +21,8 @@ from ..extensions import db
 from ..i18n import format_moment, in_english, local_name
 from ..models import SERVER_PRINTER, Office, PrinterState
 from ..print_jobs import server_state_key
+from ..qr import svg_response
+from ..wifi import office_payload
 
 bp = Blueprint(
     "kiosk",
@@ -95,7 +97,22 @@ def page(slug: str) -> str:
         config=config,
         closed=closed,
         notices=kiosk_notices(office),
+        # The guest Wi-Fi's name: its QR code (/kiosk/<office>/wifi.svg) joins the ticket's.
+        wifi_name=office.wifi_ssid if office_payload(office) else "",
     )
+
+
+@bp.get("/<office>/wifi.svg")
+@login_required
+def wifi_qr(slug: str) -> Response:
+    """The QR code that joins the office's guest Wi-Fi, shown beside a new ticket's status QR.
+    It carries the password, so only the office's kiosks and staff get it, and nothing keeps
+    a copy; 404 while the office has no Wi-Fi set."""
+    office = _kiosk_office(slug)
+    payload = office_payload(office)
+    if not payload:
+        abort(404)
+    return svg_response(payload, "private, no-store")
 
 
 @bp.get("/<office>/notices")

@@ -52,6 +52,7 @@ VISITS = [
     ("/kiosk/<office>", "kiosk", 200),
     ("/kiosk/<office>", "admin", 200),
     ("/kiosk/<office>/notices", "kiosk", 200),
+    ("/kiosk/<office>/wifi.svg", "kiosk", 404),  # the test office has no guest Wi-Fi
     ("/station/print", "clerk", 200),
     ("/station/print", "admin", 200),
     ("/station/handover", "clerk", 200),
