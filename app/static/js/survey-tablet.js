@@ -1,12 +1,12 @@
-/* The survey tablet at a counter: when the counter's ticket changes (the office's board over
- * Socket.IO, and a check every 20 s in case a message was missed), it asks the server which
- * ticket to survey now and reloads when that is another one. After a thank-you it goes back to
+/* The survey tablet at a counter: when the office's board changes (over Socket.IO; boards
+ * close together are taken as one, and a check every 20 s covers a message missed), it asks the
+ * server which ticket to survey now and reloads when that is another one. After a thank-you it goes back to
  * waiting. The form itself needs no script. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("survey-config").textContent);
   var asking = false;
-  var lastCode = null;
+  var soon = null;
 
   function check() {
     if (asking) { return; }
@@ -33,11 +33,8 @@
     var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
     socket.on("connect", function () { socket.emit("join", { office: config.office }); });
     socket.on("board", function (board) {
-      if (board.office !== config.office) { return; }
-      var code = "";
-      board.counters.forEach(function (c) { if (c.number === config.counter) { code = c.code || ""; } });
-      if (lastCode !== null && code !== lastCode) { check(); }
-      lastCode = code;
+      if (board.office !== config.office || soon) { return; }
+      soon = setTimeout(function () { soon = null; check(); }, 1000);
     });
   }
   document.body.setAttribute("data-ready", "");
