@@ -143,3 +143,24 @@ def test_the_index_is_for_admins_with_sane_dates(api, world):
     assert_error(api.get(path + "?service=Z", as_="admin"), 422, "unknown_service")
     assert_error(api.get(path + "?counter=99", as_="admin"), 422, "invalid_field")
     assert_error(api.get(path + "?counter=x", as_="admin"), 422, "invalid_field")
+
+
+def test_purge_erases_old_suggestions_and_keeps_the_answers(app, api, world, clock, runner):
+    from app.extensions import db
+    from app.models import SurveyResponse
+
+    old, recent = served(api, world), served(api, world)
+    assert answer(api, old["token"], suggestion="Petugas bernama Budi ramah").status_code == 201
+    clock.advance(days=6)  # still within the 7 days the survey stays open
+    assert answer(api, recent["token"], suggestion="Tambah kursi").status_code == 201
+    period = "/api/v1/offices/kupang/ikm?from=2026-11-01&to=2026-12-31"
+    before = api.get(period, as_="admin").get_json()
+    assert before["respondents"] == 2
+    clock.advance(days=25)  # the first is 31 days old, the second 25
+    result = runner.invoke(args=["loket", "purge"])
+    assert result.exit_code == 0 and "1 survey suggestions" in result.output, result.output
+    with app.app_context():
+        rows = {r.ticket_id: r for r in db.session.query(SurveyResponse)}
+        assert rows[old["id"]].suggestion is None and rows[old["id"]].suggestion_state is None
+        assert rows[recent["id"]].suggestion == "Tambah kursi"
+    assert api.get(period, as_="admin").get_json() == before
