@@ -88,6 +88,9 @@ VISITS = [
     ("/p/<office>/<code>", "anonymous", 200),
     ("/p/<office>/qr.svg", "display", 200),
     ("/p/<office>/code.json", "kiosk", 200),
+    ("/t/<token>/survey", "anonymous", 200),
+    ("/survey/<office>/counter/<int:number>", "display", 200),
+    ("/survey/<office>/counter/<int:number>/current.json", "display", 200),
 ]
 
 # The five queries of the report, sent to every page first.
