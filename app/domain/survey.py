@@ -223,6 +223,7 @@ def set_wording(
                 "survey.wording",
                 f"{office.slug} {code}",
                 {"wording": [list(before), None]},
+                office.id,
             )
         return
     if not name or not question:
@@ -247,6 +248,7 @@ def set_wording(
             "survey.wording",
             f"{office.slug} {code}",
             {"wording": [list(before), list(after)]},
+            office.id,
         )
 
 
@@ -391,6 +393,13 @@ def tablet_ticket(session: Session, counter: Counter, now: datetime) -> Ticket |
 def round2(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
         Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def round3(value: Fraction) -> Decimal:
+    """An element's average as reports show it: three decimals, rounded half up like the index."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.001"), rounding=ROUND_HALF_UP
     )
 
 
@@ -560,9 +569,7 @@ def report_json(
             {
                 "code": code,
                 "name": name,
-                "average": None
-                if avg is None
-                else float(round(Decimal(avg.numerator) / Decimal(avg.denominator), 3)),
+                "average": None if avg is None else float(round3(avg)),
             }
             for code, name, avg in zip(SURVEY_ELEMENTS, names, result.averages, strict=True)
         ],
@@ -592,6 +599,7 @@ def moderate(
             "survey.suggestion",
             f"{office.slug} #{response.id}",
             {"state": [response.suggestion_state, new_state]},
+            office.id,
         )
         response.suggestion_state = new_state
         response.moderated_at = now
