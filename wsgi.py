@@ -359,9 +359,12 @@ def serve() -> None:
     # Imported here, after create_app: importing the printer driver earlier would make it
     # parse its profiles into a new temporary folder instead of the instance's cache.
     from app.print_jobs import print_service
+    from app.sms import sms_service
 
     printers = print_service(app)
     printers.start()
+    messages = sms_service(app)
+    messages.start()
 
     def listening(bound: int) -> None:
         # The port actually bound (PORT=0 lets the system choose one: the tests do); links
@@ -380,6 +383,7 @@ def serve() -> None:
             _serve_threading(host, port, stop, listening)
     finally:
         printers.stop()
+        messages.stop()
         print("Loket stopped.", flush=True)
 
 

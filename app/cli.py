@@ -263,12 +263,19 @@ def urls() -> None:
     help="retention period in days (default: NOTE_RETENTION_DAYS, 30)",
 )
 def purge(days: int | None) -> None:
-    """Erase staff notes older than the retention period; counts stay for reports."""
-    from .maintenance import purge_notes
+    """Erase staff notes older than the retention period, and any phone number of a card-ready
+    message no longer needed; counts stay for reports."""
+    from .maintenance import fold_log, purge_notes, purge_phones
 
     retention = days or current_app.config["NOTE_RETENTION_DAYS"]
     done = purge_notes(db.session, domain.utcnow(), retention)
+    phones = purge_phones(db.session, domain.utcnow())
     db.session.commit()
+    folded = fold_log(db.engine)
+    click.echo(
+        f"Phone numbers of card-ready messages erased: {phones}."
+        + ("" if folded else " The database is busy; run loket purge again to clear its log.")
+    )
     click.echo(
         f"Notes older than {retention} days erased: {done.ticket_notes} on cards, "
         f"{done.event_notes} in ticket histories, {done.suggestions} survey suggestions; "

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .domain import Actor
 from .domain.audit import record_change
+from .domain.notices import erase_stale_phones
 from .models import LoginLink, SurveyResponse, Ticket, TicketEvent
 
 
@@ -76,6 +77,35 @@ def purge_notes(session: Session, now: datetime, retention_days: int) -> Purged:
         },
     )
     return result
+
+
+def purge_phones(session: Session, now: datetime) -> int:
+    """Erase the phone numbers of card-ready messages that are no longer needed (the message
+    ended, the card was handed over, or the day it was given ended): they are erased at those
+    moments already, this is the belt to those braces. Returns how many were left; the caller
+    commits, then calls ``fold_log``."""
+    erased = erase_stale_phones(session, now)
+    if erased:
+        record_change(
+            session, Actor.system(), now, "phones.purge", "card notices", {"phones": [None, erased]}
+        )
+    return erased
+
+
+def fold_log(engine: Engine) -> bool:
+    """SQLite: copy the write-ahead log into the database and empty it, so the earlier versions
+    of pages (with a number erased since) are gone from the disk. False when the server's
+    readers kept it from finishing (the next purge finishes it); PostgreSQL: nothing to do."""
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()  # no transaction: a checkpoint runs outside one
+    try:
+        cursor = raw.cursor()
+        busy, _log, _moved = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        raw.close()
+    return busy == 0
 
 
 BACKUP_MODE = 0o600

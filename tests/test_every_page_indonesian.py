@@ -58,6 +58,8 @@ PAGES = [
     "/display/{office}/counter/1",
     "/display/{office}/counter/99",
     "/t/{token}",
+    "/t/{card}",
+    "/t/{card_asked}",
     "/account/password",
     "/counter/",
     "/counter/{counter}",
@@ -117,17 +119,6 @@ PAGES = [
     "/t/{token}/survey",
     "/survey/{office}/counter/3",
     "/survey/{office}/counter/1",
-    "/admin/{office}/survey",
-    "/admin/{office}/survey?service=C&counter=3",
-    "/admin/{office}/survey?from=2026-12-01&to=2026-12-31",
-    "/admin/{office}/survey?from=2024-01-01&to=2026-12-31",
-    "/admin/{office}/survey?service=Z",
-    "/admin/{office}/survey/print",
-    "/admin/{office}/survey/print?from=2026-12-01&to=2026-12-31",
-    "/admin/{office}/survey/wording",
-    "/admin/{office}/survey/suggestions",
-    "/admin/{office}/survey/suggestions?state=kept",
-    "/admin/{office}/survey/suggestions?page=x",
     "/no/such/page",
 ]
 # GET addresses that are not pages: they act and send the browser on, or answer JSON.
@@ -148,10 +139,7 @@ WRONG_FORMS = [
     ),
     ("/admin/{office}/counters/new", {"number": "x", "name": "", "services": "9"}),
     ("/admin/{office}/users", {"username": "?", "role": "boss"}),
-    (
-        "/admin/{office}/survey/wording",
-        {"u1-name": "x" * 61, "u1-question": "Sesuai?", "u2-name": "Nama saja"},
-    ),
+    ("/t/{card}/notify", {"phone": "12"}),
     ("/account/password", {"current": "", "new": "x"}),
     ("/login", {"username": "admin", "password": "wrong"}),
 ]
@@ -253,6 +241,9 @@ def filled(app, world, api, clock):
     third = api.call_next(counter).get_json()
     api.move(third["id"], "no-show")
     api.call_next(counter)
+    # A card-ready SMS asked for (the status page says so; the printers page counts it).
+    notify = api.post(f"/api/v1/track/{tickets[0]['token']}/notify", {"phone": "081234567890"})
+    assert notify.status_code == 201, notify.get_json()
     # The first C ticket, served at counter 3: its survey is open and the tablet offers it.
     served = api.call_next(world.counter(3).id).get_json()
     assert api.move(served["id"], "finish").status_code == 200
@@ -299,10 +290,11 @@ def filled(app, world, api, clock):
         "/api/v1/offices/kupang/check-in", {"booking": arrived["code"]}, as_="kiosk"
     )
     assert response.status_code == 201, response.get_json()
-    add_survey_answers(app, world, clock)
     return {
         "office": "kupang",
         "token": tickets[-1]["token"],
+        "card": tickets[3]["token"],  # waiting for a service that makes a card: the SMS form
+        "card_asked": tickets[0]["token"],  # an SMS asked for
         "counter": counter,
         "user": user.id,
         "booking": booked["token"],
@@ -312,32 +304,6 @@ def filled(app, world, api, clock):
         "phone": presence_code(app, world, clock),
         "served": served["token"],
     }
-
-
-def add_survey_answers(app, world, clock) -> None:
-    """Two survey answers of the day at counter 3 (service C), with a profile and suggestions:
-    one new, one kept."""
-    from app.models import Service, SurveyResponse
-
-    with app.app_context():
-        service = db.session.query(Service).filter_by(office_id=world.office.id, code="C").one()
-        for state, text in (("new", "Kursi ruang tunggu kurang."), ("kept", "Petugas ramah.")):
-            db.session.add(
-                SurveyResponse(
-                    office_id=world.office.id,
-                    service_id=service.id,
-                    counter_id=world.counter(3).id,
-                    day=clock.now.date(),
-                    answered_at=clock.now,
-                    source="status",
-                    suggestion=text,
-                    suggestion_state=state,
-                    sex="f",
-                    education="sma",
-                    **{f"u{i}": 3 + i % 2 for i in range(1, 10)},
-                )
-            )
-        db.session.commit()
 
 
 def presence_code(app, world, clock) -> str:
@@ -403,6 +369,7 @@ def test_every_form_with_its_errors_reads_in_indonesian(app, client, world, fill
     for page, values in WRONG_FORMS:
         path = page.format(**filled)
         form_page = path if "special-days" not in path else path.replace("special-days", "hours")
+        form_page = form_page.removesuffix("/notify")  # the status page's SMS form
         token = csrf_token(
             client.get(form_page if path != "/login" else "/login").get_data(as_text=True)
         )

@@ -38,6 +38,8 @@ PUBLIC = {
     "/api/v1/bookings/<token>",
     "/t/<token>/survey",
     "/api/v1/track/<token>/survey",
+    "/t/<token>/notify",
+    "/api/v1/track/<token>/notify",
     "/static/<path:filename>",
     "/display/static/<path:filename>",
     "/kiosk/static/<path:filename>",
@@ -76,6 +78,7 @@ API_BY_MATRIX_NAME = {
     "/api/v1/tickets/<id:ticket_id>/cancel",
     "/api/v1/tickets/<id:ticket_id>/transfer",
     "/api/v1/tickets/<id:ticket_id>/stage",
+    "/api/v1/tickets/<id:ticket_id>/notify",
     "/api/v1/counters/<id:counter_id>/pause",
     "/api/v1/counters/<id:counter_id>/resume",
     "/api/v1/offices/<office>/report",
@@ -106,8 +109,6 @@ ADMIN_WRITES = {
     "/admin/<office>/printers/reprint": {"code": "A-001"},
     "/admin/<office>/printers/jobs/<id:job_id>/retry": {},
     "/admin/<office>/printers/jobs/<id:job_id>/cancel": {},
-    "/admin/<office>/survey/wording": {"u1-name": "Syarat", "u1-question": "Sesuai?"},
-    "/admin/<office>/survey/suggestions/<id:response_id>": {"state": "kept"},
 }
 
 

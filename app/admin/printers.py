@@ -3,18 +3,21 @@ and a reprint of any ticket by its code."""
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import domain
 from ..auth import staff_page
+from ..domain import notices
 from ..extensions import db
 from ..models import SERVER_PRINTER, Office, PrintJob, Ticket
 from ..print_jobs import printer_states
 from ..print_jobs.by_hand import cancel_job, retry_job
 from ..print_jobs.tickets import reprint_by_code
+from ..sms import enabled as sms_enabled
+from ..sms import reason_text
 from .blueprint import bp, office_in_scope, saved
 
 RECENT = 30
@@ -29,8 +32,11 @@ def _page(office: Office, status: int = 200, error: str | None = None, query: st
         .order_by(PrintJob.id.desc())
         .limit(RECENT)
     ).all()
+    sms = notices.counts(db.session, office, domain.utcnow()) if sms_enabled(current_app) else None
     page = render_template(
         "admin/printers.html",
+        sms=sms,
+        sms_reason=reason_text,
         office=office,
         states=states,
         jobs=jobs,

@@ -408,6 +408,32 @@ def _document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/track/{token}/notify": {
+                "post": {
+                    "summary": "Ask for one SMS when the card becomes printed (a service that "
+                    "makes a card; public, the link's token is the credential). Asking again "
+                    "before it is sent replaces the number, which is never sent back in full. "
+                    "422 invalid_phone; 409 not_a_card, handed_over, card_ready, already_sent, "
+                    "ticket_closed, or sms_off when the office sends no messages.",
+                    "security": [],
+                    "parameters": [PATH_TOKEN],
+                    "requestBody": _body(_ref(shapes.NoticeBody)),
+                    "responses": {
+                        "201": _json(_ref(shapes.Notice), "asked"),
+                        **{c: COMMON_ERRORS[c] for c in ("400", "404", "409", "422")},
+                    },
+                }
+            },
+            "/api/v1/tickets/{ticket_id}/notify": {
+                "post": {
+                    "summary": "The same, typed by staff of the ticket's office on the "
+                    "resident's request (operator, clerk, admin).",
+                    "security": AUTH,
+                    "parameters": [PATH_TICKET],
+                    "requestBody": _body(_ref(shapes.NoticeBody)),
+                    "responses": {"201": _json(_ref(shapes.Notice), "asked"), **COMMON_ERRORS},
+                }
+            },
             "/api/v1/offices/{office}/ikm": {
                 "get": {
                     "summary": "The satisfaction index (IKM) over office-local days (admin): "

@@ -6,7 +6,7 @@ office's staff room, so another counter's call takes that ticket off this list a
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, current_app, g, render_template
 from flask_babel import gettext
 
 from .. import domain
@@ -75,7 +75,12 @@ def console(counter_id: int) -> str:
             "absent_at": gettext("absent at %(time)s, counter %(counter)s"),
             "offline": gettext("Connection lost — reconnecting…"),
             "others": gettext("Other services"),
+            "notify_saved": gettext(
+                "%(code)s: one SMS will go to %(phone)s when the card is printed."
+            ),
         },
+        # Card-ready messages: offered while serving a card ticket, when the office sends them.
+        "sms": bool(current_app.config.get("SMS_URL")),
     }
     return render_template(
         "counter/console.html", counter=counter, office=office, config=config, shortcuts=SHORTCUTS

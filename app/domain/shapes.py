@@ -513,6 +513,16 @@ class OfficeOverview(TypedDict):
     services: list[OverviewService]
 
 
+@with_config(STRICT)
+class Notice(TypedDict):
+    """A card-ready message asked for: one SMS when the card becomes printed. The number is
+    never sent back in full."""
+
+    code: Code
+    status: Literal["waiting", "pending", "sending", "sent", "failed", "dropped"]
+    phone: Annotated[str | None, Field(description="the number masked, e.g. 08••••••789")]
+
+
 # ---- errors --------------------------------------------------------------------------------
 
 
@@ -616,6 +626,12 @@ class SurveyProfile(Body):
     )
 
 
+class NoticeBody(Body):
+    phone: Annotated[str, StringConstraints(max_length=40)] = Field(
+        description="an Indonesian mobile number as dialled: 0812 3456 7890, +62 812 3456 7890"
+    )
+
+
 class SurveyBody(Body):
     answers: dict[str, int] = Field(
         description="u1 to u9 (requirements, procedure, time, cost, product, staff competence, "
@@ -654,6 +670,7 @@ REPLIES: tuple[type, ...] = (
     OfficeOverview,
     Ikm,
     SurveyAnswered,
+    Notice,
 )
 BODIES: tuple[type[Body], ...] = (
     IssueBody,
@@ -663,4 +680,5 @@ BODIES: tuple[type[Body], ...] = (
     BookBody,
     CheckInBody,
     SurveyBody,
+    NoticeBody,
 )

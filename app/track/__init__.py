@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from .. import domain
-from ..domain import survey
+from ..domain import notices, survey
+from ..domain.errors import QueueError
 from ..extensions import db
+from ..i18n import render_message
+from ..models import Ticket
 from ..public_url import track_url
 from ..qr import svg_response
 
@@ -91,9 +94,44 @@ def sentence(track: dict[str, Any], words: dict[str, str]) -> str:
     return words.get(status, "")
 
 
+def sms_offer(ticket: Ticket) -> dict[str, Any] | None:
+    """What the page says about a card-ready SMS: None (nothing: the office sends none, no card,
+    the card is with its owner), else the notice's state ("none": the form) and the number
+    masked (never in full)."""
+    if not current_app.config.get("SMS_URL") or not ticket.service.produces_card:
+        return None
+    if ticket.stage == "handed_over" or ticket.status == "cancelled":
+        return None
+    notice = notices.notice_of(db.session, ticket.id)
+    state = notice.status if notice is not None and notice.status != "dropped" else "none"
+    if state == "none" and ticket.stage == "printed":
+        return None  # ready already: nothing to send
+    return {"state": state, "phone": notices.mask(notice.phone) if notice else None}
+
+
+@bp.post("/t/<token>/notify")
+def notify(token: str) -> Response | tuple[str, int]:
+    """The status page's form: one SMS when the card is printed (works without scripts)."""
+    ticket = domain.ticket_by_token(db.session, token)
+    if not current_app.config.get("SMS_URL"):
+        return redirect(url_for("track.status", token=ticket.token))
+    phone = (request.form.get("phone") or "")[:100]
+    try:
+        notices.ask_by_token(db.session, ticket.token, phone, now=domain.utcnow())
+    except QueueError as refusal:
+        db.session.rollback()
+        message = render_message(refusal.template, refusal.params)
+        return status_page(ticket, sms_error=message), refusal.status
+    db.session.commit()
+    return redirect(url_for("track.status", token=ticket.token, _anchor="sms"))
+
+
 @bp.get("/t/<token>")
 def status(token: str) -> str:
-    ticket = domain.ticket_by_token(db.session, token)
+    return status_page(domain.ticket_by_token(db.session, token))
+
+
+def status_page(ticket: Ticket, sms_error: str | None = None) -> str:
     track = domain.track(db.session, ticket, domain.utcnow())
     words = sentences()
     english = str(get_locale() or "id") == "en"
@@ -115,4 +153,6 @@ def status(token: str) -> str:
         service=service,
         text=sentence(track, words),
         config=config,
+        sms=sms_offer(ticket),
+        sms_error=sms_error,
     )

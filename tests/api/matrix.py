@@ -136,6 +136,14 @@ ROUTES = {
         {"kiosk", "operator", "admin"},
         201,
     ),
+    "notify": (
+        "POST",
+        "/api/v1/tickets/{id}/notify",
+        _waiting,
+        {"phone": "0812 3456 7890"},
+        {"operator", "clerk", "admin"},
+        201,
+    ),
     "find": (
         "GET",
         "/api/v1/offices/kupang/tickets/find?q=A-001",

@@ -297,6 +297,13 @@ BODIES: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"stage": "ready_to_print", "note": "siap"},
         *({"stage": stage, "note": f"catatan {text}"} for stage in STAGES for text in HOSTILE_TEXT),
     ],
+    **{
+        ("POST", path): [
+            *({"phone": phone} for phone in ("081234567890", "+62 812-3456-7890", "0812", "")),
+            *({"phone": text[:40]} for text in HOSTILE_TEXT),
+        ]
+        for path in ("/api/v1/track/{token}/notify", "/api/v1/tickets/{ticket_id}/notify")
+    },
 }
 
 

@@ -61,7 +61,50 @@
     });
     drawWaiting(me);
     drawAbsent();
+    drawNotify(ticket);
     tick();
+  }
+
+  /* ---------- a card-ready SMS, typed on the resident's request ---------- */
+
+  var notifyForm = $("[data-notify]");
+  var notifyFor = null;  // the ticket id the typed number belongs to
+
+  function producesCard(code) {
+    var services = state.snapshot.services;
+    for (var i = 0; i < services.length; i++) {
+      if (services[i].code === code) { return services[i].produces_card; }
+    }
+    return false;
+  }
+
+  function drawNotify(ticket) {
+    if (!notifyForm) { return; }
+    var offered = !!ticket && producesCard(ticket.service);
+    var id = offered ? ticket.id : null;
+    if (id !== notifyFor) { notifyForm.elements.phone.value = ""; notifyFor = id; }
+    notifyForm.hidden = !offered;
+  }
+
+  if (notifyForm) {
+    notifyForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var ticket = mine() && mine().ticket;
+      var input = notifyForm.elements.phone;
+      if (!ticket || !input.value.trim()) { input.focus(); return; }
+      var button = notifyForm.querySelector("button");
+      button.disabled = true;
+      L.api("POST", "/api/v1/tickets/" + ticket.id + "/notify", { phone: input.value },
+        function (status, data) {
+          button.disabled = false;
+          if (status === 201) {
+            input.value = "";
+            say(L.fill(s.notify_saved, { code: ticket.code, phone: data.phone }));
+          } else {
+            say(L.errorText(status, data, s.offline), true);
+          }
+        });
+    });
   }
 
   function drawAbsent() {

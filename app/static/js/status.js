@@ -63,6 +63,11 @@
     if (becameCalled || becamePrinted) { alertResident(); }
     document.body.setAttribute("data-was", t.stage || "");
     lastStatus = t.status;
+    // A card-ready SMS can be asked for only until the card is ready.
+    var notify = $("[data-notify-form]");
+    if (notify && (t.stage === "printed" || t.stage === "handed_over" || t.status === "cancelled")) {
+      notify.hidden = true;
+    }
     // The survey opens when the visit is over (a card: once handed over), if not answered.
     var survey = $("[data-survey-link]");
     survey.hidden = survey.hasAttribute("data-survey-final") ||
