@@ -119,6 +119,17 @@ PAGES = [
     "/t/{token}/survey",
     "/survey/{office}/counter/3",
     "/survey/{office}/counter/1",
+    "/admin/{office}/survey",
+    "/admin/{office}/survey?service=C&counter=3",
+    "/admin/{office}/survey?from=2026-12-01&to=2026-12-31",
+    "/admin/{office}/survey?from=2024-01-01&to=2026-12-31",
+    "/admin/{office}/survey?service=Z",
+    "/admin/{office}/survey/print",
+    "/admin/{office}/survey/print?from=2026-12-01&to=2026-12-31",
+    "/admin/{office}/survey/wording",
+    "/admin/{office}/survey/suggestions",
+    "/admin/{office}/survey/suggestions?state=kept",
+    "/admin/{office}/survey/suggestions?page=x",
     "/no/such/page",
 ]
 # GET addresses that are not pages: they act and send the browser on, or answer JSON.
@@ -139,6 +150,10 @@ WRONG_FORMS = [
     ),
     ("/admin/{office}/counters/new", {"number": "x", "name": "", "services": "9"}),
     ("/admin/{office}/users", {"username": "?", "role": "boss"}),
+    (
+        "/admin/{office}/survey/wording",
+        {"u1-name": "x" * 61, "u1-question": "Sesuai?", "u2-name": "Nama saja"},
+    ),
     ("/t/{card}/notify", {"phone": "12"}),
     ("/account/password", {"current": "", "new": "x"}),
     ("/login", {"username": "admin", "password": "wrong"}),
@@ -290,6 +305,7 @@ def filled(app, world, api, clock):
         "/api/v1/offices/kupang/check-in", {"booking": arrived["code"]}, as_="kiosk"
     )
     assert response.status_code == 201, response.get_json()
+    add_survey_answers(app, world, clock)
     return {
         "office": "kupang",
         "token": tickets[-1]["token"],
@@ -304,6 +320,32 @@ def filled(app, world, api, clock):
         "phone": presence_code(app, world, clock),
         "served": served["token"],
     }
+
+
+def add_survey_answers(app, world, clock) -> None:
+    """Two survey answers of the day at counter 3 (service C), with a profile and suggestions:
+    one new, one kept."""
+    from app.models import Service, SurveyResponse
+
+    with app.app_context():
+        service = db.session.query(Service).filter_by(office_id=world.office.id, code="C").one()
+        for state, text in (("new", "Kursi ruang tunggu kurang."), ("kept", "Petugas ramah.")):
+            db.session.add(
+                SurveyResponse(
+                    office_id=world.office.id,
+                    service_id=service.id,
+                    counter_id=world.counter(3).id,
+                    day=clock.now.date(),
+                    answered_at=clock.now,
+                    source="status",
+                    suggestion=text,
+                    suggestion_state=state,
+                    sex="f",
+                    education="sma",
+                    **{f"u{i}": 3 + i % 2 for i in range(1, 10)},
+                )
+            )
+        db.session.commit()
 
 
 def presence_code(app, world, clock) -> str:

@@ -109,6 +109,8 @@ ADMIN_WRITES = {
     "/admin/<office>/printers/reprint": {"code": "A-001"},
     "/admin/<office>/printers/jobs/<id:job_id>/retry": {},
     "/admin/<office>/printers/jobs/<id:job_id>/cancel": {},
+    "/admin/<office>/survey/wording": {"u1-name": "Syarat", "u1-question": "Sesuai?"},
+    "/admin/<office>/survey/suggestions/<id:response_id>": {"state": "kept"},
 }
 
 

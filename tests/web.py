@@ -66,5 +66,6 @@ def example_path(rule: str, world) -> str:
         .replace("<id:token_id>", "1")
         .replace("<id:job_id>", "1")
         .replace("<id:booking_id>", "1")
+        .replace("<id:response_id>", "1")
         .replace("<int:number>", "1")
     )

@@ -1,6 +1,7 @@
 """Administration: ``/admin`` — the live dashboard, settings, users and devices, printers,
-reports and the audit trail. An administrator without an office manages every office; one with
-an office manages only that one. Every change is recorded in the audit trail."""
+reports, the satisfaction survey and the audit trail. An administrator without an office
+manages every office; one with an office manages only that one. Every change is recorded in the
+audit trail."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from . import (  # noqa: F401 - the view modules register on bp
     printers,
     reports,
     setup,
+    survey,
     trail,
     users,
 )

@@ -1,4 +1,5 @@
-"""Bar charts drawn on the server as SVG: no script, no style attribute, readable when printed.
+"""Bar and line charts drawn on the server as SVG: no script, no style attribute, readable when
+printed.
 
 Colours are SVG presentation attributes, which a strict Content-Security-Policy allows. Labels
 are escaped by Markup.format.
@@ -6,7 +7,7 @@ are escaped by Markup.format.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -139,3 +140,131 @@ def colour_of(index: int, preferred: str | None = None) -> str:
     if preferred and preferred.startswith("#") and len(preferred) in (4, 7):
         return str(escape(preferred))
     return PALETTE[index % len(PALETTE)]
+
+
+@dataclass(frozen=True)
+class Band:
+    """A range of the y axis shaded behind a line chart, named at the right edge."""
+
+    low: float
+    high: float
+    colour: str
+    label: str
+
+
+def line_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    low: float,
+    high: float,
+    bands: Sequence[Band] = (),
+    fmt: Callable[[float], str] = _number,
+    width: int = WIDTH,
+) -> Markup:
+    """Points joined by lines over a fixed y range (an index on its own scale), each point
+    labelled with its value when there is room; a missing value breaks the line. ``bands``
+    shade ranges of y (a grade's range) and name them at the right edge."""
+    band_w = 28 if bands else 0
+    plot_w, plot_h = width - LEFT - RIGHT - band_w, HEIGHT - TOP - BOTTOM
+    n = max(1, len(labels))
+    slot = plot_w / n
+
+    def y_of(value: float) -> float:
+        clipped = min(high, max(low, value))
+        return TOP + plot_h - plot_h * (clipped - low) / (high - low)
+
+    parts = [
+        Markup(
+            '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" '
+            'xmlns="http://www.w3.org/2000/svg">'
+        ).format(w=width, h=HEIGHT, t=title),
+        Markup("<title>{}</title>").format(title),
+    ]
+    right = LEFT + plot_w
+    for band in bands:
+        top, bottom = y_of(band.high), y_of(band.low)
+        parts.append(
+            Markup(
+                '<rect x="{x}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{c}"/>'
+                '<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="14" '
+                'font-weight="700" fill="#334155">{label}</text>'
+            ).format(
+                x=LEFT,
+                y=top,
+                w=plot_w + band_w,
+                h=bottom - top,
+                c=band.colour,
+                tx=right + band_w / 2,
+                ty=(top + bottom) / 2 + 5,
+                label=band.label,
+            )
+        )
+    for k in range(6):
+        value = low + (high - low) * k / 5
+        y = y_of(value)
+        parts.append(
+            Markup(
+                '<line x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" '
+                'stroke-width="1"/><text x="{tx}" y="{ty:.1f}" text-anchor="end" font-size="13" '
+                'fill="#334155">{v}</text>'
+            ).format(x1=LEFT, x2=right, y=y, tx=LEFT - 6, ty=y + 4, v=_number(value))
+        )
+    label_px = 8 * max((len(label) for label in labels), default=1) + 12
+    every = max(1, -(-label_px // max(1, int(slot))))
+    for i, label in enumerate(labels):
+        if i % every == 0:
+            parts.append(
+                Markup(
+                    '<text x="{x:.1f}" y="{y}" text-anchor="middle" font-size="13" '
+                    'fill="#334155">{label}</text>'
+                ).format(x=LEFT + slot * (i + 0.5), y=TOP + plot_h + 18, label=label)
+            )
+    for s in series:
+        path: list[str] = []
+        pen_down = False
+        for i, value in enumerate(s.values):
+            if value is None:
+                pen_down = False
+                continue
+            x, y = LEFT + slot * (i + 0.5), y_of(value)
+            path.append(f"{'L' if pen_down else 'M'}{x:.1f} {y:.1f}")
+            pen_down = True
+        if path:
+            parts.append(
+                Markup(
+                    '<path d="{d}" fill="none" stroke="{c}" stroke-width="3" '
+                    'stroke-linejoin="round"/>'
+                ).format(d=" ".join(path), c=s.colour)
+            )
+        for i, value in enumerate(s.values):
+            if value is None:
+                continue
+            x, y = LEFT + slot * (i + 0.5), y_of(value)
+            text = fmt(value)
+            parts.append(
+                Markup(
+                    '<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{c}">'
+                    "<title>{label} · {name}: {v}</title></circle>"
+                ).format(x=x, y=y, c=s.colour, label=labels[i], name=s.label, v=text)
+            )
+            if slot >= 8 * len(text) + 6:
+                parts.append(
+                    Markup(
+                        '<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="13" '
+                        'font-weight="700" fill="#0f172a">{v}</text>'
+                    ).format(x=x, y=max(TOP + 12, y - 10), v=text)
+                )
+    if len(series) > 1:
+        x = LEFT
+        for s in series:
+            parts.append(
+                Markup(
+                    '<rect x="{x}" y="{y}" width="14" height="14" fill="{c}"/>'
+                    '<text x="{tx}" y="{ty}" font-size="14" fill="#0f172a">{label}</text>'
+                ).format(x=x, y=HEIGHT - 18, c=s.colour, tx=x + 20, ty=HEIGHT - 6, label=s.label)
+            )
+            x += 28 + 9 * len(s.label)
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from babel.dates import format_date
 from flask_babel import format_decimal, get_locale
@@ -34,6 +36,27 @@ def percent(rate: float | None) -> str:
 def number(value: int | None) -> str:
     """249600 as "249.600" in Indonesian, "249,600" in English."""
     return "—" if value is None else format_decimal(value)
+
+
+@bp.app_template_filter("fixed")
+def fixed(value: Fraction | Decimal | float | None, places: int = 2) -> str:
+    """A figure with exactly ``places`` decimals, rounded half up, in the page's language:
+    "84,72" in Indonesian, "84.72" in English; an em dash for no value."""
+    if value is None:
+        return "—"
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(rounded, format=pattern)
+
+
+@bp.app_template_filter("month_label")
+def month_label(value: str, short: bool = False) -> str:
+    """A month "YYYY-MM" as the reader says it: "November 2026" (short: "Nov 2026")."""
+    first = date.fromisoformat(f"{value}-01")
+    return format_date(first, "MMM y" if short else "MMMM y", locale=str(get_locale() or "id"))
 
 
 @bp.app_template_filter("local_time")

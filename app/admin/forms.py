@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    FormField,
     IntegerField,
     SelectField,
     StringField,
@@ -29,8 +30,9 @@ from wtforms.validators import (
 
 from .. import wifi
 from ..auth.users import USERNAME_PATTERN
+from ..domain.survey import NAME_MAX, QUESTION_MAX
 from ..i18n import ROLE_LABELS
-from ..models import COUNTER_CALL_ORDERS, ROLES
+from ..models import COUNTER_CALL_ORDERS, ROLES, SURVEY_ELEMENTS
 from .form_messages import Form
 
 REQUIRED = _l("This field is required.")
@@ -332,3 +334,42 @@ class UserForm(Form):
     office = SelectField(_l("Office"), choices=[])
     active = BooleanField(_l("Active"), default=True)
     prints_via_agent = BooleanField(_l("Kiosk printing through a remote print agent"))
+
+
+class ElementWordingForm(Form):
+    """One survey element as the office words it (part of SurveyWordingForm)."""
+
+    class Meta:
+        csrf = False  # the whole form's token covers it
+
+    name = StringField(
+        _l("Name"),
+        filters=[_strip],
+        validators=[Length(max=NAME_MAX, message=_l("At most %(max)d characters."))],
+    )
+    question = TextAreaField(
+        _l("Question"),
+        filters=[_strip],
+        validators=[Length(max=QUESTION_MAX, message=_l("At most %(max)d characters."))],
+    )
+    question_en = TextAreaField(
+        _l("Question in English (optional)"),
+        filters=[_strip],
+        validators=[Length(max=QUESTION_MAX, message=_l("At most %(max)d characters."))],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if bool(self.name.data) != bool(self.question.data):
+            empty = self.question if self.name.data else self.name
+            empty.errors.append(_l("Give both the element's name and its question, or neither."))
+            ok = False
+        return ok
+
+
+class SurveyWordingForm(Form):
+    """The nine survey elements' wording: fields u1 ... u9, each an ElementWordingForm."""
+
+
+for _code in SURVEY_ELEMENTS:
+    setattr(SurveyWordingForm, _code, FormField(ElementWordingForm, label=_code))

@@ -219,6 +219,8 @@ ACTION_LABELS = {
     "print.retry": lazy_gettext("print job tried again"),
     "print.cancel": lazy_gettext("print job cancelled"),
     "notes.purge": lazy_gettext("old staff notes erased"),
+    "survey.wording": lazy_gettext("survey question reworded"),
+    "survey.suggestion": lazy_gettext("survey suggestion kept or hidden"),
     "phones.purge": lazy_gettext("phone numbers of card-ready messages erased"),
 }
 
