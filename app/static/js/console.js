@@ -99,6 +99,7 @@
           button.disabled = false;
           if (status === 201) {
             input.value = "";
+            input.blur();  // the console's keys work again
             say(L.fill(s.notify_saved, { code: ticket.code, phone: data.phone }));
           } else {
             say(L.errorText(status, data, s.offline), true);
