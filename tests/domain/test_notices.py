@@ -302,3 +302,50 @@ def test_a_long_office_name_still_fits_one_message():
     text = notices.message_text("A-012", "Dinas Kependudukan " * 10)
     assert len(text) <= notices.SMS_LENGTH and text.startswith("KTP-el Anda (A-012)")
     assert text.endswith("\u2026")
+
+
+def test_purge_erases_every_number_no_longer_needed_and_no_other(desk, recorded):
+    _ask(desk, recorded)  # today's, card in production: kept
+    yesterday = desk.issue("A")
+    _ask(desk, yesterday, "0813 0000 1111")
+    sent = desk.issue("A")
+    _ask(desk, sent, "0813 0000 2222")
+    rows = {n.ticket_id: n for n in desk.session.query(CardNotice)}
+    rows[yesterday.id].created_at = desk.now - timedelta(days=1)
+    rows[sent.id].status = "sent"  # its number somehow left behind
+    desk.session.commit()
+    assert notices.erase_stale_phones(desk.session, desk.now) == 2
+    desk.session.commit()
+    desk.session.expire_all()
+    after = {n.ticket_id: (n.status, n.phone) for n in desk.session.query(CardNotice)}
+    assert after == {
+        recorded.id: ("waiting", E164),
+        yesterday.id: ("dropped", None),
+        sent.id: ("sent", None),
+    }
+    assert notices.erase_stale_phones(desk.session, desk.now) == 0
+
+
+def test_todays_counts_for_administrators_hold_no_number(desk, recorded):
+    _ask(desk, recorded)
+    for reason in ("the SMS gateway answered 500", "the SMS gateway answered 500", None):
+        ticket = desk.issue("A")
+        _ask(desk, ticket)
+        notice = _notice(desk, ticket)
+        notice.status, notice.phone, notice.last_error = "failed", None, reason
+        desk.session.commit()
+    old = desk.issue("A")
+    _ask(desk, old)
+    _notice(desk, old).created_at = desk.now - timedelta(days=1)
+    desk.session.commit()
+    counted = notices.counts(desk.session, desk.office, desk.now)
+    assert counted["statuses"] == {
+        "waiting": 1,
+        "pending": 0,
+        "sending": 0,
+        "sent": 0,
+        "failed": 3,
+        "dropped": 0,
+    }
+    assert counted["failures"] == [("the SMS gateway answered 500", 2), ("", 1)]
+    assert "3456" not in repr(counted)
