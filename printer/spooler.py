@@ -20,8 +20,6 @@ the next one goes on:
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +27,7 @@ from typing import Any, Protocol
 
 from .layout import TicketData, ticket_bytes
 from .transports import PrinterError, Transport
+from .work_loop import WorkLoop
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +82,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Spooler:
+class Spooler(WorkLoop):
     """Prints the jobs of one ``target`` through one Transport."""
+
+    what = "print spooler"
 
     def __init__(
         self,
@@ -100,6 +101,7 @@ class Spooler:
         max_attempts: int = MAX_ATTEMPTS,
         send_lock: Any = None,
     ) -> None:
+        super().__init__(sleep=sleep, wait=wait)
         self.store = store
         self.transport = transport
         self.target = target
@@ -110,47 +112,10 @@ class Spooler:
         # Held while sending: spoolers that share one printer (offices on one PRINTER_URL)
         # take turns, and their tickets never interleave on the paper.
         self.send_lock = send_lock
-        self._wake = threading.Event()
-        self._wait = wait or self._wake.wait
-        self._sleep = sleep
-        self.stopped = False
         self._healthy_since_report: datetime | None = None  # when "online" was last written
         # A job that came out of the printer but could not be recorded as printed (the database
         # was away): recorded before anything else, never sent again.
         self._unrecorded: tuple[Job, datetime] | None = None
-
-    def wake(self) -> None:
-        """A job was queued: look now instead of at the next poll."""
-        self._wake.set()
-
-    def stop(self) -> None:
-        self.stopped = True
-        self._wake.set()
-
-    def run_forever(self, poll: float = 2.0) -> None:
-        """The background loop (until ``stop``)."""
-        failing = False
-        while not self.stopped:
-            try:
-                delay = self.step()
-                failing = False
-            except Exception as err:  # the loop must outlive a database outage
-                if failing:  # one traceback per outage, then a line per try
-                    first_line = (str(err).splitlines() or [repr(err)])[0]
-                    log.warning("print spooler still failing: %s", first_line)
-                else:
-                    log.exception("print spooler step failed; trying again every %s s", poll)
-                failing = True
-                delay = poll
-            if self.stopped:
-                break
-            self._wake.clear()
-            if delay == 0:
-                # The next job at once, but let the event loop serve requests in between (under
-                # eventlet, SQLite calls and drawing do not yield by themselves).
-                (self._sleep or time.sleep)(0)
-                continue
-            self._wait(poll if delay is None else min(poll, delay))
 
     def step(self) -> float | None:
         """Try the head job once. Returns seconds until it is worth trying again (None: idle)."""

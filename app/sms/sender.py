@@ -16,11 +16,11 @@ Logs name the message by its id, never by its number.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from printer.work_loop import WorkLoop
 
 from .store import DatabaseNotices, Message
 from .transports import SmsError, Transport, scrub
@@ -42,8 +42,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Sender:
+class Sender(WorkLoop):
     """Sends the queued messages through one Transport."""
+
+    what = "SMS sender"
 
     def __init__(
         self,
@@ -55,48 +57,15 @@ class Sender:
         max_attempts: int = MAX_ATTEMPTS,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        super().__init__(sleep=sleep)
         self.store = store
         self.transport = transport
         self.run_blocking = run_blocking
         self.clock = clock
         self.max_attempts = max_attempts
-        self._sleep = sleep
-        self._wake = threading.Event()
-        self.stopped = False
         # A message that went out but could not be recorded as sent (the database was away):
         # recorded before anything else, never sent again.
         self._unrecorded: tuple[Message, datetime] | None = None
-
-    def wake(self) -> None:
-        """A message was queued: look now instead of at the next poll."""
-        self._wake.set()
-
-    def stop(self) -> None:
-        self.stopped = True
-        self._wake.set()
-
-    def run_forever(self, poll: float = 2.0) -> None:
-        """The background loop (until ``stop``)."""
-        failing = False
-        while not self.stopped:
-            try:
-                delay = self.step()
-                failing = False
-            except Exception as err:  # the loop must outlive a database outage
-                if failing:
-                    first_line = (str(err).splitlines() or [repr(err)])[0]
-                    log.warning("SMS sender still failing: %s", first_line)
-                else:
-                    log.exception("SMS sender step failed; trying again every %s s", poll)
-                failing = True
-                delay = poll
-            if self.stopped:
-                break
-            self._wake.clear()
-            if delay == 0:
-                (self._sleep or time.sleep)(0)  # let the event loop serve requests in between
-                continue
-            self._wake.wait(poll if delay is None else min(poll, delay))
 
     def step(self) -> float | None:
         """Try the oldest queued message once. Returns seconds until it is worth looking again

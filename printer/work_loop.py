@@ -1,0 +1,70 @@
+"""The loop under the print spooler and the SMS sender: one item at a time from a queue kept
+elsewhere (the app's database), woken when something is queued and polling otherwise.
+
+It outlives an outage of what feeds it (one traceback per outage, then one line per try), lets an
+event loop serve requests between items (under eventlet, SQLite calls do not yield by
+themselves), and ends when ``stop`` is called. It knows nothing of the app.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class WorkLoop:
+    """Subclasses implement ``step`` and name themselves in ``what`` (for the logs)."""
+
+    what = "work loop"
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        wait: Callable[[float], bool] | None = None,
+    ) -> None:
+        self._wake = threading.Event()
+        self._wait = wait or self._wake.wait
+        self._sleep = sleep
+        self.stopped = False
+
+    def step(self) -> float | None:
+        """Handle the head of the queue once. Returns seconds until it is worth looking again
+        (0: at once; None: nothing queued, wait to be woken or for the next poll)."""
+        raise NotImplementedError
+
+    def wake(self) -> None:
+        """Something was queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self.stopped = True
+        self._wake.set()
+
+    def run_forever(self, poll: float = 2.0) -> None:
+        """The background loop (until ``stop``)."""
+        failing = False
+        while not self.stopped:
+            try:
+                delay = self.step()
+                failing = False
+            except Exception as err:  # the loop must outlive a database outage
+                if failing:  # one traceback per outage, then a line per try
+                    first_line = (str(err).splitlines() or [repr(err)])[0]
+                    log.warning("%s still failing: %s", self.what, first_line)
+                else:
+                    log.exception("%s step failed; trying again every %s s", self.what, poll)
+                failing = True
+                delay = poll
+            if self.stopped:
+                break
+            self._wake.clear()
+            if delay == 0:
+                # The next item at once, but let the event loop serve requests in between.
+                (self._sleep or time.sleep)(0)
+                continue
+            self._wait(poll if delay is None else min(poll, delay))
