@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import booking, core, fanout, join_flood, paper, reports
+from bench import booking, core, fanout, join_flood, paper, reports, survey
 from bench.harness import table
 
 QUICK = {
@@ -19,13 +19,14 @@ QUICK = {
     paper: ["--taps", "100"],
     reports: ["--days", "60"],
     booking: ["--quick"],
+    survey: ["--days", "60", "--repeat", "3"],
 }
 
 
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
     summary = []
-    for module in (core, fanout, join_flood, paper, reports, booking):
+    for module in (core, fanout, join_flood, paper, reports, booking, survey):
         print(f"==== {module.__name__} ====", flush=True)
         rows = module.main(QUICK[module] if quick else [])
         summary.extend(module.goals(rows))
