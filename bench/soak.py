@@ -43,6 +43,7 @@ import socket
 import threading
 import time
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import Counter as Tally
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from typing import Any
 
 import requests
 
+from app.domain.snapshots import RECENT_CALLS
 from bench.databases import drop_database, fresh_database
 from bench.fake_printer import FakePrinter
 from bench.harness import goal_row, percentile, service_url, table
@@ -82,6 +84,8 @@ CODE_BYTES = re.compile(rb"[A-H]-\d{3,}")
 TV_PER_OFFICE = 3
 PHONES = 30 - TV_PER_OFFICE * len(OFFICES)
 CATCH_UP = 120.0  # seconds: a call this recent is announced by a TV that (re)joins (tv.js)
+# The board carries an office's last RECENT_CALLS calls only: a TV that comes back after as many
+# newer calls cannot catch up an older one (it shows in the TV's history, unspoken).
 
 
 def now() -> float:
@@ -711,9 +715,22 @@ class Day:
         missed_live, missed_rejoin, reached, caught_up = 0, 0, 0, 0
         missed_detail: list[str] = []
         tv_ms = []
+        sent_by_office: dict[str, list[float]] = defaultdict(list)
+        for office, _code, _counter, sent, _acked in self.record.calls:
+            sent_by_office[office].append(sent)
+        for times in sent_by_office.values():
+            times.sort()
+
+        def newer_calls(office: str, sent: float, until: float) -> int:
+            return bisect_left(sent_by_office[office], until) - bisect_right(
+                sent_by_office[office], sent
+            )
+
         for office, code, _counter, sent, acked in self.record.calls:
             for tv in (t for t in self.tvs if t.slug == office):
-                verdict = tv.verdict(code, sent, acked)
+                verdict = tv.verdict(
+                    code, sent, acked, lambda until, o=office, s=sent: newer_calls(o, s, until)
+                )
                 if code in tv.received_at:
                     tv_ms.append((tv.received_at[code] - sent) * 1000)
                 if verdict == "live":
@@ -942,7 +959,11 @@ class TV:
             self.reconnects += 1
             await asyncio.sleep(self.rng.uniform(0.3, 3))
 
-    def verdict(self, code: str, sent: float, acked: float) -> str:
+    def verdict(
+        self, code: str, sent: float, acked: float, newer_calls: Any = lambda _until: 0
+    ) -> str:
+        """How this TV met a call. ``newer_calls(t)``: the office's calls after this one and
+        before ``t``."""
         if code in self.received_at:
             return "live"
         if code in self.caught_up:
@@ -952,6 +973,8 @@ class TV:
         rejoined = [start for start, _ in self.joined if start > sent]
         if not rejoined or min(rejoined) - acked > CATCH_UP:
             return "not expected"  # the TV was away for longer than tv.js catches up
+        if newer_calls(min(rejoined)) >= RECENT_CALLS:
+            return "not expected"  # out of the board's recent calls before the TV came back
         return "missed after reconnect"
 
 
