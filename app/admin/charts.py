@@ -113,15 +113,7 @@ def bar_chart(
                     'fill="#334155">{label}</text>'
                 ).format(x=LEFT + slot * (i + 0.5), y=TOP + plot_h + 18, label=label)
             )
-    x = LEFT
-    for s in series:
-        parts.append(
-            Markup(
-                '<rect x="{x}" y="{y}" width="14" height="14" fill="{c}"/>'
-                '<text x="{tx}" y="{ty}" font-size="14" fill="#0f172a">{label}</text>'
-            ).format(x=x, y=HEIGHT - 18, c=s.colour, tx=x + 20, ty=HEIGHT - 6, label=s.label)
-        )
-        x += 28 + 9 * len(s.label)
+    parts.extend(_legend(series))
     if unit:
         parts.append(
             Markup(
@@ -130,6 +122,20 @@ def bar_chart(
         )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+def _legend(series: Sequence[Series]) -> list[Markup]:
+    """The key under a chart: a swatch and the label of each series, left to right."""
+    out, x = [], LEFT
+    for s in series:
+        out.append(
+            Markup(
+                '<rect x="{x}" y="{y}" width="14" height="14" fill="{c}"/>'
+                '<text x="{tx}" y="{ty}" font-size="14" fill="#0f172a">{label}</text>'
+            ).format(x=x, y=HEIGHT - 18, c=s.colour, tx=x + 20, ty=HEIGHT - 6, label=s.label)
+        )
+        x += 28 + 9 * len(s.label)
+    return out
 
 
 def _number(value: float) -> str:
@@ -257,14 +263,6 @@ def line_chart(
                     ).format(x=x, y=max(TOP + 12, y - 10), v=text)
                 )
     if len(series) > 1:
-        x = LEFT
-        for s in series:
-            parts.append(
-                Markup(
-                    '<rect x="{x}" y="{y}" width="14" height="14" fill="{c}"/>'
-                    '<text x="{tx}" y="{ty}" font-size="14" fill="#0f172a">{label}</text>'
-                ).format(x=x, y=HEIGHT - 18, c=s.colour, tx=x + 20, ty=HEIGHT - 6, label=s.label)
-            )
-            x += 28 + 9 * len(s.label)
+        parts.extend(_legend(series))
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
