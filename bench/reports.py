@@ -258,6 +258,25 @@ def ids(app: Any) -> tuple[int, dict[str, int], dict[str, list[int]], list[int]]
         return office.id, services, counters, operators or [None]
 
 
+def tickets_of_days(
+    kind: str, days: list[date], per_day: int, bench: str
+) -> tuple[Any, Path, list]:
+    """A fresh migrated ``kind`` database ("sqlite" in a temporary folder, or "postgresql" at
+    PG_URL) holding ``per_day`` tickets of the demo office on each of ``days``: (the app, the
+    folder, the ticket rows)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"loket-bench-{bench}-{kind}-"))
+    url = f"sqlite:///{folder / 'loket.db'}" if kind == "sqlite" else PG_URL
+    if kind == "postgresql":
+        from bench.core import reset_postgres
+
+        reset_postgres()
+    app = prepare(url, folder)
+    office_id, services, counters, operators = ids(app)
+    rows = make_rows(office_id, services, counters, operators, days, per_day)
+    load(url, rows)
+    return app, folder, rows
+
+
 def time_report(app: Any, day_from: date, day_to: date, repeat: int) -> dict[str, Any]:
     from sqlalchemy import select
 
@@ -299,17 +318,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     days = working_days(last, args.days)
     results = []
     for kind in args.db.split(","):
-        folder = Path(tempfile.mkdtemp(prefix=f"loket-bench-reports-{kind}-"))
-        url = f"sqlite:///{folder / 'loket.db'}" if kind == "sqlite" else PG_URL
-        if kind == "postgresql":
-            from bench.core import reset_postgres
-
-            reset_postgres()
-        app = prepare(url, folder)
-        office_id, services, counters, operators = ids(app)
         start = time.perf_counter()
-        rows = make_rows(office_id, services, counters, operators, days, args.per_day)
-        load(url, rows)
+        app, folder, rows = tickets_of_days(kind, days, args.per_day, "reports")
         print(
             f"{kind}: {len(rows):,} tickets over {len(days)} days loaded in "
             f"{time.perf_counter() - start:.1f} s",

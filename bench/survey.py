@@ -20,14 +20,12 @@ import random
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from bench.harness import goal_row, table
-from bench.reports import PG_URL, ids, load, make_rows, prepare, working_days
+from bench.reports import tickets_of_days, working_days
 
 SHARE = 0.25
 PROFILE = {
@@ -137,17 +135,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     days = working_days(last, args.days)
     results = []
     for kind in args.db.split(","):
-        folder = Path(tempfile.mkdtemp(prefix=f"loket-bench-survey-{kind}-"))
-        url = f"sqlite:///{folder / 'loket.db'}" if kind == "sqlite" else PG_URL
-        if kind == "postgresql":
-            from bench.core import reset_postgres
-
-            reset_postgres()
-        app = prepare(url, folder)
-        app.config["RATELIMIT_ENABLED"] = False
-        office_id, services, counters, operators = ids(app)
-        rows = make_rows(office_id, services, counters, operators, days, args.per_day)
-        load(url, rows)
+        app, folder, rows = tickets_of_days(kind, days, args.per_day, "survey")
         responses = add_responses(app)
         print(
             f"{kind}: {len(rows):,} tickets and {responses:,} survey responses over "
