@@ -11,6 +11,7 @@ from .booking import (
     bookings_generation,
     check_in_closes,
 )
+from .notice import NOTICE_SOURCES, NOTICE_STATUSES, CardNotice
 from .office import (
     COUNTER_CALL_ORDERS,
     Counter,
@@ -20,8 +21,18 @@ from .office import (
     Service,
     SpecialDay,
 )
-from .notice import NOTICE_SOURCES, NOTICE_STATUSES, CardNotice
 from .print_job import JOB_STATUSES, SERVER_PRINTER, PrinterState, PrintJob, agent_target
+from .survey import (
+    AGE_BANDS,
+    EDUCATIONS,
+    OCCUPATIONS,
+    SEXES,
+    SUGGESTION_STATES,
+    SURVEY_ELEMENTS,
+    SURVEY_SOURCES,
+    SurveyResponse,
+    SurveyWording,
+)
 from .ticket import (
     ACTIVE_AT_COUNTER,
     CHANNELS,
@@ -35,51 +46,38 @@ from .ticket import (
     TicketEvent,
     sql_constant,
 )
-from .survey import (
-    AGE_BANDS,
-    EDUCATIONS,
-    OCCUPATIONS,
-    SEXES,
-    SUGGESTION_STATES,
-    SURVEY_ELEMENTS,
-    SURVEY_SOURCES,
-    SurveyResponse,
-    SurveyWording,
-)
 from .user import ROLES, ApiToken, User
 
 __all__ = [
-    "AGE_BANDS",
-    "EDUCATIONS",
-    "NOTICE_SOURCES",
-    "NOTICE_STATUSES",
-    "OCCUPATIONS",
-    "SEXES",
-    "SUGGESTION_STATES",
-    "SURVEY_ELEMENTS",
-    "SURVEY_SOURCES",
-    "CardNotice",
-    "SurveyResponse",
-    "SurveyWording",
     "ACTIVE_AT_COUNTER",
+    "AGE_BANDS",
     "BOOKING_STATUSES",
     "CHANNELS",
     "COUNTER_CALL_ORDERS",
     "DEFAULT_EARLY_MIN",
     "DEFAULT_LATE_MIN",
+    "EDUCATIONS",
     "IS_AT_COUNTER",
     "IS_PRINTED",
     "IS_WAITING",
     "JOB_STATUSES",
+    "NOTICE_SOURCES",
+    "NOTICE_STATUSES",
+    "OCCUPATIONS",
     "ROLES",
     "SERVER_PRINTER",
+    "SEXES",
     "STAGES",
     "STATUSES",
+    "SUGGESTION_STATES",
+    "SURVEY_ELEMENTS",
+    "SURVEY_SOURCES",
     "ApiToken",
     "AuditEvent",
     "Base",
     "Booking",
     "BookingPlan",
+    "CardNotice",
     "Counter",
     "CounterService",
     "DailySequence",
@@ -90,6 +88,8 @@ __all__ = [
     "PrinterState",
     "Service",
     "SpecialDay",
+    "SurveyResponse",
+    "SurveyWording",
     "Ticket",
     "TicketEvent",
     "UTCDateTime",

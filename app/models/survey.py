@@ -69,9 +69,7 @@ class SurveyResponse(Base):
     # None without a suggestion; "new" until an administrator keeps or hides it.
     suggestion_state: Mapped[str | None] = mapped_column(String(8))
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    moderated_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     def answers(self) -> dict[str, int]:
         return {code: getattr(self, code) for code in SURVEY_ELEMENTS}
