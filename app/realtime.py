@@ -210,7 +210,12 @@ class Broadcaster:
                 mine = [e for e in events if isinstance(e, kind)]
                 if mine:
                     handler(session, mine)
-            changed = {e.ticket_id for e in events if isinstance(e, TicketChanged)} - sent
+            changed = {
+                e.ticket_id
+                for e in events
+                if isinstance(e, TicketChanged)
+                and (e.token is None or self._listened(ticket_room(e.token)))
+            } - sent
             for ticket_id in sorted(changed):
                 ticket = session.get(Ticket, ticket_id)
                 if ticket is not None and self._listened(ticket_room(ticket.token)):

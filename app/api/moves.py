@@ -21,13 +21,19 @@ from .parsing import IDEMPOTENCY_KEY, idempotency_key_sentence, json_body, parse
 from .serialize import counter_json, ticket_json
 
 
+_LOOK_UP = object()
+
+
 def _reply(
-    ticket: Ticket, status: int = 200, headers: dict | None = None, job: Any = None
+    ticket: Ticket, status: int = 200, headers: dict | None = None, job: Any = _LOOK_UP
 ) -> Response:
-    """Serialise inside the transaction, then commit; events go out after the commit."""
+    """Serialise inside the transaction, then commit; events go out after the commit. ``job``:
+    the ticket's paper when the caller knows it (None: none), else its latest is looked up."""
     now = domain.utcnow()
     payload = ticket_json(ticket, *domain.estimate(db.session, ticket, now))
-    payload["print"] = job_json(job if job is not None else latest_job(db.session, ticket.id))
+    if job is _LOOK_UP:
+        job = latest_job(db.session, ticket.id)
+    payload["print"] = job_json(job)
     db.session.commit()
     response = jsonify(payload)
     response.status_code = status
@@ -43,7 +49,7 @@ def issue_ticket(slug: str) -> Response:
     key = request.headers.get("Idempotency-Key") or body.idempotency_key
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         raise ApiError(422, "invalid_field", idempotency_key_sentence())
-    ticket, job = issue_with_paper(
+    ticket, job, repeated = issue_with_paper(
         db.session,
         slug,
         body.service,
@@ -55,7 +61,11 @@ def issue_ticket(slug: str) -> Response:
         idempotency_key=key,
     )
     return _reply(
-        ticket, 201, {"Location": url_for("api.get_ticket", ticket_id=ticket.id)}, job=job
+        ticket,
+        201,
+        {"Location": url_for("api.get_ticket", ticket_id=ticket.id)},
+        # A new ticket has no paper but the job just queued; a repeat's is looked up.
+        job=_LOOK_UP if repeated else job,
     )
 
 

@@ -560,7 +560,7 @@ def check_in(
     session.flush()
     for ticket in tickets:
         log_move(session, ticket, "issue", actor, now, None, None, note=f"booking {booking.code}")
-        record(session, TicketChanged(ticket.id))
+        record(session, TicketChanged(ticket.id, ticket.token))
     record(session, QueueMoved(office.id, service.id))
     booking.status = "checked_in"
     booking.checked_in_at = now

@@ -26,9 +26,11 @@ class OfficeChanged:
 
 @dataclass(frozen=True)
 class TicketChanged:
-    """The status, stage or counter of one ticket changed."""
+    """The status, stage or counter of one ticket changed. ``token`` names its room, so the
+    publisher loads the ticket only when someone follows it."""
 
     ticket_id: int
+    token: str | None = None
 
 
 @dataclass(frozen=True)

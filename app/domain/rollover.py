@@ -72,7 +72,7 @@ def roll_over(
         ticket.cancelled_at = now
         services.add(ticket.service_id)
         log_move(session, ticket, "cancel", actor, now, previous, ticket.stage, note="day closed")
-        record(session, TicketChanged(ticket.id))
+        record(session, TicketChanged(ticket.id, ticket.token))
     session.flush()
     for service_id in sorted(services):
         record(session, QueueMoved(office.id, service_id))

@@ -95,7 +95,7 @@ def set_stage(
     ticket.updated_at = now
     session.flush()
     log_move(session, ticket, "stage", actor, now, ticket.status, previous, note=note or None)
-    record(session, TicketChanged(ticket.id))
+    record(session, TicketChanged(ticket.id, ticket.token))
     if stage == "printed":
         record(session, announcement(ticket, None, "pickup", seq))
         card_printed(session, ticket, now)  # the resident's message, once per card

@@ -84,7 +84,7 @@ def issue_once(
     ticket.channel = channel
     session.flush()
     log_move(session, ticket, "issue", actor, now, None, None)
-    record(session, TicketChanged(ticket.id))
+    record(session, TicketChanged(ticket.id, ticket.token))
     if priority:
         record(session, QueueMoved(office.id, service.id))
     return ticket, False
@@ -133,7 +133,7 @@ def new_ticket(
         recall_count=0,
         updated_at=now,
     )
-    ticket.service = service
+    ticket.office, ticket.service = office, service  # known: no lazy load to answer with
     session.add(ticket)
     return ticket
 
@@ -184,7 +184,7 @@ def issue_group(
     session.flush()  # ids in number order: the queue's tie-break keeps the group in order
     for ticket in tickets:
         log_move(session, ticket, "issue", actor, now, None, None)
-        record(session, TicketChanged(ticket.id))
+        record(session, TicketChanged(ticket.id, ticket.token))
     record(session, QueueMoved(office.id, service.id))
     return tickets
 
@@ -227,7 +227,7 @@ def transfer(
     log_move(session, ticket, "transfer", actor, now, previous, ticket.stage)
     record(
         session,
-        TicketChanged(ticket.id),
+        TicketChanged(ticket.id, ticket.token),
         QueueMoved(ticket.office_id, old_service),
         QueueMoved(ticket.office_id, target.id),
     )
@@ -257,7 +257,7 @@ def requeue(session: Session, ticket_id: int, *, now: datetime, actor: Actor) ->
     ticket.sort_at = now - _boost(ticket.office, ticket.priority)
     session.flush()
     log_move(session, ticket, "requeue", actor, now, previous, ticket.stage)
-    record(session, TicketChanged(ticket.id), QueueMoved(ticket.office_id, ticket.service_id))
+    record(session, TicketChanged(ticket.id, ticket.token), QueueMoved(ticket.office_id, ticket.service_id))
     return ticket
 
 
@@ -273,5 +273,5 @@ def cancel(
     ticket.cancelled_at = now
     session.flush()
     log_move(session, ticket, "cancel", actor, now, previous, ticket.stage, note=note)
-    record(session, TicketChanged(ticket.id), QueueMoved(ticket.office_id, ticket.service_id))
+    record(session, TicketChanged(ticket.id, ticket.token), QueueMoved(ticket.office_id, ticket.service_id))
     return ticket

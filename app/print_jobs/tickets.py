@@ -26,9 +26,10 @@ def issue_with_paper(
     actor: Actor,
     target: str,
     idempotency_key: str | None = None,
-) -> tuple[Ticket, PrintJob | None]:
+) -> tuple[Ticket, PrintJob | None, bool]:
     """Issue a ticket (a repeated idempotency key gives the first one back) and, when ``paper``,
-    queue its paper on ``target``. Raises what ``domain.issue_once`` raises."""
+    queue its paper on ``target``. Returns (ticket, its new paper's job or None, True when the
+    request was a repeat). Raises what ``domain.issue_once`` raises."""
     ticket, repeated = domain.issue_once(
         session,
         slug,
@@ -41,7 +42,7 @@ def issue_with_paper(
     job = None
     if paper and not repeated:
         job = queue_paper(session, ticket, target=target, now=now, requested_by=actor.user_id)
-    return ticket, job
+    return ticket, job, repeated
 
 
 def check_in_with_paper(

@@ -1,0 +1,43 @@
+"""The statements an everyday request costs, counted on a real SQLite database: a fixed budget
+per request keeps the CPU a ticket costs from creeping back up (bench.core measures the time)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from app.extensions import db
+
+
+@contextmanager
+def _statements(app):
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split())[:80])
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+
+
+def test_issuing_a_ticket_without_paper_takes_at_most_nine_statements(app, api, world):
+    api.issue("A")  # the day's first ticket creates the day's rows
+    with _statements(app) as seen:
+        response = api.post(
+            "/api/v1/offices/kupang/tickets", {"service": "A", "print": False}, as_="kiosk"
+        )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["print"] is None
+    # The request: begin, token, office, its turn, service, number, ticket, log, place in line;
+    # then (inline in tests) the publisher's own read transaction.
+    published = next((i for i, s in enumerate(seen) if s.startswith("BEGIN DEFERRED")), len(seen))
+    assert published <= 9, "\n".join(seen)
+    # Nobody follows the new ticket yet: publishing it loads no ticket; it has no paper to find.
+    assert not any(s.startswith("SELECT tickets.id, tickets.office_id") for s in seen), seen
+    assert not any(s.startswith("SELECT print_jobs") for s in seen), seen
