@@ -20,7 +20,6 @@ from .blueprint import bp
 from .parsing import IDEMPOTENCY_KEY, idempotency_key_sentence, json_body, parse_body
 from .serialize import counter_json, ticket_json
 
-
 _LOOK_UP = object()
 
 

@@ -39,7 +39,7 @@ from .access import Actor, require
 from .audit import record_change
 from .clock import local, local_day, zone
 from .errors import N_, Closed, InvalidInput, InvalidTransition, NotFound, QueueError
-from .events import QueueMoved, TicketChanged, record
+from .events import QueueMoved, record, ticket_changed
 from .log import log_move
 from .lookup import office_by_slug, service_by_code
 from .numbering import next_number
@@ -560,7 +560,7 @@ def check_in(
     session.flush()
     for ticket in tickets:
         log_move(session, ticket, "issue", actor, now, None, None, note=f"booking {booking.code}")
-        record(session, TicketChanged(ticket.id, ticket.token))
+        record(session, ticket_changed(ticket))
     record(session, QueueMoved(office.id, service.id))
     booking.status = "checked_in"
     booking.checked_in_at = now

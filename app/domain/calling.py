@@ -12,7 +12,7 @@ from .access import Actor
 from .clock import local_day
 from .errors import N_, CounterBusy, InvalidTransition
 from .estimate import remember_service_time
-from .events import QueueMoved, TicketChanged, announcement, record
+from .events import QueueMoved, announcement, record, ticket_changed
 from .log import log_move
 from .rollover import roll_over
 from .states import STATUS_MOVES, UNDO_TARGETS, change_status, check_status_move
@@ -124,7 +124,7 @@ def call_next(session: Session, counter_id: int, *, now: datetime, actor: Actor)
     log_move(session, ticket, "call", actor, now, "waiting", ticket.stage)
     record(
         session,
-        TicketChanged(ticket.id, ticket.token),
+        ticket_changed(ticket),
         QueueMoved(office.id, ticket.service_id),
         announcement(ticket, counter, "call", seq),
     )
@@ -145,7 +145,7 @@ def recall(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> 
     ticket.recall_count = (ticket.recall_count or 0) + 1
     session.flush()
     log_move(session, ticket, "recall", actor, now, previous, ticket.stage)
-    record(session, TicketChanged(ticket.id, ticket.token), announcement(ticket, ticket.counter, "recall", seq))
+    record(session, ticket_changed(ticket), announcement(ticket, ticket.counter, "recall", seq))
     return ticket
 
 
@@ -155,7 +155,7 @@ def start(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> T
     ticket.serving_at = now
     session.flush()
     log_move(session, ticket, "start", actor, now, previous, ticket.stage)
-    record(session, TicketChanged(ticket.id, ticket.token))
+    record(session, ticket_changed(ticket))
     return ticket
 
 
@@ -172,7 +172,7 @@ def finish(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> 
         ticket.ready_at = now
     session.flush()
     log_move(session, ticket, "finish", actor, now, previous, None)
-    record(session, TicketChanged(ticket.id, ticket.token))
+    record(session, ticket_changed(ticket))
     return ticket
 
 
@@ -182,7 +182,7 @@ def no_show(session: Session, ticket_id: int, *, now: datetime, actor: Actor) ->
     ticket.no_show_at = now
     session.flush()
     log_move(session, ticket, "no_show", actor, now, previous, ticket.stage)
-    record(session, TicketChanged(ticket.id, ticket.token))
+    record(session, ticket_changed(ticket))
     return ticket
 
 
@@ -254,5 +254,5 @@ def undo(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> Ti
     ticket.updated_at = now
     session.flush()
     log_move(session, ticket, "undo", actor, now, previous, previous_stage)
-    record(session, TicketChanged(ticket.id, ticket.token), QueueMoved(ticket.office_id, ticket.service_id))
+    record(session, ticket_changed(ticket), QueueMoved(ticket.office_id, ticket.service_id))
     return ticket

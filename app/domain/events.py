@@ -89,6 +89,11 @@ def announcement(ticket: Ticket, counter: Counter | None, kind: str, seq: int) -
     )
 
 
+def ticket_changed(ticket: Ticket) -> TicketChanged:
+    """The TicketChanged event of ``ticket`` (with its token, which names its room)."""
+    return TicketChanged(ticket.id, ticket.token)
+
+
 def record(session: Session, *events: Event) -> None:
     """Queue ``events`` for publication when ``session`` commits."""
     session.info.setdefault(EVENTS_KEY, []).extend(events)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..models import IS_AT_COUNTER, IS_WAITING, Office, Ticket
 from .access import Actor
 from .clock import local_day
-from .events import QueueMoved, TicketChanged, bump_seq, record
+from .events import QueueMoved, bump_seq, record, ticket_changed
 from .log import log_move
 from .notices import day_ended
 from .states import change_status
@@ -72,7 +72,7 @@ def roll_over(
         ticket.cancelled_at = now
         services.add(ticket.service_id)
         log_move(session, ticket, "cancel", actor, now, previous, ticket.stage, note="day closed")
-        record(session, TicketChanged(ticket.id, ticket.token))
+        record(session, ticket_changed(ticket))
     session.flush()
     for service_id in sorted(services):
         record(session, QueueMoved(office.id, service_id))

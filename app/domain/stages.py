@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..models import STAGES, Office, Ticket
 from .access import Actor, require
 from .errors import N_, InvalidInput, InvalidTransition
-from .events import TicketChanged, announcement, record
+from .events import announcement, record, ticket_changed
 from .log import log_move
 from .notices import card_handed_over, card_printed
 from .states import BLOCK_REASONS, check_stage_move
@@ -95,7 +95,7 @@ def set_stage(
     ticket.updated_at = now
     session.flush()
     log_move(session, ticket, "stage", actor, now, ticket.status, previous, note=note or None)
-    record(session, TicketChanged(ticket.id, ticket.token))
+    record(session, ticket_changed(ticket))
     if stage == "printed":
         record(session, announcement(ticket, None, "pickup", seq))
         card_printed(session, ticket, now)  # the resident's message, once per card

@@ -12,7 +12,7 @@ from ..models import Office, Service, Ticket
 from .access import Actor
 from .clock import local_day
 from .errors import N_, Closed, InvalidInput, InvalidTransition
-from .events import QueueMoved, TicketChanged, record
+from .events import QueueMoved, record, ticket_changed
 from .log import log_move
 from .lookup import service_by_code
 from .numbering import format_code, next_number
@@ -84,7 +84,7 @@ def issue_once(
     ticket.channel = channel
     session.flush()
     log_move(session, ticket, "issue", actor, now, None, None)
-    record(session, TicketChanged(ticket.id, ticket.token))
+    record(session, ticket_changed(ticket))
     if priority:
         record(session, QueueMoved(office.id, service.id))
     return ticket, False
@@ -184,7 +184,7 @@ def issue_group(
     session.flush()  # ids in number order: the queue's tie-break keeps the group in order
     for ticket in tickets:
         log_move(session, ticket, "issue", actor, now, None, None)
-        record(session, TicketChanged(ticket.id, ticket.token))
+        record(session, ticket_changed(ticket))
     record(session, QueueMoved(office.id, service.id))
     return tickets
 
@@ -227,7 +227,7 @@ def transfer(
     log_move(session, ticket, "transfer", actor, now, previous, ticket.stage)
     record(
         session,
-        TicketChanged(ticket.id, ticket.token),
+        ticket_changed(ticket),
         QueueMoved(ticket.office_id, old_service),
         QueueMoved(ticket.office_id, target.id),
     )
@@ -257,7 +257,7 @@ def requeue(session: Session, ticket_id: int, *, now: datetime, actor: Actor) ->
     ticket.sort_at = now - _boost(ticket.office, ticket.priority)
     session.flush()
     log_move(session, ticket, "requeue", actor, now, previous, ticket.stage)
-    record(session, TicketChanged(ticket.id, ticket.token), QueueMoved(ticket.office_id, ticket.service_id))
+    record(session, ticket_changed(ticket), QueueMoved(ticket.office_id, ticket.service_id))
     return ticket
 
 
@@ -273,5 +273,5 @@ def cancel(
     ticket.cancelled_at = now
     session.flush()
     log_move(session, ticket, "cancel", actor, now, previous, ticket.stage, note=note)
-    record(session, TicketChanged(ticket.id, ticket.token), QueueMoved(ticket.office_id, ticket.service_id))
+    record(session, ticket_changed(ticket), QueueMoved(ticket.office_id, ticket.service_id))
     return ticket
