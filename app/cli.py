@@ -1,5 +1,5 @@
 """``flask --app wsgi loket ...``: demo data, users, API tokens, closing the day, purging
-old notes, backups."""
+old notes, backups, the preview printer's pictures."""
 
 from __future__ import annotations
 
@@ -294,6 +294,34 @@ def backup(path: Path) -> None:
     except BackupError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"Backup written to {written} ({written.stat().st_size // 1024} KiB), checked.")
+
+
+@loket.command("preview")
+@click.argument("names", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="every ticket printed so far")
+def preview(names: tuple[str, ...], everything: bool) -> None:
+    """Draw tickets of the preview printer (no PRINTER_URL) as PNG and print where each is.
+
+    Printing keeps only a ticket's bytes and text; its picture is drawn the first time it is
+    asked for here and kept. NAMES are the tickets' file names (.bin or .png optional);
+    without any, the last ticket printed."""
+    from printer.transports import PreviewTransport
+
+    from .print_jobs import print_service
+
+    transport = print_service(current_app).transport
+    if not isinstance(transport, PreviewTransport):
+        raise click.ClickException("PRINTER_URL is not the preview printer (preview://).")
+    printed = transport.names()
+    wanted = list(names) or (printed if everything else printed[-1:])
+    if not wanted:
+        raise click.ClickException(f"No ticket printed yet in {transport.folder}.")
+    for name in wanted:
+        stem = name.removesuffix(".bin").removesuffix(".png").removesuffix(".txt")
+        try:
+            click.echo(transport.picture(stem))
+        except (FileNotFoundError, ValueError):
+            raise click.ClickException(f"No ticket {name!r} in {transport.folder}.") from None
 
 
 def init_app(app: Flask) -> None:

@@ -1,11 +1,15 @@
 """What a ticket would look like on paper: ESC/POS bytes rendered to a PNG and a text file.
 
 The preview decodes the very bytes a printer would get, so it shows the real layout: text at
-its size and alignment, the QR code (native or raster), and the cut.
+its size and alignment, the QR code (native or raster), and the cut. Printing keeps the bytes
+and the text (``keep_preview``, well under a millisecond); the PNG is drawn from the bytes when
+someone opens it (``preview_png``) and kept for the next time.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import re
 from pathlib import Path
 
@@ -119,11 +123,92 @@ def render_text(decoded: Decoded, columns: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_preview(data: bytes, folder: Path, name: str, width: int, columns: int) -> Path:
-    """Write ``name``.png and ``name``.txt for the ESC/POS ``data``; return the PNG's path."""
+BYTES, PICTURE, TEXT = ".bin", ".png", ".txt"
+FILE_MODE = 0o600  # like everything under instance/, also when drawn by a command-line process
+
+
+def _check_name(name: str) -> None:
+    if not name or name.startswith(".") or Path(name).name != name:
+        raise ValueError(f"not a preview name: {name!r}")
+
+
+def _write(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` at once or not at all (an opener never reads half a file)."""
+    partial = path.with_name(f".{path.name}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(partial, path)
+
+
+def keep_preview(data: bytes, folder: Path, name: str, columns: int) -> Path:
+    """What the preview printer does when it prints: ``name``.bin (the ESC/POS bytes, exactly
+    what a printer would get) and ``name``.txt (the paper as text, ``columns`` wide). The picture
+    costs ~30 ms of CPU, so it is drawn only when someone opens it (``preview_png``); a picture
+    left from earlier bytes of the same name goes. Returns the bytes file's path.
+
+    Raises OSError when the files cannot be written, UnknownCommand for bytes outside the
+    layout's subset (before anything is written), ValueError for a name that is not a plain
+    file name."""
+    _check_name(name)
+    text = render_text(decode(data), columns)
     folder.mkdir(parents=True, exist_ok=True)
-    decoded = decode(data)
-    png = folder / f"{name}.png"
-    render_png(decoded, width).save(png, compress_level=6)
-    (folder / f"{name}.txt").write_text(render_text(decoded, columns), encoding="utf-8")
+    (folder / f"{name}{PICTURE}").unlink(missing_ok=True)
+    raw = folder / f"{name}{BYTES}"
+    _write(raw, data)
+    _write(folder / f"{name}{TEXT}", text.encode("utf-8"))
+    return raw
+
+
+def preview_png(folder: Path, name: str, width: int) -> Path:
+    """The picture of preview ``name``, ``width`` dots wide (576 for 80 mm, 384 for 58 mm): drawn
+    from its bytes the first time it is opened, the same file afterwards (drawn again only when
+    newer bytes of that name were printed since). A preview from before pictures were drawn on
+    opening has a PNG and no bytes: that PNG is it.
+
+    Raises FileNotFoundError when nothing of that name was printed, ValueError for a name that
+    is not a plain file name, OSError when the picture cannot be written."""
+    _check_name(name)
+    png, raw = folder / f"{name}{PICTURE}", folder / f"{name}{BYTES}"
+    try:
+        printed = raw.stat().st_mtime_ns
+    except FileNotFoundError:
+        if png.exists():
+            return png
+        raise FileNotFoundError(f"no ticket {name!r} in {folder}") from None
+    try:
+        if png.stat().st_mtime_ns >= printed:
+            return png
+    except FileNotFoundError:
+        pass
+    picture = io.BytesIO()
+    render_png(decode(raw.read_bytes()), width).save(picture, format="PNG", compress_level=6)
+    _write(png, picture.getvalue())
     return png
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _natural(name: str) -> list[tuple[int, str]]:
+    """``name`` as a sort key with its numbers compared as numbers (job-9 before job-10)."""
+    return [(int(part), "") if part.isdigit() else (-1, part) for part in _DIGITS.split(name)]
+
+
+def preview_names(folder: Path) -> list[str]:
+    """The previews in ``folder``, oldest printed first: by when their bytes were written (a
+    preview from before pictures were drawn on opening: its PNG), then by name, numbers as
+    numbers (the server's names end in the job's id)."""
+    found: dict[str, int] = {}
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        stem, dot, ext = entry.name.rpartition(".")
+        if not dot or stem.startswith(".") or f".{ext}" not in (BYTES, PICTURE):
+            continue
+        if f".{ext}" == PICTURE and stem in found:
+            continue
+        found[stem] = entry.stat().st_mtime_ns
+    return sorted(found, key=lambda stem: (found[stem], _natural(stem)))

@@ -1,6 +1,6 @@
 """Where tickets go, chosen by ``PRINTER_URL``, each mapped onto a python-escpos printer class.
 
-    preview://[/folder]                  PNG + text under instance/tickets (default)
+    preview://[/folder]                  bytes, text (PNG when opened) in instance/tickets
     tcp://HOST[:9100][?status=0]         escpos.printer.Network
     usb://VENDOR:PRODUCT[?status=0]      escpos.printer.Usb (hex ids, e.g. usb://0416:5011)
     serial:///dev/ttyUSB0?baudrate=9600  escpos.printer.Serial
@@ -203,20 +203,42 @@ class CupsTransport(Transport):
 
 @dataclass
 class PreviewTransport(Transport):
-    """No printer: writes what would print as ``<name>.png`` and ``<name>.txt``."""
+    """No printer: keeps what would print as ``<name>.bin`` (the bytes) and ``<name>.txt``;
+    ``<name>.png`` is drawn when someone opens it (``picture``)."""
 
     folder: Path = Path("instance/tickets")
     check_status: bool = False
-    blocking: bool = True  # drawing takes ~30 ms of CPU: off the event loop
+    # Keeping bytes and text costs a fraction of a millisecond: no need to leave the event loop.
+    blocking: bool = False
+
+    @property
+    def dots(self) -> int:
+        return 576 if self.paper == "80" else 384
+
+    @property
+    def columns(self) -> int:
+        return 48 if self.paper == "80" else 32
 
     def send(self, data: bytes, name: str) -> None:
-        from .preview import write_preview
+        from .preview import keep_preview
 
-        dots, columns = (576, 48) if self.paper == "80" else (384, 32)
         try:
-            write_preview(data, self.folder, name, dots, columns)
+            keep_preview(data, self.folder, name, self.columns)
         except OSError as err:
             raise PrinterError(f"cannot write the preview: {err}") from err
+
+    def picture(self, name: str) -> Path:
+        """The PNG of ticket ``name``: drawn from its bytes when first opened, then the same
+        file. Raises FileNotFoundError (no such ticket), ValueError (not a plain name), OSError."""
+        from .preview import preview_png
+
+        return preview_png(self.folder, name, self.dots)
+
+    def names(self) -> list[str]:
+        """The tickets printed here, oldest first."""
+        from .preview import preview_names
+
+        return preview_names(self.folder)
 
 
 def _flag(query: dict[str, list[str]], name: str, default: bool) -> bool:

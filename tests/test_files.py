@@ -16,6 +16,7 @@ import requests
 
 from app.files import secure_instance
 from bench.live import ROOT, LiveServer, wait_for
+from printer.preview import preview_png
 
 
 def _mode(path: Path) -> int:
@@ -87,10 +88,14 @@ def test_cli_and_server_keep_every_file_private(tmp_path, open_umask):
             timeout=10,
         )
         assert response.status_code == 201, response.text
-        wait_for(lambda: len(list(previews.glob("*.png"))) >= 1, "the ticket preview")
+        wait_for(lambda: len(list(previews.glob("*.bin"))) >= 1, "the ticket preview")
         wait_for((instance / "loket.db-wal").exists, "the server's WAL file")
         # While the server runs: the WAL and shared-memory files too.
         assert {"loket.db-wal", "loket.db-shm"} <= set(_modes(instance))
+        _assert_private(instance)
+        # Its picture, drawn when it is first opened (here by this process, umask 0022).
+        (name,) = (p.stem for p in previews.glob("*.bin"))
+        assert preview_png(previews, name, 576).exists()
         _assert_private(instance)
     finally:
         server.stop()

@@ -141,12 +141,14 @@ def test_file_printer_receives_exactly_the_tickets_bytes(tmp_path):
         open_transport(f"file://{tmp_path / 'no-such-device'}").send(data, "A-008")
 
 
-def test_preview_writes_png_and_text(tmp_path):
+def test_preview_keeps_text_and_draws_the_png_when_opened(tmp_path):
+    # More in test_preview.py: printing draws no picture, opening draws it once.
     transport = open_transport(f"preview://{tmp_path}", paper="58")
     transport.send(ticket_bytes(TICKET, "58"), "A-007")
-    assert (tmp_path / "A-007.png").stat().st_size > 1000
     text = (tmp_path / "A-007.txt").read_text()
     assert "A - 0 0 7" in text and "(cut)" in text
+    assert not (tmp_path / "A-007.png").exists()
+    assert transport.picture("A-007").stat().st_size > 1000
 
 
 def test_a_printer_that_drops_the_connection_mid_ticket_does_not_confirm_it(quick):
