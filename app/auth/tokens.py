@@ -46,7 +46,8 @@ def actor_for_token(
     small query), or None (unknown, revoked, disabled)."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    row = session.execute(_ACTOR, {"digest": digest(token)}).first()
+    # Through the connection: a Core statement needs none of the ORM session's work.
+    row = session.connection().execute(_ACTOR, {"digest": digest(token)}).first()
     if row is None:
         return None
     return Actor(row.id, row.role, row.office_id, remote_addr), bool(row.prints_via_agent)

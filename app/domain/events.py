@@ -125,6 +125,6 @@ def bump_seq(session: Session, office_id: int) -> int:
     Also records OfficeChanged. On PostgreSQL the row stays locked until commit, so every change
     of one office gets its own sequence number in commit order.
     """
-    seq = session.execute(_BUMP, {"office": office_id}).scalar_one()
+    seq = session.connection().execute(_BUMP, {"office": office_id}).scalar_one()
     record(session, OfficeChanged(office_id, seq))
     return seq

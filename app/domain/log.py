@@ -24,8 +24,9 @@ def log_move(
     note: str | None = None,
 ) -> None:
     """Add one row to the append-only log describing ``ticket``'s move to its current state."""
-    # A plain INSERT: the log is written on every move and never read back in the same request.
-    session.execute(
+    # A plain INSERT through the connection (no ORM work): the log is written on every move and
+    # never read back in the same request; the ticket is flushed already (it has its id).
+    session.connection().execute(
         _INSERT,
         {
             "ticket_id": ticket.id,

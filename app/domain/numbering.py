@@ -36,7 +36,7 @@ def next_number(session: Session, office_id: int, service_id: int, day: date) ->
     """Take the next number for ``service_id`` on ``day`` (1 for the day's first ticket)."""
     stmt = _NEXT[session.get_bind().dialect.name]
     params = {"office_id": office_id, "service_id": service_id, "day": day}
-    return session.execute(stmt, params).scalar_one()
+    return session.connection().execute(stmt, params).scalar_one()  # Core: no ORM work
 
 
 def format_code(service_code: str, number: int) -> str:
