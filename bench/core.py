@@ -30,6 +30,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bench import floor
 from bench.fake_printer import FakePrinter
 from bench.harness import Client, Server, goal_row, summary, table
 
@@ -337,6 +338,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--history", default="1000,1000000")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--paper", action="store_true", help="print every ticket too")
+    parser.add_argument("--no-floor", action="store_true", help="skip bench.floor's figures")
     args = parser.parse_args(argv)
     global PAPER
     PAPER = args.paper
@@ -345,8 +347,11 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         for history in (int(h) for h in args.history.split(",")):
             print(f"... {database} with {history:,} tickets of history", flush=True)
             rows.extend(run(database, history, args.seconds))
+    if not args.no_floor:  # beside each row, a bare Flask app's figure for the same load
+        floor.beside_core(rows, args.seconds, PG_URL)
     print()
-    print(table(rows, ["case", "measure", "n", "per_s", "p50_ms", "p99_ms", "cpu_ms", "rss_mb"]))
+    columns = ["case", "measure", "n", "per_s", "p50_ms", "p99_ms", "cpu_ms", "rss_mb"]
+    print(table(rows, [*columns, "floor", "x_floor"]))
     _ratios(rows)
     return rows
 
