@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import booking, core, fanout, join_flood, paper, reports, survey
+from bench import booking, core, defaults, fanout, join_flood, paper, reports, survey
 from bench.harness import table
 
 QUICK = {
     core: ["--history", "1000,100000", "--seconds", "5"],
+    defaults: ["--seconds", "5"],
     fanout: ["--clients", "100,500", "--modes", "eventlet", "--seconds", "5"],
     join_flood: ["--seconds", "5", "--modes", "eventlet"],
     paper: ["--taps", "100"],
@@ -26,7 +27,7 @@ QUICK = {
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
     summary = []
-    for module in (core, fanout, join_flood, paper, reports, booking, survey):
+    for module in (core, defaults, fanout, join_flood, paper, reports, booking, survey):
         print(f"==== {module.__name__} ====", flush=True)
         rows = module.main(QUICK[module] if quick else [])
         summary.extend(module.goals(rows))
