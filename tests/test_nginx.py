@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -82,7 +83,7 @@ def behind_nginx(pg_app, postgres_migrated, tmp_path):
         except requests.ConnectionError:
             assert time.monotonic() < deadline, (tmp_path / "error.log").read_text()
             time.sleep(0.1)
-    yield url, tokens, tmp_path
+    yield url, tokens, tmp_path, (first.port, second.port)
     nginx.terminate()
     nginx.wait(10)
     first.stop()
@@ -90,7 +91,7 @@ def behind_nginx(pg_app, postgres_migrated, tmp_path):
 
 
 def test_the_example_serves_two_processes_with_websockets(behind_nginx):
-    url, tokens, folder = behind_nginx
+    url, tokens, folder, _ports = behind_nginx
     events: list[tuple[str, dict]] = []
     tv = socketio.Client(reconnection=False)
     tv.on("board", lambda payload: events.append(("board", payload)))
@@ -123,3 +124,45 @@ def test_the_example_serves_two_processes_with_websockets(behind_nginx):
     access = (folder / "access.log").read_text()
     assert " 101 " in access  # the WebSocket upgrade went through nginx
     assert "/api/v1/counters/" in access
+
+
+def _upstream_connections(port: int) -> int:
+    """Established connections from nginx to the process on ``port``."""
+    listed = subprocess.run(
+        ["ss", "-Htn", "state", "established", f"( dport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return len(listed.stdout.splitlines())
+
+
+def test_screens_of_one_office_network_are_spread_over_the_processes(behind_nginx):
+    """Phones and TVs of one office share a network (here 127.0.0.10-49, one /24): stickiness
+    must hash the whole address, or every screen of the office lands on one process."""
+    need(shutil.which("ss") is not None, "this test needs ss (Debian package iproute2)")
+    url, _tokens, _folder, ports = behind_nginx
+    port = int(url.rsplit(":", 1)[1])
+    before = [_upstream_connections(p) for p in ports]
+    screens = []
+    try:
+        for i in range(40):
+            sock = socket.create_connection(
+                ("127.0.0.1", port), timeout=10, source_address=(f"127.0.0.{10 + i}", 0)
+            )
+            sock.sendall(
+                (
+                    "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                    f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    "\r\n"
+                ).encode()
+            )
+            assert sock.recv(4096).startswith(b"HTTP/1.1 101"), i
+            screens.append(sock)
+        added = [_upstream_connections(p) - b for p, b in zip(ports, before, strict=True)]
+        assert sum(added) >= 30, added  # (a keep-alive connection may close meanwhile)
+        assert min(added) >= 5, f"40 screens of one network went {added[0]} / {added[1]}"
+    finally:
+        for sock in screens:
+            sock.close()
