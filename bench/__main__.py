@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import booking, core, defaults, fanout, join_flood, paper, reports, survey
+from bench import booking, core, defaults, fanout, join_flood, paper, reports, storm, survey
 from bench.harness import table
 
 QUICK = {
@@ -21,13 +21,14 @@ QUICK = {
     reports: ["--days", "60"],
     booking: ["--quick"],
     survey: ["--days", "60", "--repeat", "3"],
+    storm: ["--clients", "500", "--modes", "eventlet", "--after", "15"],
 }
 
 
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
     summary = []
-    for module in (core, defaults, fanout, join_flood, paper, reports, booking, survey):
+    for module in (core, defaults, fanout, join_flood, paper, reports, booking, survey, storm):
         print(f"==== {module.__name__} ====", flush=True)
         rows = module.main(QUICK[module] if quick else [])
         summary.extend(module.goals(rows))
