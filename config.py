@@ -14,7 +14,9 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("LOKET_INSTANCE_DIR", BASE_DIR / "instance")).resolve()
 
-ASYNC_MODES = ("eventlet", "threading")
+# How the server (wsgi.py) serves many connections at once: eventlet (the default) or gevent,
+# green threads in one OS thread, or threading, an OS thread per connection. Only wsgi.py knows.
+ASYNC_MODES = ("eventlet", "gevent", "threading")
 
 
 def _env_bool(name: str, default: bool) -> bool:

@@ -1,13 +1,13 @@
 """The entry point: picks the async mode, creates the app, serves.
 
     python wsgi.py                 serve on HOST:PORT (default 0.0.0.0:5000) in ASYNC_MODE
-    flask --app wsgi db upgrade    any CLI command (no server, no eventlet)
+    flask --app wsgi db upgrade    any CLI command (no server, no eventlet or gevent)
 
-eventlet is imported and monkey-patched here and only here, first, before anything else loads
-sockets or threads; the rest of the code runs unchanged in either mode. The servers below are the
-only code that knows the mode: both give a request head HEADER_TIMEOUT seconds, close idle and
-silent connections, cap the connections of one client address, pause accepting (never stop) when
-file descriptors run out, and stop within a few seconds on Ctrl-C or SIGTERM.
+eventlet or gevent is imported and monkey-patched here and only here, first, before anything else
+loads sockets or threads; the rest of the code runs unchanged in every mode. The servers below are
+the only code that knows the mode: all three give a request head HEADER_TIMEOUT seconds, close
+idle and silent connections, cap the connections of one client address, pause accepting (never
+stop) when file descriptors run out, and stop within a few seconds on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ if SERVING and ASYNC_MODE == "eventlet":
     import eventlet
 
     eventlet.monkey_patch()
+elif SERVING and ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
 
 from app import create_app  # noqa: E402
 from app.connections import (  # noqa: E402
@@ -70,6 +74,13 @@ def _blocking_executor():
         from eventlet import tpool
 
         return tpool.execute
+    if ASYNC_MODE == "gevent":
+        import gevent
+
+        def in_thread(func: Callable, *args: object, **kwargs: object) -> object:
+            return gevent.get_hub().threadpool.apply(func, args, kwargs)
+
+        return in_thread
     return None
 
 
@@ -233,6 +244,162 @@ def _serve_eventlet(
         pool.waitall()
 
 
+def _serve_gevent(
+    host: str, port: int, stop: StopRequest, listening: Callable[[int], None]
+) -> None:
+    import gevent
+    import gevent.pool
+    import gevent.socket
+    from gevent import pywsgi
+
+    cfg = app.config
+    head_timeout, idle_timeout = cfg["HEADER_TIMEOUT"], cfg["KEEPALIVE_TIMEOUT"]
+    guard, pauses = _guard(), AcceptPauses()
+    connections: dict[Handler, socket.socket] = {}
+
+    class Handler(pywsgi.WSGIHandler):
+        """gevent's handler with a deadline for the request head (a gevent.Timeout, so a head
+        sent a byte at a time cannot outlast it), and no log line for clients that are slow,
+        gone or malformed."""
+
+        served = 0
+        busy = False  # a request is being answered
+        long_lived = False  # that request is Socket.IO's (WebSocket, long polling)
+        head: gevent.Timeout | None = None
+
+        def _deadline(self, seconds: float) -> None:
+            self._cancel()
+            self.head = gevent.Timeout.start_new(seconds)
+
+        def _cancel(self) -> None:
+            if self.head is not None:
+                self.head.close()
+                self.head = None
+
+        def handle_one_request(self):
+            try:
+                return super().handle_one_request()
+            except gevent.Timeout as timeout:
+                if timeout is not self.head:
+                    raise
+                return None  # the head was too slow: close the connection
+            finally:
+                self._cancel()
+                self.busy = False
+
+        def read_requestline(self) -> str:
+            # The first request's head must come within head_timeout; between kept-alive
+            # requests the connection may idle for idle_timeout.
+            self._deadline(head_timeout if self.served == 0 else idle_timeout)
+            line = super().read_requestline()
+            if line and self.served:
+                self._deadline(head_timeout)  # the headers after the line
+            return line
+
+        def read_request(self, raw_requestline: str) -> bool:
+            ok = super().read_request(raw_requestline)
+            self._cancel()
+            self.served += 1
+            self.busy = True
+            self.long_lived = self.path.startswith("/socket.io/")
+            if self.headers.get("Upgrade", "").lower() == "websocket":
+                self.close_connection = True  # the connection ends with its WebSocket
+            return ok
+
+        def log_error(self, msg: str, *args: object) -> None:
+            # Only malformed requests are logged here; a line per one would let anyone fill
+            # the log.
+            pass
+
+        def _handle_client_error(self, ex: BaseException):
+            if isinstance(ex, OSError) and not isinstance(ex, ValueError):
+                self.close_connection = True  # reset or gone mid-head: nothing to answer
+                return None
+            return super()._handle_client_error(ex)  # 400
+
+        def handle_error(self, t, v, tb) -> None:
+            if issubclass(t, OSError):  # the client stopped reading or went away mid-answer
+                self.close_connection = True
+                return
+            super().handle_error(t, v, tb)  # logged; the client gets a bare 500
+
+    listener = gevent.socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(2048)
+    bound = listener.getsockname()[1]
+    listening(bound)
+    server = pywsgi.WSGIServer(
+        listener,
+        app,
+        handler_class=Handler,
+        log=None,
+        environ={"SERVER_NAME": host, "SERVER_PORT": str(bound)},
+    )
+    pool = gevent.pool.Pool(cfg["MAX_CONNECTIONS"])
+    state = {"accepting": True}
+
+    def shutdown(client: socket.socket) -> None:
+        try:
+            client.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def serve_connection(client: socket.socket, address: tuple) -> None:
+        handler = Handler(client, address, server)
+        connections[handler] = client
+        try:
+            handler.handle()
+        except OSError:
+            pass  # gone before it could be told its request was malformed
+        finally:
+            connections.pop(handler, None)
+            guard.release(address[0])
+            client.close()
+
+    def accept_loop() -> None:
+        while state["accepting"]:
+            try:
+                client, address = listener.accept()
+            except OSError as err:
+                if not state["accepting"]:
+                    return
+                if err.errno in RESOURCE_ERRNOS:
+                    pauses.out_of_resources(err)
+                    gevent.sleep(ACCEPT_PAUSE)
+                elif err.errno not in CONNECTION_ERRNOS:
+                    app.logger.exception("accept failed; accepting again shortly")
+                    gevent.sleep(ACCEPT_PAUSE)
+                continue
+            pauses.accepted()
+            if not guard.admit(address[0]):
+                _refuse_busy(client)
+                continue
+            client.settimeout(cfg["IO_TIMEOUT"])
+            pool.spawn(serve_connection, client, address)  # waits while MAX_CONNECTIONS are open
+
+    acceptor = gevent.spawn(accept_loop)
+    while not stop.requested:
+        gevent.sleep(0.1)
+
+    # Stop: no new connections; requests in progress get STOP_GRACE seconds; then every
+    # connection (screens, idle keep-alives) is closed and the clients reconnect elsewhere/later.
+    state["accepting"] = False
+    acceptor.kill()
+    listener.close()
+    for handler, client in list(connections.items()):
+        if not handler.busy:
+            shutdown(client)
+    deadline = time.monotonic() + cfg["STOP_GRACE"]
+    while time.monotonic() < deadline and any(
+        handler.busy and not handler.long_lived for handler in list(connections)
+    ):
+        gevent.sleep(0.05)
+    for client in list(connections.values()):
+        shutdown(client)
+    pool.join(timeout=1)
+
+
 def _serve_threading(
     host: str, port: int, stop: StopRequest, listening: Callable[[int], None]
 ) -> None:
@@ -379,6 +546,8 @@ def serve() -> None:
     try:
         if ASYNC_MODE == "eventlet":
             _serve_eventlet(host, port, stop, listening)
+        elif ASYNC_MODE == "gevent":
+            _serve_gevent(host, port, stop, listening)
         else:
             _serve_threading(host, port, stop, listening)
     finally:

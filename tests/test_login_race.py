@@ -1,5 +1,5 @@
 """Wrong passwords sent in parallel to the real server each count: twelve at once lock the
-account (the tenth locks it), and the right password is then refused, in both async modes."""
+account (the tenth locks it), and the right password is then refused, in every async mode."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from bench.live import LiveServer
+from config import ASYNC_MODES
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +22,7 @@ def _form(session: requests.Session, url: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-@pytest.mark.parametrize("mode", ["threading", "eventlet"])
+@pytest.mark.parametrize("mode", ASYNC_MODES)
 def test_parallel_wrong_passwords_lock_the_account(mode):
     server = LiveServer(async_mode=mode, extra_env={"LOGIN_RATE_LIMIT": "1000 per minute"})
     server.prepare(roles=())

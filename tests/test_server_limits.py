@@ -1,4 +1,4 @@
-"""The real server (``python wsgi.py``, both async modes) against clients that misbehave on the
+"""The real server (``python wsgi.py``, every async mode) against clients that misbehave on the
 office LAN: heads that never finish, idle keep-alives, one address opening hundreds of
 connections, more connections than the process has file descriptors, and oversized bodies.
 
@@ -18,10 +18,11 @@ import pytest
 import requests
 
 from bench.live import LiveServer, wait_for
+from config import ASYNC_MODES
 
 pytestmark = pytest.mark.slow
 
-MODES = ("eventlet", "threading")
+MODES = ASYNC_MODES
 OFFICES = "/api/v1/offices"
 WEBSOCKET = (
     b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"

@@ -16,6 +16,7 @@ import pytest
 
 from bench.live import LiveServer, wait_for
 from bench.screens import LeanScreen
+from config import ASYNC_MODES
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,7 @@ class Kiosk(threading.Thread):
             self.answers.append(response.status)
 
 
-@pytest.mark.parametrize("mode", ["eventlet", "threading"])
+@pytest.mark.parametrize("mode", ASYNC_MODES)
 def test_a_stop_ends_the_server_within_five_seconds_with_500_screens(mode):
     """Five stops in a row: with the screens connected, and after they all hung up."""
     server = LiveServer(async_mode=mode)

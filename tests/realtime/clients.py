@@ -11,8 +11,9 @@ import requests
 import socketio
 
 from bench.live import LiveServer
+from config import ASYNC_MODES
 
-MODES = ["eventlet", "threading"]
+MODES = list(ASYNC_MODES)  # eventlet, gevent, threading
 
 
 class Screen:

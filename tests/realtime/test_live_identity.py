@@ -1,6 +1,6 @@
 """A live connection is only as good as the sign-in behind it: disabling a user (on the command
 line, another process), revoking a device or signing a user out closes their Socket.IO
-connections within 5 s, while everyone else's stay up. The real server, both async modes."""
+connections within 5 s, while everyone else's stay up. The real server, every async mode."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import requests
 import socketio
 
 from bench.live import LiveServer, wait_for
+from config import ASYNC_MODES
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +70,7 @@ def _browser(server: LiveServer, username: str) -> requests.Session:
     return session
 
 
-@pytest.fixture(params=["eventlet", "threading"])
+@pytest.fixture(params=ASYNC_MODES)
 def server(request):
     live = LiveServer(async_mode=request.param)
     live.tokens = live.prepare()
