@@ -55,6 +55,60 @@ if SERVING:
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
 
+
+def _green_postgres() -> None:
+    """psycopg2 waits for PostgreSQL inside libpq, which would hold up every green thread of the
+    process for the whole of each query and connect. With this wait callback it waits through
+    the event loop instead (as psycogreen does), so other requests and the screens go on
+    meanwhile. Not select.select: gevent's calls the real one first, which fails on descriptors
+    above 1023, and a server with 2,000 screens has those. libpq leaves connect_timeout to the
+    callback then; it is kept here, so a database that accepts and never answers is still given
+    up after app/db.py's 5 seconds."""
+    try:
+        import psycopg2
+        from psycopg2 import extensions
+    except ImportError:
+        return
+    if ASYNC_MODE == "eventlet":
+        from eventlet.hubs import trampoline
+
+        def ready(fd: int, reading: bool, timeout: float | None) -> None:
+            trampoline(
+                fd, read=reading, write=not reading, timeout=timeout, timeout_exc=TimeoutError
+            )
+
+    else:
+        from gevent.socket import wait_read, wait_write
+
+        def ready(fd: int, reading: bool, timeout: float | None) -> None:
+            (wait_read if reading else wait_write)(fd, timeout, TimeoutError)
+
+    def wait(conn) -> None:
+        deadline = None
+        if conn.status == extensions.STATUS_SETUP:  # connecting
+            seconds = float(extensions.parse_dsn(conn.dsn).get("connect_timeout") or 0)
+            if seconds > 0:
+                deadline = time.monotonic() + max(seconds, 2)  # libpq's own minimum is 2 s
+        while True:
+            state = conn.poll()
+            if state == extensions.POLL_OK:
+                return
+            if state not in (extensions.POLL_READ, extensions.POLL_WRITE):
+                raise psycopg2.OperationalError(f"bad state from poll: {state}")
+            remaining = None if deadline is None else deadline - time.monotonic()
+            try:
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError
+                ready(conn.fileno(), state == extensions.POLL_READ, remaining)
+            except TimeoutError:
+                raise psycopg2.OperationalError("timeout expired") from None
+
+    extensions.set_wait_callback(wait)
+
+
+if SERVING and ASYNC_MODE in ("eventlet", "gevent"):
+    _green_postgres()
+
 _config = Config()
 if not SERVING:
     # Command-line use: deliver events before the command exits (via Redis when configured).

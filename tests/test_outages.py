@@ -11,6 +11,8 @@ screens are brought up to date without anyone touching the queue.
 from __future__ import annotations
 
 import re
+import socket
+import threading
 
 import pytest
 import requests
@@ -165,3 +167,71 @@ def test_redis_away_tickets_still_issued_and_screens_catch_up(pg_app, postgres_m
         first.stop()
         second.stop()
         proxy.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", MODES)
+def test_a_request_waiting_on_postgres_holds_up_no_other(pg_app, postgres_migrated, mode):
+    """In the green modes psycopg2 waits through the event loop (wsgi.py): a kiosk's ticket
+    stuck behind a lock leaves the rest of the process answering. Without that, one query
+    waiting in libpq would stop every request and screen of the process."""
+    import psycopg2
+
+    from app.db import normalise_url
+
+    server = LiveServer(async_mode=mode, database_url=postgres_migrated)
+    tokens = server.prepare(roles=("kiosk",))
+    server.start()
+    desk = HttpDesk(server, tokens)
+    dsn = normalise_url(postgres_migrated).replace("postgresql+psycopg2", "postgresql")
+    holder = psycopg2.connect(dsn)
+    issued: list[dict] = []
+    kiosk = threading.Thread(target=lambda: issued.append(desk.issue("A")), daemon=True)
+    try:
+        holder.cursor().execute("LOCK TABLE daily_sequences IN ACCESS EXCLUSIVE MODE")
+        kiosk.start()
+
+        def kiosk_waiting() -> bool:
+            with holder.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+                return cur.fetchone()[0] > 0
+
+        wait_for(kiosk_waiting, "the kiosk's ticket waiting on the locked numbering")
+        # Meanwhile the same process answers others (reads, a sign-in page).
+        assert requests.get(f"{server.url}/api/v1/offices", timeout=10).status_code == 200
+        assert requests.get(f"{server.url}/login", timeout=10).status_code == 200
+        assert not issued
+        holder.rollback()
+        kiosk.join(15)
+        assert [t["code"] for t in issued] == ["A-001"]
+    finally:
+        holder.close()
+        server.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", MODES)
+def test_a_database_that_accepts_and_never_answers_is_given_up(postgres_proxy, mode):
+    """PostgreSQL's address takes connections and then says nothing (a hung host, a half-open
+    firewall): requests still get the 503 after the connect timeout (app/db.py), also in the
+    green modes, where that wait is wsgi.py's wait callback's and not libpq's."""
+    proxy, url = postgres_proxy
+    server = LiveServer(async_mode=mode, database_url=url)
+    tokens = server.prepare(roles=("kiosk",))
+    server.start()
+    desk = HttpDesk(server, tokens)
+    silent = socket.socket()
+    try:
+        assert desk.issue("A")["code"] == "A-001"
+        proxy.cut()  # the pool's connections are dropped
+        silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        silent.bind(("127.0.0.1", proxy.port))
+        silent.listen(128)  # new ones complete in the backlog; nothing ever answers them
+        _assert_unavailable(requests.get(server.url + BOARD, timeout=30))
+        assert server.process.poll() is None
+    finally:
+        server.stop()
+        silent.close()
