@@ -36,8 +36,8 @@ def browser():
 
 @dataclass
 class Live:
-    """A real server (eventlet, SQLite, the demo offices) printing on a fake network printer,
-    and an HTTP desk with API tokens to move tickets with."""
+    """A real server (SQLite, the demo offices) printing on a fake network printer, and an HTTP
+    desk with API tokens to move tickets with."""
 
     server: LiveServer
     desk: HttpDesk
@@ -45,9 +45,15 @@ class Live:
 
 
 @pytest.fixture
-def live():
+def live(request):
+    """The server in the default mode (eventlet). The few tests where the mode shows in the
+    browser (the whole journey, the TV live and rejoining after a restart, the status page going
+    offline, the kiosk's tap to paper) run it in every mode, with
+    ``@pytest.mark.parametrize("live", ASYNC_MODES, indirect=True)``; the whole browser suite
+    three times over would not fit CI's time."""
     printer = FakePrinter()
-    server = LiveServer(async_mode="eventlet", extra_env={"PRINTER_URL": printer.url})
+    mode = getattr(request, "param", "eventlet")
+    server = LiveServer(async_mode=mode, extra_env={"PRINTER_URL": printer.url})
     tokens = server.prepare()
     server.start()
     yield Live(server, HttpDesk(server, tokens), printer)

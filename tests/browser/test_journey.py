@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from config import ASYNC_MODES
 from tests.browser.pages import PageErrors, shot, signed_in, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -16,6 +17,7 @@ DESKTOP = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.mark.parametrize("live", ASYNC_MODES, indirect=True)
 def test_one_persons_whole_journey(browser, live):
     server, desk, printer = live.server, live.desk, live.printer
     counter_id = desk.counter_id(1)

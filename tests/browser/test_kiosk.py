@@ -10,6 +10,7 @@ import requests
 
 from bench.fake_printer import FakePrinter
 from bench.live import LiveServer
+from config import ASYNC_MODES
 from printer.decode import decode
 from tests.browser.pages import PageErrors, shot
 
@@ -33,6 +34,7 @@ def _codes(printer: FakePrinter, count: int) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("live", ASYNC_MODES, indirect=True)
 def test_one_tap_gives_one_ticket_on_screen_and_on_paper(browser, live):
     server, printer = live.server, live.printer
     context = browser.new_context(viewport={"width": 1080, "height": 1920})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from config import ASYNC_MODES
 from tests.browser.pages import PageErrors, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -13,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 360, "height": 740}
 
 
+@pytest.mark.parametrize("live", ASYNC_MODES, indirect=True)
 def test_the_status_page_says_when_it_lost_the_server_and_recovers(browser, live):
     server, desk = live.server, live.desk
     ticket = desk.issue("A")

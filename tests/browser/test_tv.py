@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.live import LiveServer
+from config import ASYNC_MODES
 from tests.browser.pages import PageErrors, shot
 from tests.realtime.clients import HttpDesk
 
@@ -15,6 +16,7 @@ def _latest(page) -> str:
     return page.inner_text("[data-latest-code]").strip()
 
 
+@pytest.mark.parametrize("live", ASYNC_MODES, indirect=True)
 def test_tv_shows_calls_within_a_second_and_recovers_after_a_restart(browser, live):
     server, desk = live.server, live.desk
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
