@@ -1,7 +1,8 @@
 """Join flood: anonymous Socket.IO clients looping on ``join`` while HTTP board requests and a
 kiosk go on.
 
-    python -m bench.join_flood [--modes eventlet,threading] [--seconds 10] [--flooders 4] [--once]
+    python -m bench.join_flood [--modes eventlet,gevent,threading] [--seconds 10] [--flooders 4]
+                               [--once]
 
 For each async mode: the real server (``python wsgi.py``) with its default Socket.IO limits (10
 joins a minute per connection, 300 joins and 300 connections a minute per address), then two
@@ -70,8 +71,8 @@ class ServerClosed(Exception):
 class FloodScreen(LeanScreen):
     """A LeanScreen that remembers whether its joins went out (the namespace connected) and
     drops the connection as soon as the server sends a WebSocket close frame, to reconnect at
-    once (the threading server waits for the client's close frame before it drops the socket;
-    the eventlet server does not wait)."""
+    once (the threading and gevent servers, on simple-websocket, wait for the client's close
+    frame before they drop the socket; the eventlet server does not wait)."""
 
     joins_sent = 0
 
@@ -348,7 +349,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--modes", default="eventlet,threading")
+    parser.add_argument("--modes", default="eventlet,gevent,threading")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--flooders", type=int, default=4, help="flooding addresses, max 8")
     parser.add_argument("--repeat", type=int, default=600, help="joins sent at once")
