@@ -50,13 +50,13 @@ from . import board_cache, domain, live_identity
 from .auth import identity
 from .board_cache import cached_board
 from .db import DatabaseBusy, reading
-from .domain.estimate import service_rate, waiting_in_order
+from .domain.estimate import service_rate
 from .domain.events import Announced, OfficeChanged, QueueMoved, TicketChanged, take
-from .domain.snapshots import board, staff_view, track
+from .domain.snapshots import board, staff_view, track, waiting_queue, waiting_track
 from .extensions import db
 from .i18n import render_message
 from .join_limits import JoinGuard
-from .models import Office, Ticket
+from .models import Office, Service, Ticket
 from .security import storable
 
 log = logging.getLogger(__name__)
@@ -226,26 +226,26 @@ class Broadcaster:
     def _queue_moved(self, session: Session, office: Office, service_id: int, now: Any) -> set[int]:
         """Send the waiting tickets of a service that someone follows their new place.
 
-        One query orders the whole queue (ids and tokens only); only followed tickets are loaded.
+        One statement reads the whole queue in order (a few plain columns, no ticket loaded);
+        each follower's payload is a plain dict (``waiting_track``, the same as ``track``), the
+        service's rate read once.
         """
-        order = waiting_in_order(session, service_id, domain.local_day(now, office.timezone))
+        order = waiting_queue(session, service_id, domain.local_day(now, office.timezone))
         followed = [
-            (position, ticket_id)
-            for position, (ticket_id, token) in enumerate(order)
-            if self._listened(ticket_room(token))
+            (position, row)
+            for position, row in enumerate(order)
+            if self._listened(ticket_room(row.token))
         ]
         if followed:
-            ids = [ticket_id for _, ticket_id in followed]
-            tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
-            rate = service_rate(session, next(iter(tickets.values())).service, now)
-            for position, ticket_id in followed:
-                ticket = tickets[ticket_id]
+            service = session.get_one(Service, service_id)
+            rate = service_rate(session, service, now)
+            for position, row in followed:
                 self.socketio.emit(
                     TICKET,
-                    track(session, ticket, now, ahead=position, rate=rate),
-                    to=ticket_room(ticket.token),
+                    waiting_track(row, office, service, position, rate),
+                    to=ticket_room(row.token),
                 )
-        return {ticket_id for ticket_id, _ in order}
+        return {row.id for row in order}
 
 
 def _office_ids(events: Iterable[Any]) -> set[int]:
@@ -478,6 +478,10 @@ def _drop_joins_early(app: Flask, socketio: SocketIO, guard: JoinGuard) -> None:
     manager = socketio.server.manager
     identities = app.extensions[live_identity.EXTENSION_KEY]
     exempt = app.config["CONNECTION_LIMIT_EXEMPT"]
+    # Joins within the limits build their request contexts a few at a time: 2,000 screens
+    # rejoining after a restart queue here instead of taking every turn of the event loop from
+    # the HTTP requests meanwhile (bench/storm.py: eventlet's HTTP p99 232-358 ms -> 77-97 ms).
+    admitted = threading.BoundedSemaphore(8)
 
     def join(sid: str, *args: Any) -> Any:
         if guard.closing(sid) or not manager.is_connected(sid, "/"):
@@ -488,7 +492,8 @@ def _drop_joins_early(app: Flask, socketio: SocketIO, guard: JoinGuard) -> None:
             return None
         _verdict.value = verdict  # read by on_join, in this same (green) thread
         try:
-            return with_context(sid, *args)
+            with admitted:
+                return with_context(sid, *args)
         finally:
             _verdict.value = None
 

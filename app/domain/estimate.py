@@ -111,16 +111,6 @@ def ahead_of(session: Session, ticket: Ticket) -> int | None:
     return session.scalar(_AHEAD_ONLY, _ahead_params(ticket))
 
 
-def waiting_in_order(session: Session, service_id: int, day: object) -> list[tuple[int, str]]:
-    """(id, token) of the waiting tickets of a service on ``day``, first to be called first."""
-    rows = session.execute(
-        select(Ticket.id, Ticket.token)
-        .where(Ticket.service_id == service_id, IS_WAITING, Ticket.day == day)
-        .order_by(Ticket.sort_at, Ticket.id)
-    )
-    return [(row.id, row.token) for row in rows]
-
-
 def estimate(session: Session, ticket: Ticket, now: datetime) -> tuple[int | None, int | None]:
     """(ahead, estimated_wait_s) of ``ticket``; both None once it has left the queue (one
     query)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from display.voice import call_clips
@@ -204,6 +204,56 @@ def track(
         "ahead": ahead,
         "estimated_wait_s": wait,
         "counter": counter_ref(counter),
+    }
+
+
+# A service's waiting queue in calling order, with what a waiting ticket's Track needs beyond its
+# service and office: the whole queue is read after every call, so plain columns, one statement
+# built once.
+_QUEUE = (
+    select(
+        Ticket.id,
+        Ticket.token,
+        Ticket.code,
+        Ticket.day,
+        Ticket.stage,
+        Ticket.block_reason,
+        Ticket.priority,
+    )
+    .where(
+        Ticket.service_id == bindparam("service_id"),
+        IS_WAITING,
+        Ticket.day == bindparam("day", type_=Date()),
+    )
+    .order_by(Ticket.sort_at, Ticket.id)
+)
+
+
+def waiting_queue(session: Session, service_id: int, day: date) -> list[Any]:
+    """The waiting tickets of a service on ``day``, first to be called first: rows with id,
+    token, code, day, stage, block_reason and priority (for ``waiting_track``)."""
+    return session.execute(_QUEUE, {"service_id": service_id, "day": day}).all()
+
+
+def waiting_track(
+    row: Any, office: Office, service: Service, ahead: int, rate: Rate
+) -> shapes.Track:
+    """The Track of a waiting ticket of ``service`` read by ``waiting_queue``, ``ahead`` in its
+    queue: what ``track`` gives for it, built without loading the ticket."""
+    return {
+        "code": row.code,
+        "service": service.code,
+        "service_name": service.name,
+        "service_name_en": service.name_en,
+        "office": office.slug,
+        "day": row.day.isoformat(),
+        "status": "waiting",
+        "stage": row.stage,
+        "block_reason": row.block_reason if row.stage == "blocked" else None,
+        "priority": row.priority,
+        "ahead": ahead,
+        "estimated_wait_s": rate.wait_s(ahead),
+        "counter": None,
     }
 
 
