@@ -400,9 +400,12 @@ def _serve_gevent(
             pass
 
     def serve_connection(client: socket.socket, address: tuple) -> None:
+        # gevent writes a response's head and body apart: with Nagle's algorithm the body waits
+        # for the client's delayed ACK of the head, 40 ms on every kept-alive request.
         handler = Handler(client, address, server)
         connections[handler] = client
         try:
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             handler.handle()
         except OSError:
             pass  # gone before it could be told its request was malformed
