@@ -9,13 +9,16 @@ process speaking HTTP/1.1 with keep-alive. Tickets are issued without paper (``"
 
 * issue, closed loop: 4 kiosks issuing as fast as the server answers (the most it can do);
 * issue, open loop: tickets offered at a fixed 300/s; latency is measured from the moment each
-  request was due, so queueing shows (the goal: >= 300/s with p99 <= 50 ms);
+  request was due, so queueing shows; run 5 times in a row (``--runs``), the row is the worst
+  run and ``runs_p99_ms`` lists each (the goal: p99 <= 50 ms in every run, on SQLite);
 * call-next, flat out: 5 operators calling the next ticket and finishing it, no pause (the most
   the server can do);
 * call-next under load: 5 counters each calling and finishing every 200 ms while kiosks issue
   100 tickets a second (far busier than any office; the goal: call-next p99 <= 20 ms).
 
-Goals on a 2-core machine: at 1,000,000 tickets of history no more than 1.2x slower than at 1,000.
+Goals on a 2-core machine (issue 15): issuing >= 300/s flat out on SQLite and on PostgreSQL at
+<= 1.2 ms of server CPU a ticket; call-next p99 <= 20 ms under load; at 1,000,000 tickets of
+history no more than 1.2x slower than at 1,000. Beside every row, the floor (bench.floor).
 """
 
 from __future__ import annotations
@@ -32,12 +35,14 @@ from typing import Any
 
 from bench import floor
 from bench.fake_printer import FakePrinter
-from bench.harness import Client, Server, goal_row, summary, table
+from bench.harness import Client, Server, beside_floor, goal_row, summary, table
 
 SERVICES = "ABCDEFGH"
 ISSUERS = 4
 OPERATORS = 5
 OFFERED_RATE = 300
+RUNS = 5  # the open loop's runs in a row (--runs)
+CPU_GOAL_MS = 1.2  # server CPU a ticket issued
 # The queue core is measured without paper: no printer prints 300 tickets a second, and a spooler
 # fed that fast would measure the fake printer. What printing costs the kiosk is measured by
 # bench.paper at an office's pace (--paper prints every ticket here too).
@@ -310,7 +315,10 @@ def run(database: str, history: int, seconds: float) -> list[dict[str, Any]]:
         for i in range(50):
             warm.request("POST", "/api/v1/offices/kupang/tickets", _ticket(i))
         closed = issue_closed(server, tokens["kiosk"], seconds)
-        opened = issue_open(server, tokens["kiosk"], seconds, OFFERED_RATE)
+        # The open loop RUNS times in a row: its p99 is the worst run's (the goal holds in each).
+        runs = [issue_open(server, tokens["kiosk"], seconds, OFFERED_RATE) for _ in range(RUNS)]
+        opened = max(runs, key=lambda r: r["p99_ms"])
+        opened["runs_p99_ms"] = " ".join(f"{r['p99_ms']:.0f}" for r in runs)
         calls = call_next(server, tokens["operator"], seconds)
         loaded_calls = call_next_under_load(server, tokens, seconds)
         rss = server.rss_mb()
@@ -338,10 +346,11 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--history", default="1000,1000000")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--paper", action="store_true", help="print every ticket too")
+    parser.add_argument("--runs", type=int, default=RUNS, help="open-loop runs in a row")
     parser.add_argument("--no-floor", action="store_true", help="skip bench.floor's figures")
     args = parser.parse_args(argv)
-    global PAPER
-    PAPER = args.paper
+    global PAPER, RUNS
+    PAPER, RUNS = args.paper, max(1, args.runs)
     rows = []
     for database in args.db.split(","):
         for history in (int(h) for h in args.history.split(",")):
@@ -351,44 +360,58 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         floor.beside_core(rows, args.seconds, PG_URL)
     print()
     columns = ["case", "measure", "n", "per_s", "p50_ms", "p99_ms", "cpu_ms", "rss_mb"]
-    print(table(rows, [*columns, "floor", "x_floor"]))
+    print(table(rows, [*columns, "floor", "x_floor", "runs_p99_ms"]))
     _ratios(rows)
     return rows
 
 
 def goals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The figures that have a goal, each with its goal and whether it is met."""
+    """The figures that have a goal, each with its goal, the floor beside it, and whether it is
+    met."""
     out = []
     for row in rows:
         case, measure = row["case"], row["measure"]
-        if measure.startswith("issue,") and "flat out" in measure and case.startswith("sqlite"):
+        name, floor_of = f"{case}: {measure}", beside_floor(row)
+        if measure.startswith("issue,") and "flat out" in measure:
             out.append(
                 goal_row(
                     "core",
-                    f"{case}: {measure}",
+                    name,
                     f"{row['per_s']:.0f}/s",
-                    ">= 300/s",
-                    row["per_s"] >= 300,
+                    f">= {OFFERED_RATE}/s",
+                    row["per_s"] >= OFFERED_RATE,
+                    floor_of,
+                )
+            )
+            out.append(
+                goal_row(
+                    "core",
+                    f"{name}: server CPU a ticket",
+                    f"{row['cpu_ms']:.2f} ms",
+                    f"<= {CPU_GOAL_MS} ms",
+                    row["cpu_ms"] <= CPU_GOAL_MS,
                 )
             )
         elif "offered" in measure and case.startswith("sqlite"):  # the goal is SQLite's
             out.append(
                 goal_row(
                     "core",
-                    f"{case}: {measure}",
-                    f"p99 {row['p99_ms']:.1f} ms",
-                    "p99 <= 50 ms",
+                    f"{name}, {row.get('runs_p99_ms', '').count(' ') + 1} runs",
+                    f"p99 {row['p99_ms']:.1f} ms (runs: {row.get('runs_p99_ms', '')})",
+                    "p99 <= 50 ms in every run",
                     row["p99_ms"] <= 50,
+                    floor_of,
                 )
             )
         elif measure.startswith("call-next, 25/s"):
             out.append(
                 goal_row(
                     "core",
-                    f"{case}: {measure}",
+                    name,
                     f"p99 {row['p99_ms']:.1f} ms",
                     "p99 <= 20 ms",
                     row["p99_ms"] <= 20,
+                    floor_of,
                 )
             )
     by_db: dict[str, dict[int, dict]] = {}

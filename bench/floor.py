@@ -14,10 +14,13 @@ event to a room. Other benchmarks call:
   clients posting as fast as answered (with ``rate``: that many a second offered in all, latency
   counted from when each was due, as bench.core's open loop); returns n, per_s, p50_ms, p99_ms,
   cpu_ms (the server's CPU per request);
-* ``fanout(clients=500, seconds=10, interval=0.1)``: ``clients`` lean Socket.IO screens
-  (bench.screens.LeanScreen) joined to one room, one HTTP POST every ``interval`` seconds that
-  emits ``called`` to it; latency from sending the POST to each screen receiving the event;
-  returns calls, deliveries, missing, p50_ms, p99_ms, server_cpu_pct, rss_mb;
+* ``fanout(clients=500, seconds=10, interval=0.1, groups=0)``: ``clients`` lean Socket.IO
+  screens (bench.screens.LeanScreen) joined to one room, one HTTP POST every ``interval``
+  seconds that emits ``called`` to it; latency from sending the POST to each screen receiving
+  the event; returns calls, deliveries, missing, p50_ms, p99_ms, server_cpu_pct, rss_mb. With
+  ``groups`` (bench.phones's load): each client in a room of its own, as a phone following its
+  ticket, split into that many groups (a service's phones); each POST emits one event to every
+  room of the next group in turn;
 * ``beside_core(rows, seconds)``: adds ``floor`` and ``x_floor`` to bench.core's rows.
 
 ``x_floor`` is how many times worse than the floor a figure is: for a rate, the floor's rate over
@@ -236,8 +239,12 @@ def http_commit(
 # ---------- one HTTP POST -> one emit to a room of screens ----------
 
 
-async def _fanout(server: FloorServer, count: int, seconds: float, interval: float) -> dict:
+async def _fanout(
+    server: FloorServer, count: int, seconds: float, interval: float, groups: int = 0
+) -> dict:
     arrivals: dict[str, list[float]] = {}
+    rooms = [f"p{i}" for i in range(count)] if groups else [ROOM] * count
+    members = [rooms[g::groups] for g in range(groups)] if groups else [[ROOM]]
     joined = asyncio.Event()
     tally = [0, 0]  # joined, refused
 
@@ -258,7 +265,8 @@ async def _fanout(server: FloorServer, count: int, seconds: float, interval: flo
 
     tasks = []
     for i in range(count):
-        tasks.append(asyncio.create_task(run(LeanScreen(server.port, {"office": ROOM}, on_event))))
+        screen = LeanScreen(server.port, {"office": rooms[i]}, on_event)
+        tasks.append(asyncio.create_task(run(screen)))
         if i % 100 == 99:
             await asyncio.sleep(0.05)  # in bursts, as bench.fanout connects them
     try:
@@ -266,7 +274,7 @@ async def _fanout(server: FloorServer, count: int, seconds: float, interval: flo
     except TimeoutError:
         raise RuntimeError(f"{tally[0]} of {count} screens joined in 120 s") from None
 
-    sent: dict[str, float] = {}
+    sent: dict[str, tuple[float, int]] = {}  # code -> (sent at, screens it is for)
     errors: list[str] = []
 
     def drive() -> None:
@@ -279,15 +287,17 @@ async def _fanout(server: FloorServer, count: int, seconds: float, interval: flo
             if wait > 0:
                 time.sleep(wait)
             code = f"A-{n + 1:03d}"
+            group = members[n % len(members)]
             n += 1
+            body = {"rooms": group, "code": code} if groups else {"room": ROOM, "code": code}
             at = time.perf_counter()
-            conn.request("POST", "/emit", json.dumps({"room": ROOM, "code": code}), headers)
+            conn.request("POST", "/emit", json.dumps(body), headers)
             response = conn.getresponse()
             response.read()
             if response.status != 204:
                 errors.append(str(response.status))
                 continue
-            sent[code] = at
+            sent[code] = (at, count if not groups else len(group))
 
     cpu = server.cpu_seconds()
     driver = threading.Thread(target=drive, daemon=True)
@@ -301,9 +311,9 @@ async def _fanout(server: FloorServer, count: int, seconds: float, interval: flo
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     latencies, missing = [], 0
-    for code, at in sent.items():
+    for code, (at, expected) in sent.items():
         got = arrivals.get(code, [])
-        missing += count - len(got)
+        missing += expected - len(got)
         latencies += [t - at for t in got]
     return {
         "calls": len(sent),
@@ -322,6 +332,7 @@ def fanout(
     seconds: float = 10.0,
     interval: float = 0.1,
     server: FloorServer | None = None,
+    groups: int = 0,
 ) -> dict[str, float]:
     """The floor of bench.fanout's load: ``clients`` screens joined to one room, a POST every
     ``interval`` seconds that emits one event to the room. Returns calls, deliveries, missing,
@@ -329,10 +340,10 @@ def fanout(
     joined within 120 s."""
     if server is None:
         with floor_server("sqlite") as own:
-            return fanout(clients, seconds, interval, own)
+            return fanout(clients, seconds, interval, own, groups)
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return asyncio.run(_fanout(server, clients, seconds, interval))
+    return asyncio.run(_fanout(server, clients, seconds, interval, groups))
 
 
 # ---------- beside bench.core's rows ----------

@@ -7,7 +7,8 @@ the loads Loket's benchmarks put on Loket, in a process of its own (``bench.floo
   of app/db.py: WAL, synchronous=FULL, busy timeout, foreign keys, secure_delete=FAST; writes
   with BEGIN IMMEDIATE behind one in-process lock; or PostgreSQL), answering 201 with the row's
   id as JSON;
-* ``POST /emit`` ``{"room", "code"}``: one Socket.IO ``called`` event to the room, answering 204;
+* ``POST /emit`` ``{"room", "code"}``: one Socket.IO ``called`` event to the room, answering 204
+  (``{"rooms": [...], "code"}``: one event to each room, as a call tells each phone behind it);
 * Socket.IO ``join`` ``{"office": NAME}``: the connection joins room NAME and gets one small
   ``board`` at once (so bench.screens.LeanScreen counts it as joined).
 
@@ -111,7 +112,9 @@ def create_app(url: str) -> tuple[Flask, SocketIO]:
     @app.post("/emit")
     def emit_to_room() -> Any:
         body = request.get_json(silent=True) or {}
-        socketio.emit("called", {"code": body.get("code")}, to=str(body.get("room", "")))
+        rooms = body.get("rooms") or [body.get("room", "")]
+        for room in rooms:  # one event to each room: a phone's own ticket
+            socketio.emit("called", {"code": body.get("code")}, to=str(room))
         return "", 204
 
     @socketio.on("join")

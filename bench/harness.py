@@ -96,12 +96,23 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def goal_row(bench: str, measure: str, result: str, goal: str, met: bool | None) -> dict[str, Any]:
-    """One line of the summary table that ``make bench`` prints at the end."""
+def goal_row(
+    bench: str, measure: str, result: str, goal: str, met: bool | None, floor: str = ""
+) -> dict[str, Any]:
+    """One line of the summary table that ``make bench`` prints at the end; ``floor``: the same
+    load's figure on the bare stack (bench.floor) and how many times it Loket's figure is."""
     return {
         "bench": bench,
         "measure": measure,
         "result": result,
+        "floor": floor,
         "goal": goal,
         "met": "" if met is None else ("yes" if met else "NO"),
     }
+
+
+def beside_floor(row: dict[str, Any]) -> str:
+    """The ``floor`` of a summary line from a row that bench.floor.compare filled ("" if not)."""
+    if "floor" not in row:
+        return ""
+    return f"{row['floor']} (x{row['x_floor']:.2f})"

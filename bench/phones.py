@@ -27,6 +27,11 @@ itself delay the figures).
 The anonymous HTTP rate limit is raised for the benchmark's server so the final track requests
 from 127.0.0.1 are not refused; the Socket.IO limits stay at their defaults.
 
+Beside each row, the floor (bench.floor.fanout with ``groups``): as many phones on a bare
+Flask-SocketIO app, each in a room of its own, a POST every 150 ms sending one event to every
+phone of one service in turn (8 groups): the socket writes alone, at least as many as Loket's
+calls make.
+
 Goals (issue 15, point 2): 5,000 phones on one process, every update p99 <= 500 ms, server RSS
 <= 400 MB, no phone wrong at the end.
 """
@@ -45,7 +50,8 @@ import threading
 import time
 from typing import Any
 
-from bench.harness import Server, goal_row, percentile, table
+from bench import floor
+from bench.harness import Server, beside_floor, goal_row, percentile, table
 from bench.screens import LeanScreen
 
 OFFICE = "kupang"
@@ -400,6 +406,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--phones", type=int, default=5000)
     parser.add_argument("--modes", default=_default_modes())
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor beside each row")
     args = parser.parse_args(argv)
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -407,6 +414,11 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     for mode in args.modes.split(","):
         print(f"... {mode}, {args.phones} phones", flush=True)
         rows.append(run(mode, args.phones, args.seconds))
+    if not args.no_floor:
+        print(f"... the floor, {args.phones} phones", flush=True)
+        bare = floor.fanout(args.phones, args.seconds, interval=0.15, groups=len(SERVICES))
+        for row in rows:
+            floor.compare(row, bare, "p99")
     print()
     print(
         table(
@@ -431,6 +443,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 "drain_s",
                 "refused",
                 "errors",
+                "floor",
+                "x_floor",
             ],
         )
     )
@@ -451,6 +465,7 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 f"p99 {row['p99_ms']:.0f} ms, {row['missing']} missing",
                 f"p99 <= {GOAL_P99_MS} ms, none missing",
                 row["p99_ms"] <= GOAL_P99_MS and row["missing"] == 0,
+                beside_floor(row),
             )
         )
         out.append(
