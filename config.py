@@ -93,6 +93,9 @@ class Config:
         self.HEADER_TIMEOUT = float(os.environ.get("HEADER_TIMEOUT") or 10)
         self.KEEPALIVE_TIMEOUT = float(os.environ.get("KEEPALIVE_TIMEOUT") or 30)
         self.IO_TIMEOUT = float(os.environ.get("IO_TIMEOUT") or 60)
+        # Socket.IO pings each connection this often (seconds) and closes it when the answer
+        # does not come within as long again.
+        self.SOCKET_PING_INTERVAL = float(os.environ.get("SOCKET_PING_INTERVAL") or 20)
         # Open connections at once: in all, and from one client address. The per-address cap
         # leaves room for a guest Wi-Fi of phones behind one router; addresses in
         # CONNECTION_LIMIT_EXEMPT (this machine, where nginx runs) are not capped.

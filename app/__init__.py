@@ -62,14 +62,16 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
         app,
         async_mode=mode,
         message_queue=app.config["MESSAGE_QUEUE_URL"],
-        ping_interval=20,
-        ping_timeout=20,
+        ping_interval=app.config["SOCKET_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKET_PING_INTERVAL"],
         max_http_buffer_size=64 * 1024,
         logger=False,
         engineio_logger=False,
     )
 
-    from . import errors, realtime
+    from . import errors, pings, realtime
+
+    pings.init_app(socketio.server.eio)  # one task pings every connection
 
     errors.init_app(app)
     realtime.init_app(app, socketio)

@@ -256,6 +256,12 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-from . import poster  # noqa: E402,F401 - registers the office's poster on bp
+@bp.get("/book/<office>/poster.pdf")
+def poster(slug: str) -> Response:
+    """The office's poster for the notice board (A4, one page, PDF)."""
+    # ReportLab (about 14 MB a process) is loaded when the first poster is asked for.
+    from .poster import poster_pdf
+
+    return poster_pdf(slug)
 
 __all__ = ["bp"]

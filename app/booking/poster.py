@@ -42,7 +42,6 @@ from ..extensions import db
 from ..i18n import in_english, local_name
 from ..models import Office, Service
 from ..public_url import public_base
-from .blueprint import bp
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 SPECIAL_DAYS_AHEAD = 60
@@ -612,9 +611,9 @@ def render(poster: Poster) -> bytes:
     return out.getvalue()
 
 
-@bp.get("/book/<office>/poster.pdf")
-def poster(slug: str) -> Response:
-    """The office's poster for the notice board (A4, one page, PDF)."""
+def poster_pdf(slug: str) -> Response:
+    """The answer to ``/book/{office}/poster.pdf``: the office's poster for the notice board
+    (A4, one page, PDF)."""
     office = domain.office_by_slug(db.session, slug)
     pdf = render(collect(office, domain.utcnow()))
     response = Response(pdf, mimetype="application/pdf")
