@@ -1,7 +1,8 @@
 """Configuration from environment variables.
 
 Every setting is optional: with none set, Loket runs on an embedded SQLite database under
-``instance/`` and prints tickets as previews (PNG + text) under ``instance/tickets/``.
+``instance/`` and prints tickets as previews under ``instance/tickets/`` (the ESC/POS bytes and
+the text; a PNG drawn when someone opens it).
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ class Config:
         # Any other paper (a reprint, a group ticket) that could not print within this many
         # minutes leaves the paper queue too, failed with its reason.
         self.PRINT_EXPIRE = timedelta(minutes=float(os.environ.get("PRINT_EXPIRE_MINUTES") or 30))
-        # Where the preview printer (no PRINTER_URL) writes its PNG and text tickets; empty:
-        # instance/tickets.
+        # Where the preview printer (no PRINTER_URL) keeps its tickets (bytes, text, and a PNG
+        # once opened); empty: instance/tickets.
         self.TICKET_PREVIEW_DIR = os.environ.get("TICKET_PREVIEW_DIR") or ""
         # Whether this process prints the server's jobs; with several processes, only one should.
         self.PRINT_SPOOLER = _env_bool("PRINT_SPOOLER", True)

@@ -277,6 +277,15 @@ def _serve_eventlet(
                 _refuse_busy(client)
                 continue
             client.settimeout(cfg["IO_TIMEOUT"])
+            try:
+                # An answer larger than the small write buffer (Protocol.wbufsize) leaves in two
+                # writes, head and body: without this the body waits 40 ms for the client's
+                # delayed ACK of the head (bench/modes.py).
+                client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                client.close()  # reset before it could be served
+                guard.release(address[0])
+                continue
             conn = [address, client, eventlet.wsgi.STATE_IDLE]
             connections[id(conn)] = conn
             pool.spawn(server.process_request, conn).link(closed, conn)
@@ -409,7 +418,9 @@ def _serve_gevent(
     def serve_connection(client: socket.socket, address: tuple) -> None:
         # gevent writes a response's head and body apart: with Nagle's algorithm the body waits
         # for the client's delayed ACK of the head, 40 ms on every kept-alive request.
-        handler = Handler(client, address, server)
+        # A 2 KB read buffer, not 8: it is held for as long as the connection is open, and a
+        # WebSocket is open all day (larger reads pass through in full).
+        handler = Handler(client, address, server, rfile=client.makefile("rb", 2048))
         connections[handler] = client
         try:
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -223,13 +223,27 @@ class Broadcaster:
                         TICKET, track(session, ticket, now), to=ticket_room(ticket.token)
                     )
 
+    def _anyone_follows_a_ticket(self) -> bool:
+        """Whether any status page may follow a ticket (always true across processes): one
+        look over this process's rooms, far cheaper than reading a queue for nobody."""
+        if self.app.config.get("MESSAGE_QUEUE_URL"):
+            return True
+        prefix = ticket_room("")
+        rooms = self.socketio.server.manager.rooms.get("/", {})
+        return any(
+            members and isinstance(room, str) and room.startswith(prefix)
+            for room, members in list(rooms.items())
+        )
+
     def _queue_moved(self, session: Session, office: Office, service_id: int, now: Any) -> set[int]:
         """Send the waiting tickets of a service that someone follows their new place.
 
         One statement reads the whole queue in order (a few plain columns, no ticket loaded);
         each follower's payload is a plain dict (``waiting_track``, the same as ``track``), the
-        service's rate read once.
+        service's rate read once. Nothing is read while no page follows any ticket.
         """
+        if not self._anyone_follows_a_ticket():
+            return set()
         order = waiting_queue(session, service_id, domain.local_day(now, office.timezone))
         followed = [
             (position, row)

@@ -341,6 +341,7 @@ def run(database: str, history: int, seconds: float) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+    global PAPER, RUNS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--history", default="1000,1000000")
@@ -349,7 +350,6 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--runs", type=int, default=RUNS, help="open-loop runs in a row")
     parser.add_argument("--no-floor", action="store_true", help="skip bench.floor's figures")
     args = parser.parse_args(argv)
-    global PAPER, RUNS
     PAPER, RUNS = args.paper, max(1, args.runs)
     rows = []
     for database in args.db.split(","):
