@@ -264,4 +264,5 @@ def poster(slug: str) -> Response:
 
     return poster_pdf(slug)
 
+
 __all__ = ["bp"]
