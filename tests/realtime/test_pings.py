@@ -33,7 +33,6 @@ class PingedScreen(LeanScreen):
         self.mute = mute
         self.told_closed = False  # an Engine.IO close packet or a WebSocket close frame came
 
-
     def _handle(self, event: Any) -> bytes | None:
         if isinstance(event, CloseConnection) or (
             isinstance(event, TextMessage) and event.data == "1"
