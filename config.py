@@ -153,6 +153,8 @@ class Config:
         self.SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS") or 15000)
         # Events are built and sent by a background worker; tests can ask for inline delivery.
         self.BROADCAST_INLINE = False
+        # Whether `flask db ...` (Alembic) is set up; wsgi.py turns it off for the server.
+        self.MIGRATIONS = True
         # With a message queue, boards are sent again this often even when nothing changed, so
         # a board lost while Redis was away is made good without anyone touching the queue.
         self.BOARD_RESYNC_SECONDS = float(os.environ.get("BOARD_RESYNC_SECONDS") or 30)

@@ -113,6 +113,8 @@ _config = Config()
 if not SERVING:
     # Command-line use: deliver events before the command exits (via Redis when configured).
     _config.BROADCAST_INLINE = True
+else:
+    _config.MIGRATIONS = False  # the server never migrates (`flask db upgrade` does)
 app = create_app(_config, async_mode=ASYNC_MODE if SERVING else "threading")
 
 BUSY_RESPONSE = (
@@ -190,9 +192,9 @@ def _serve_eventlet(
 
         # Each connection's buffered reader and writer hold their whole buffer for as long as it
         # is open, and a WebSocket is open all day without using them (its frames go straight
-        # to the socket): 8 + 16 KB a screen or phone by default, 3 KB this way. Larger reads
-        # and writes pass through in full.
-        rbufsize = 2048
+        # to the socket): 8 + 16 KB a screen or phone by default, 1.5 KB this way. A request
+        # head is read in a few pieces; larger reads and writes pass through in full.
+        rbufsize = 512
         wbufsize = 1024
 
         served = 0
@@ -418,9 +420,9 @@ def _serve_gevent(
     def serve_connection(client: socket.socket, address: tuple) -> None:
         # gevent writes a response's head and body apart: with Nagle's algorithm the body waits
         # for the client's delayed ACK of the head, 40 ms on every kept-alive request.
-        # A 2 KB read buffer, not 8: it is held for as long as the connection is open, and a
-        # WebSocket is open all day (larger reads pass through in full).
-        handler = Handler(client, address, server, rfile=client.makefile("rb", 2048))
+        # A 512-byte read buffer, not 8 KB: it is held for as long as the connection is open,
+        # and a WebSocket is open all day (larger reads pass through in full).
+        handler = Handler(client, address, server, rfile=client.makefile("rb", 512))
         connections[handler] = client
         try:
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

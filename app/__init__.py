@@ -14,7 +14,7 @@ from flask import Flask
 from config import BASE_DIR, Config
 
 from .db import configure_engine, engine_options, normalise_url
-from .extensions import babel, csrf, db, login, migrate, socketio
+from .extensions import babel, csrf, db, login, socketio
 from .files import secure_instance
 
 
@@ -41,7 +41,12 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    if app.config.get("MIGRATIONS", True):
+        # `flask db ...` and the tests migrate; the server never does (make run and the
+        # installer run `flask db upgrade` first), so Alembic's 9 MB stay out of its process.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
 
     from . import i18n

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from printer.spooler import Job
@@ -83,7 +83,18 @@ def save_state(
         state.last_error = error[:500]
 
 
-def _as_job(row: PrintJob, config: Any) -> Job:
+# What the spooler needs of a job (the head is read as plain columns).
+_JOB_COLUMNS = (
+    PrintJob.id,
+    PrintJob.payload,
+    PrintJob.attempts,
+    PrintJob.created_at,
+    PrintJob.next_attempt_at,
+    PrintJob.kind,
+)
+
+
+def _as_job(row: Any, config: Any) -> Job:
     return Job(
         id=row.id,
         payload=json.loads(row.payload),
@@ -97,14 +108,26 @@ def _as_job(row: PrintJob, config: Any) -> Job:
 
 class DatabaseJobs:
     """The spooler's JobStore: jobs in ``print_jobs``, each call in its own short transaction.
-    With ``office_id``, only that office's jobs: each office's queue goes on by itself."""
+    With ``office_id``, only that office's jobs: each office's queue goes on by itself.
+
+    A job's three steps (the head, its claim, done) are plain statements on the engine's
+    connection: no app context or ORM session is made for them, as the spooler runs them for
+    every ticket."""
 
     def __init__(self, app: Flask, office_id: int | None = None) -> None:
         self.app = app
         self.office_id = office_id
+        self._engine: Engine | None = None
 
     def _session(self) -> Session:
         return Session(db.engine)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
 
     def _mine(self, target: str) -> Any:
         where = PrintJob.target == target
@@ -113,14 +136,14 @@ class DatabaseJobs:
         return where
 
     def head(self, target: str) -> Job | None:
-        with self.app.app_context(), reading(), self._session() as session:
-            row = session.scalar(
-                select(PrintJob)
+        with reading(), self.engine.connect() as conn:
+            row = conn.execute(
+                select(*_JOB_COLUMNS)
                 .where(self._mine(target), PrintJob.status.in_(OPEN))
                 .order_by(PrintJob.id)
                 .limit(1)
-            )
-            return _as_job(row, self.app.config) if row is not None else None
+            ).first()
+        return _as_job(row, self.app.config) if row is not None else None
 
     def release(self, target: str) -> int:
         """Put the jobs of ``target`` left "printing" back in the queue; how many there were.
@@ -151,45 +174,39 @@ class DatabaseJobs:
             return released
 
     def claim(self, job: Job, now: datetime) -> bool:
-        with self.app.app_context(), self._session() as session:
-            stale = now - LEASE
-            claimed = session.execute(
+        stale = now - LEASE
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
                 update(PrintJob)
                 .where(
                     PrintJob.id == job.id,
                     (PrintJob.status == "pending")
                     | ((PrintJob.status == "printing") & (PrintJob.claimed_at < stale)),
                 )
-                .values(status="printing", claimed_at=now, attempts=PrintJob.attempts + 1),
-                execution_options={"synchronize_session": False},
+                .values(status="printing", claimed_at=now, attempts=PrintJob.attempts + 1)
             ).rowcount
-            session.commit()
-            return claimed == 1
+        return claimed == 1
 
     def done(self, job: Job, now: datetime) -> None:
-        with self.app.app_context(), self._session() as session:
-            session.execute(
+        with self.engine.begin() as conn:
+            conn.execute(
                 update(PrintJob)
                 .where(PrintJob.id == job.id)
-                .values(status="printed", printed_at=now, last_error=None),
-                execution_options={"synchronize_session": False},
+                .values(status="printed", printed_at=now, last_error=None)
             )
-            session.commit()
 
     def failed(self, job: Job, error: str, retry_at: datetime | None, now: datetime) -> None:
         # Only a job still open: one an administrator cancelled meanwhile stays cancelled.
-        with self.app.app_context(), self._session() as session:
-            session.execute(
+        with self.engine.begin() as conn:
+            conn.execute(
                 update(PrintJob)
                 .where(PrintJob.id == job.id, PrintJob.status.in_(OPEN))
                 .values(
                     status="pending" if retry_at else "failed",
                     next_attempt_at=retry_at,
                     last_error=error[:500],
-                ),
-                execution_options={"synchronize_session": False},
+                )
             )
-            session.commit()
 
     def state(self, target: str, online: bool, error: str | None, now: datetime) -> None:
         key = target if self.office_id is None else server_state_key(self.office_id)
