@@ -7,6 +7,7 @@ The ping interval is 1 s here (SOCKET_PING_INTERVAL) instead of 20 s."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -62,16 +63,36 @@ async def _watch(port: int) -> tuple[list[PingedScreen], PingedScreen, list[bool
     return screens, mute, ended
 
 
+def _watched(port: int) -> tuple[list[PingedScreen], PingedScreen, list[bool]]:
+    """``_watch`` on an event loop of its own thread: the browser tests' Playwright keeps a loop
+    running in the main thread, where ``asyncio.run`` cannot start another."""
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = asyncio.run(_watch(port))
+        except BaseException as err:  # noqa: BLE001 - raised again in the test's thread
+            result["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(60)
+    if "error" in result:
+        raise result["error"]
+    assert "value" in result, "the screens did not finish within 60 s"
+    return result["value"]
+
+
 @pytest.mark.parametrize("mode", ASYNC_MODES)
 def test_every_screen_is_pinged_and_a_silent_one_is_closed(mode):
     server = LiveServer(async_mode=mode, extra_env={"SOCKET_PING_INTERVAL": "1"})
     server.prepare()
     server.start()
     try:
-        screens, mute, ended = asyncio.run(_watch(server.port))
+        screens, mute, ended = _watched(server.port)
         time.sleep(2.5)  # the first group's connections are gone and the queue is empty
         # A fresh group: the task that ended with the empty queue starts again for them.
-        again, _mute, _ended = asyncio.run(_watch(server.port))
+        again, _mute, _ended = _watched(server.port)
     finally:
         server.stop()
     # About one ping a second each (four in four seconds; at least two on a slow machine).
