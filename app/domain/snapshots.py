@@ -189,15 +189,28 @@ def track(
         rate = rate or service_rate(session, ticket.service, now)
         wait = rate.wait_s(ahead) if ahead is not None else None
     counter = ticket.counter if ticket.status in ACTIVE_AT_COUNTER else None
-    service: Service = ticket.service
+    return _track(ticket, ticket.service, ticket.office, ticket.status, ahead, wait, counter)
+
+
+def _track(
+    ticket: Any,
+    service: Service,
+    office: Office,
+    status: str,
+    ahead: int | None,
+    wait: int | None,
+    counter: Any,
+) -> shapes.Track:
+    """The Track of ``ticket`` (a Ticket, or a row with its code, day, stage, block_reason and
+    priority) of ``service`` at ``office``."""
     return {
         "code": ticket.code,
         "service": service.code,
         "service_name": service.name,
         "service_name_en": service.name_en,
-        "office": ticket.office.slug,
+        "office": office.slug,
         "day": ticket.day.isoformat(),
-        "status": ticket.status,
+        "status": status,
         "stage": ticket.stage,
         "block_reason": ticket.block_reason if ticket.stage == "blocked" else None,
         "priority": ticket.priority,
@@ -240,21 +253,7 @@ def waiting_track(
 ) -> shapes.Track:
     """The Track of a waiting ticket of ``service`` read by ``waiting_queue``, ``ahead`` in its
     queue: what ``track`` gives for it, built without loading the ticket."""
-    return {
-        "code": row.code,
-        "service": service.code,
-        "service_name": service.name,
-        "service_name_en": service.name_en,
-        "office": office.slug,
-        "day": row.day.isoformat(),
-        "status": "waiting",
-        "stage": row.stage,
-        "block_reason": row.block_reason if row.stage == "blocked" else None,
-        "priority": row.priority,
-        "ahead": ahead,
-        "estimated_wait_s": rate.wait_s(ahead),
-        "counter": None,
-    }
+    return _track(row, service, office, "waiting", ahead, rate.wait_s(ahead), None)
 
 
 _STAFF_COLUMNS = (
