@@ -30,7 +30,7 @@ import time
 from typing import Any
 
 from bench import floor
-from bench.harness import Server, beside_floor, goal_row, percentile, table
+from bench.harness import Server, beside_floor, goal_row, percentile, raise_open_files, table
 from bench.screens import LeanScreen
 
 OFFICE = "kupang"
@@ -206,8 +206,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--no-floor", action="store_true", help="skip the floor beside each row")
     args = parser.parse_args(argv)
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_files()
     rows = []
     for mode in args.modes.split(","):
         for count in (int(c) for c in args.clients.split(",")):

@@ -34,7 +34,6 @@ import asyncio
 import http.client
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -47,7 +46,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.harness import SERVICES, Client, percentile, summary, table
+from bench.harness import SERVICES, Client, percentile, raise_open_files, summary, table
 from bench.live import ROOT
 from bench.screens import LeanScreen
 
@@ -341,8 +340,7 @@ def fanout(
     if server is None:
         with floor_server("sqlite") as own:
             return fanout(clients, seconds, interval, own, groups)
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_files()
     return asyncio.run(_fanout(server, clients, seconds, interval, groups))
 
 

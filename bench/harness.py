@@ -6,6 +6,7 @@ import http.client
 import json
 import math
 import os
+import resource
 import statistics
 import threading
 import time
@@ -50,6 +51,12 @@ class Client:
         elapsed = time.perf_counter() - start
         payload = json.loads(raw) if raw else None
         return response.status, payload, elapsed
+
+
+def raise_open_files() -> None:
+    """Let this process open as many files as the hard limit allows (thousands of sockets)."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def percentile(values: list[float], fraction: float) -> float:

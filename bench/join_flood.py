@@ -46,7 +46,7 @@ from typing import Any
 
 from wsproto.events import CloseConnection, TextMessage
 
-from bench.harness import Server, goal_row, percentile, table
+from bench.harness import Server, goal_row, percentile, raise_open_files, table
 from bench.screens import LeanScreen
 
 OFFICE = "kupang"
@@ -169,8 +169,7 @@ def _flood_process(
     results: Any,
     once: bool,
 ) -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_files()
     cpu = _cpu_seconds()
     stats = asyncio.run(_flood_all(port, addresses, repeat, started, stop, once))
     results.put((stats, _cpu_seconds() - cpu))
@@ -361,8 +360,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     )
     args = parser.parse_args(argv)
     flooders = max(1, min(args.flooders, 8))  # 127.0.0.2 .. 127.0.0.9
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_files()
     rows: list[dict[str, Any]] = []
     detail: list[dict[str, Any]] = []
     for mode in args.modes.split(","):

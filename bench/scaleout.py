@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import http.client
 import json
-import resource
 import shutil
 import subprocess
 import tempfile
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fanout import PG_URL, Driver
-from bench.harness import Server, goal_row, percentile, table
+from bench.harness import Server, goal_row, percentile, raise_open_files, table
 from bench.live import ROOT, free_port
 from bench.screens import LeanScreen
 
@@ -297,8 +296,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--screens", default="5000")
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args(argv)
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_files()
     rows = []
     for count in (int(c) for c in args.screens.split(",")):
         print(f"... {args.processes} processes, {count} screens", flush=True)

@@ -60,7 +60,7 @@ from typing import Any
 
 from wsproto.events import CloseConnection, TextMessage
 
-from bench.harness import Server, goal_row, percentile, table
+from bench.harness import Server, goal_row, percentile, raise_open_files, table
 from bench.screens import LeanScreen
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -349,8 +349,7 @@ async def _screens(
 def _screens_process(
     port: int, addresses: list[str], settings: ClientSettings, joined: Any, stop: Any, out: Any
 ) -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_files()
     used = resource.getrusage(resource.RUSAGE_SELF)
     records = asyncio.run(_screens(port, addresses, settings, joined, stop))
     now = resource.getrusage(resource.RUSAGE_SELF)
@@ -777,8 +776,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     for name, other in others.items():
         if other != settings:
             print(f"!!! {name} reconnects otherwise: {other}", flush=True)
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_files()
     rows, kinds = [], []
     for mode in modes:
         print(f"... {mode}, {args.clients} screens, restart after {args.before:g} s", flush=True)
