@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import time
 from functools import lru_cache
 
 from flask import current_app, request
@@ -49,14 +50,26 @@ def own_names() -> set[str]:
     return {"localhost", name, f"{name}.local"}
 
 
+# The LAN address asked of the kernel at most this often: every ticket's link needs it, and a
+# socket a ticket was 2 % of issuing's CPU; a new DHCP lease shows within seconds.
+LAN_ADDRESS_TTL_S = 5.0
+_lan: tuple[float, str] = (float("-inf"), "")
+
+
 def lan_address() -> str:
     """This machine's address on its LAN (no packet is sent), or 127.0.0.1 without one."""
+    global _lan
+    checked, address = _lan
+    if time.monotonic() - checked < LAN_ADDRESS_TTL_S:
+        return address
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.connect(("10.255.255.255", 1))
-            return probe.getsockname()[0]
+            address = probe.getsockname()[0]
         except OSError:
-            return "127.0.0.1"
+            address = "127.0.0.1"
+    _lan = (time.monotonic(), address)
+    return address
 
 
 def trusted_host(host: str) -> bool:

@@ -552,12 +552,20 @@ def check_in(
     tickets = []
     for _ in range(booking.places):
         number = next_number(session, office.id, service.id, day)
-        ticket = new_ticket(session, office, service, day, number, False, now, actor)
-        ticket.channel = "booking"
         # Queued at the slot's time: before walk-ins who came later, after earlier ones.
-        ticket.sort_at = booking.start
+        ticket = new_ticket(
+            session,
+            office,
+            service,
+            day,
+            number,
+            False,
+            now,
+            actor,
+            channel="booking",
+            sort_at=booking.start,
+        )
         tickets.append(ticket)
-    session.flush()
     for ticket in tickets:
         log_move(session, ticket, "issue", actor, now, None, None, note=f"booking {booking.code}")
         record(session, ticket_changed(ticket))
