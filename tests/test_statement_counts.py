@@ -26,7 +26,7 @@ def _statements(app):
         event.remove(engine, "before_cursor_execute", remember)
 
 
-def test_issuing_a_ticket_without_paper_takes_at_most_nine_statements(app, api, world):
+def test_issuing_a_ticket_without_paper_takes_at_most_eight_statements(app, api, world):
     api.issue("A")  # the day's first ticket creates the day's rows
     with _statements(app) as seen:
         response = api.post(
@@ -34,10 +34,25 @@ def test_issuing_a_ticket_without_paper_takes_at_most_nine_statements(app, api, 
         )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["print"] is None
-    # The request: begin, token, office, its turn, service, number, ticket, log, place in line;
-    # then (inline in tests) the publisher's own read transaction.
+    # The request: begin, token, the office with its turn (one UPDATE .. RETURNING), service,
+    # number, ticket, log, place in line; then (inline in tests) the publisher's own read
+    # transaction.
     published = next((i for i, s in enumerate(seen) if s.startswith("BEGIN DEFERRED")), len(seen))
-    assert published <= 9, "\n".join(seen)
+    assert published <= 8, "\n".join(seen)
     # Nobody follows the new ticket yet: publishing it loads no ticket; it has no paper to find.
     assert not any(s.startswith("SELECT tickets.id, tickets.office_id") for s in seen), seen
     assert not any(s.startswith("SELECT print_jobs") for s in seen), seen
+
+
+def test_calling_the_next_ticket_finds_the_counters_office_and_takes_its_turn_in_one_statement(
+    app, api, world
+):
+    api.issue("A")
+    with _statements(app) as seen:
+        response = api.call_next(world.counter(1).id)
+    assert response.status_code == 200, response.get_json()
+    turns = [s for s in seen if s.startswith("UPDATE offices SET seq")]
+    assert len(turns) == 1, seen
+    # The counter's office, found inside the same UPDATE:
+    assert "WHERE offices.id = (SELECT counters." in turns[0], turns
+    assert not any(s.startswith("SELECT counters.office_id") for s in seen), seen

@@ -10,28 +10,55 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Counter, Office, Ticket
 from .access import Actor, require
 from .errors import N_, NotFound
-from .events import bump_seq
-from .lookup import counter_by_id, office_for, ticket_by_id
+from .events import OfficeChanged, bump_seq_where, record
+from .lookup import counter_by_id, ticket_by_id
 
-_TICKET_OFFICE = select(Ticket.office_id).where(Ticket.id == bindparam("id"))
-_COUNTER_OFFICE = select(Counter.office_id).where(Counter.id == bindparam("id"))
+_offices = Office.__table__
+
+
+def _bump_through(table: Any) -> Any:
+    """UPDATE the office of the ``table`` row :row_id (its seq + 1), returning id and seq."""
+    office_of = select(table.c.office_id).where(table.c.id == bindparam("row_id")).scalar_subquery()
+    return (
+        update(_offices)
+        .where(_offices.c.id == office_of)
+        .values(seq=_offices.c.seq + 1)
+        .returning(_offices.c.id, _offices.c.seq)
+    )
+
+
+_TICKET_TURN = _bump_through(Ticket.__table__)
+_COUNTER_TURN = _bump_through(Counter.__table__)
+# The office by its slug, its turn taken in the same statement, as an ORM instance.
+_OFFICE_TURN = (
+    select(Office)
+    .from_statement(
+        update(_offices)
+        .where(_offices.c.slug == bindparam("office_slug"))
+        .values(seq=_offices.c.seq + 1)
+        .returning(*_offices.c)
+    )
+    .execution_options(populate_existing=True)
+)  # an instance loaded earlier gets the new seq
 
 
 def _turn_of(
-    session: Session, office_of: Any, row_id: int, permission: str, actor: Actor, missing: str
+    session: Session, turn: Any, row_id: int, permission: str, actor: Actor, missing: str
 ) -> int:
+    """Take the turn of the office of a ticket or counter in one statement, then check that
+    ``actor`` may work there (a refusal rolls the turn back with the request's transaction)."""
     require(actor, permission)
-    office_id = session.scalar(office_of, {"id": row_id})
-    if office_id is None:
+    taken = bump_seq_where(session, turn, {"row_id": row_id})
+    if taken is None:
         raise NotFound(missing, id=row_id)
-    require(actor, permission, office_id)
-    return bump_seq(session, office_id)
+    require(actor, permission, taken[0])
+    return taken[1]
 
 
 def ticket_turn(
@@ -43,7 +70,7 @@ def ticket_turn(
     """
     seq = _turn_of(
         session,
-        _TICKET_OFFICE,
+        _TICKET_TURN,
         ticket_id,
         permission,
         actor,
@@ -61,7 +88,7 @@ def counter_turn(
     """
     seq = _turn_of(
         session,
-        _COUNTER_OFFICE,
+        _COUNTER_TURN,
         counter_id,
         permission,
         actor,
@@ -71,10 +98,15 @@ def counter_turn(
 
 
 def office_turn(session: Session, slug: str, permission: str, actor: Actor) -> Office:
-    """Check ``actor``, load the office ``slug`` and take its turn.
+    """Check ``actor``, load the office ``slug`` and take its turn (one statement).
 
-    Raises Forbidden and NotFound.
+    Raises Forbidden and NotFound (the role is checked before the lookup, the office after, as
+    in ``office_for``).
     """
-    office = office_for(session, actor, slug, permission)
-    bump_seq(session, office.id)
+    require(actor, permission)
+    office = session.scalar(_OFFICE_TURN, {"office_slug": slug})
+    if office is None:
+        raise NotFound(N_("There is no office called %(office)s."), office=slug)
+    require(actor, permission, office.id)
+    record(session, OfficeChanged(office.id, office.seq))
     return office
