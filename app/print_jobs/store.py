@@ -106,6 +106,30 @@ def _as_job(row: Any, config: Any) -> Job:
     )
 
 
+# The spooler's statements, built once: building them a job cost more than running them.
+_HEAD = (
+    select(*_JOB_COLUMNS)
+    .where(PrintJob.target == bindparam("target"), PrintJob.status.in_(OPEN))
+    .order_by(PrintJob.id)
+    .limit(1)
+)
+_HEAD_OF_OFFICE = _HEAD.where(PrintJob.office_id == bindparam("office_id"))
+_CLAIM = (
+    update(PrintJob)
+    .where(
+        PrintJob.id == bindparam("job"),
+        (PrintJob.status == "pending")
+        | ((PrintJob.status == "printing") & (PrintJob.claimed_at < bindparam("stale"))),
+    )
+    .values(status="printing", claimed_at=bindparam("now"), attempts=PrintJob.attempts + 1)
+)
+_DONE = (
+    update(PrintJob)
+    .where(PrintJob.id == bindparam("job"))
+    .values(status="printed", printed_at=bindparam("now"), last_error=None)
+)
+
+
 class DatabaseJobs:
     """The spooler's JobStore: jobs in ``print_jobs``, each call in its own short transaction.
     With ``office_id``, only that office's jobs: each office's queue goes on by itself.
@@ -136,13 +160,9 @@ class DatabaseJobs:
         return where
 
     def head(self, target: str) -> Job | None:
+        params = {"target": target, "office_id": self.office_id}
         with reading(), self.engine.connect() as conn:
-            row = conn.execute(
-                select(*_JOB_COLUMNS)
-                .where(self._mine(target), PrintJob.status.in_(OPEN))
-                .order_by(PrintJob.id)
-                .limit(1)
-            ).first()
+            row = conn.execute(_HEAD if self.office_id is None else _HEAD_OF_OFFICE, params).first()
         return _as_job(row, self.app.config) if row is not None else None
 
     def release(self, target: str) -> int:
@@ -174,26 +194,13 @@ class DatabaseJobs:
             return released
 
     def claim(self, job: Job, now: datetime) -> bool:
-        stale = now - LEASE
         with self.engine.begin() as conn:
-            claimed = conn.execute(
-                update(PrintJob)
-                .where(
-                    PrintJob.id == job.id,
-                    (PrintJob.status == "pending")
-                    | ((PrintJob.status == "printing") & (PrintJob.claimed_at < stale)),
-                )
-                .values(status="printing", claimed_at=now, attempts=PrintJob.attempts + 1)
-            ).rowcount
-        return claimed == 1
+            claimed = conn.execute(_CLAIM, {"job": job.id, "now": now, "stale": now - LEASE})
+        return claimed.rowcount == 1
 
     def done(self, job: Job, now: datetime) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                update(PrintJob)
-                .where(PrintJob.id == job.id)
-                .values(status="printed", printed_at=now, last_error=None)
-            )
+            conn.execute(_DONE, {"job": job.id, "now": now})
 
     def failed(self, job: Job, error: str, retry_at: datetime | None, now: datetime) -> None:
         # Only a job still open: one an administrator cancelled meanwhile stays cancelled.
