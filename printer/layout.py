@@ -138,6 +138,11 @@ def render_ticket(printer: Escpos, ticket: TicketData) -> None:
 
     printer.hw("INIT")
     line(ticket.office, bold=True)
+    # Everything printed is plain ASCII (``plain``): the code page python-escpos chose for the
+    # first line is kept for the rest, instead of it looking for one at every character (half
+    # the layout's time). Nothing is sent: the code page is already the current one.
+    if printer.magic.encoding:
+        printer.charcode(printer.magic.encoding)
     line(ticket.service)
     printer.ln()
     if words.get("number"):
