@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -11,15 +12,16 @@ from ..models import Counter, Office, Service, Ticket, sql_constant
 from .access import Actor, require
 from .errors import N_, InvalidInput, NotFound
 
-_OFFICE_BY_SLUG = select(Office).where(Office.slug == bindparam("slug"))
+_OFFICE_BY_SLUG = select(Office).where(Office.slug == bindparam("office_slug"))
 _SERVICE_BY_CODE = select(Service).where(
     Service.office_id == bindparam("office_id"), Service.code == bindparam("code")
 )
 
 
-def office_by_slug(session: Session, slug: str) -> Office:
-    """The office with ``slug``. Raises NotFound."""
-    office = session.scalar(_OFFICE_BY_SLUG, {"slug": slug})
+def office_by_slug(session: Session, slug: str, statement: Any = _OFFICE_BY_SLUG) -> Office:
+    """The office with ``slug``, loaded by ``statement`` (one taking :office_slug; another than
+    the plain SELECT may do more at once, e.g. take the office's turn). Raises NotFound."""
+    office = session.scalar(statement, {"office_slug": slug})
     if office is None:
         raise NotFound(N_("There is no office called %(office)s."), office=slug)
     return office
@@ -33,12 +35,14 @@ def offices_of(session: Session, actor: Actor) -> list[Office]:
     return list(session.scalars(stmt))
 
 
-def office_for(session: Session, actor: Actor, slug: str, permission: str) -> Office:
-    """The office ``slug``, if ``actor`` may use ``permission`` there. The role is checked
-    before the lookup (a caller without it learns nothing of which offices exist), the office
-    after. Raises Forbidden or NotFound."""
+def office_for(
+    session: Session, actor: Actor, slug: str, permission: str, statement: Any = _OFFICE_BY_SLUG
+) -> Office:
+    """The office ``slug`` (loaded by ``statement``, as in ``office_by_slug``), if ``actor`` may
+    use ``permission`` there. The role is checked before the lookup (a caller without it learns
+    nothing of which offices exist), the office after. Raises Forbidden or NotFound."""
     require(actor, permission)
-    office = office_by_slug(session, slug)
+    office = office_by_slug(session, slug, statement)
     require(actor, permission, office.id)
     return office
 

@@ -136,8 +136,8 @@ def new_ticket(
 ) -> Ticket:
     """Add a waiting ticket (one INSERT) and return it as a persistent instance of ``session``.
 
-    The row is written by a plain INSERT .. RETURNING id rather than an ORM flush (half the
-    CPU of issuing was the unit of work for this one row); the instance is then made persistent
+    The row is written by a plain INSERT .. RETURNING id rather than an ORM flush (the unit of
+    work for this one row was a fifth of issuing's CPU); the instance is then made persistent
     with every column known, so reading it loads nothing and later changes flush as UPDATEs.
     """
     values = dict.fromkeys(_COLUMNS)

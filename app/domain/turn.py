@@ -17,7 +17,7 @@ from ..models import Counter, Office, Ticket
 from .access import Actor, require
 from .errors import N_, NotFound
 from .events import OfficeChanged, bump_seq_where, record
-from .lookup import counter_by_id, ticket_by_id
+from .lookup import counter_by_id, office_for, ticket_by_id
 
 _offices = Office.__table__
 
@@ -35,7 +35,8 @@ def _bump_through(table: Any) -> Any:
 
 _TICKET_TURN = _bump_through(Ticket.__table__)
 _COUNTER_TURN = _bump_through(Counter.__table__)
-# The office by its slug, its turn taken in the same statement, as an ORM instance.
+# The office by its slug, its turn taken in the same statement, as an ORM instance; one loaded
+# earlier in the request gets the new seq.
 _OFFICE_TURN = (
     select(Office)
     .from_statement(
@@ -45,7 +46,7 @@ _OFFICE_TURN = (
         .returning(*_offices.c)
     )
     .execution_options(populate_existing=True)
-)  # an instance loaded earlier gets the new seq
+)
 
 
 def _turn_of(
@@ -98,15 +99,11 @@ def counter_turn(
 
 
 def office_turn(session: Session, slug: str, permission: str, actor: Actor) -> Office:
-    """Check ``actor``, load the office ``slug`` and take its turn (one statement).
+    """Check ``actor``, load the office ``slug`` and take its turn, in one statement.
 
-    Raises Forbidden and NotFound (the role is checked before the lookup, the office after, as
-    in ``office_for``).
+    Raises Forbidden and NotFound (checked as in ``office_for``; a refusal after the lookup
+    rolls the turn back with the request's transaction).
     """
-    require(actor, permission)
-    office = session.scalar(_OFFICE_TURN, {"office_slug": slug})
-    if office is None:
-        raise NotFound(N_("There is no office called %(office)s."), office=slug)
-    require(actor, permission, office.id)
+    office = office_for(session, actor, slug, permission, _OFFICE_TURN)
     record(session, OfficeChanged(office.id, office.seq))
     return office
