@@ -299,12 +299,14 @@ def backup(path: Path) -> None:
 @loket.command("preview")
 @click.argument("names", nargs=-1)
 @click.option("--all", "everything", is_flag=True, help="every ticket printed so far")
-def preview(names: tuple[str, ...], everything: bool) -> None:
-    """Draw tickets of the preview printer (no PRINTER_URL) as PNG and print where each is.
+@click.option("--text", "as_text", is_flag=True, help="print the tickets as text instead")
+def preview(names: tuple[str, ...], everything: bool, as_text: bool) -> None:
+    """Draw tickets of the preview printer (no PRINTER_URL) as PNG and print where each is, or
+    with --text print them here as text.
 
-    Printing keeps only a ticket's bytes and text; its picture is drawn the first time it is
-    asked for here and kept. NAMES are the tickets' file names (.bin or .png optional);
-    without any, the last ticket printed."""
+    Printing keeps only a ticket's bytes; its picture is drawn the first time it is asked for
+    here and kept. NAMES are the tickets' file names (.bin or .png optional); without any, the
+    last ticket printed."""
     from printer.transports import PreviewTransport
 
     from .print_jobs import print_service
@@ -319,7 +321,10 @@ def preview(names: tuple[str, ...], everything: bool) -> None:
     for name in wanted:
         stem = name.removesuffix(".bin").removesuffix(".png").removesuffix(".txt")
         try:
-            click.echo(transport.picture(stem))
+            if as_text:
+                click.echo(f"== {stem}\n{transport.text(stem)}")
+            else:
+                click.echo(transport.picture(stem))
         except (FileNotFoundError, ValueError):
             raise click.ClickException(f"No ticket {name!r} in {transport.folder}.") from None
 

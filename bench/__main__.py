@@ -22,6 +22,7 @@ from bench import (
     phones,
     reports,
     scaleout,
+    spool,
     storm,
     survey,
 )
@@ -33,6 +34,7 @@ QUICK = {
     fanout: ["--clients", "100,500", "--modes", "eventlet", "--seconds", "5"],
     join_flood: ["--seconds", "5", "--modes", "eventlet"],
     paper: ["--taps", "100"],
+    spool: ["--jobs", "500"],
     reports: ["--days", "60"],
     booking: ["--quick"],
     survey: ["--days", "60", "--repeat", "3"],
@@ -50,6 +52,7 @@ ORDER = (
     join_flood,
     storm,
     scaleout,
+    spool,
     paper,
     reports,
     booking,

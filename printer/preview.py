@@ -1,9 +1,9 @@
-"""What a ticket would look like on paper: ESC/POS bytes rendered to a PNG and a text file.
+"""What a ticket would look like on paper: ESC/POS bytes rendered to a PNG or to text.
 
 The preview decodes the very bytes a printer would get, so it shows the real layout: text at
-its size and alignment, the QR code (native or raster), and the cut. Printing keeps the bytes
-and the text (``keep_preview``, well under a millisecond); the PNG is drawn from the bytes when
-someone opens it (``preview_png``) and kept for the next time.
+its size and alignment, the QR code (native or raster), and the cut. Printing keeps only the
+bytes (``keep_preview``, one small file); the text (``preview_text``) and the PNG
+(``preview_png``, kept for the next time) are drawn from them when someone asks.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def render_text(decoded: Decoded, columns: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-BYTES, PICTURE, TEXT = ".bin", ".png", ".txt"
+BYTES, PICTURE = ".bin", ".png"
 FILE_MODE = 0o600  # like everything under instance/, also when drawn by a command-line process
 
 
@@ -141,23 +141,33 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
-def keep_preview(data: bytes, folder: Path, name: str, columns: int) -> Path:
-    """What the preview printer does when it prints: ``name``.bin (the ESC/POS bytes, exactly
-    what a printer would get) and ``name``.txt (the paper as text, ``columns`` wide). The picture
-    costs ~30 ms of CPU, so it is drawn only when someone opens it (``preview_png``); a picture
-    left from earlier bytes of the same name goes. Returns the bytes file's path.
+def keep_preview(data: bytes, folder: Path, name: str) -> Path:
+    """What the preview printer does when it prints: ``name``.bin, the ESC/POS bytes, exactly what
+    a printer would get. The text (``preview_text``) and the picture (``preview_png``, ~30 ms of
+    CPU) are drawn from them when someone asks; a picture left from earlier bytes of the same
+    name goes. Returns the bytes file's path.
 
-    Raises OSError when the files cannot be written, UnknownCommand for bytes outside the
-    layout's subset (before anything is written), ValueError for a name that is not a plain
-    file name."""
+    Raises OSError when the file cannot be written, UnknownCommand for bytes outside the layout's
+    subset (before anything is written), ValueError for a name that is not a plain file name."""
     _check_name(name)
-    text = render_text(decode(data), columns)
+    decode(data)  # only bytes the preview can show are kept
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}{PICTURE}").unlink(missing_ok=True)
     raw = folder / f"{name}{BYTES}"
     _write(raw, data)
-    _write(folder / f"{name}{TEXT}", text.encode("utf-8"))
     return raw
+
+
+def preview_text(folder: Path, name: str, columns: int) -> str:
+    """The paper of preview ``name`` as plain text ``columns`` wide (48 for 80 mm, 32 for 58 mm),
+    from its bytes. Raises FileNotFoundError when nothing of that name was printed (or only a
+    picture from before bytes were kept), ValueError for a name that is not a plain file name."""
+    _check_name(name)
+    try:
+        data = (folder / f"{name}{BYTES}").read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no ticket {name!r} in {folder}") from None
+    return render_text(decode(data), columns)
 
 
 def preview_png(folder: Path, name: str, width: int) -> Path:

@@ -68,6 +68,12 @@ class JobStore(Protocol):
     def state(self, target: str, online: bool, error: str | None, now: datetime) -> None:
         """Record how the printer is doing."""
 
+    # Optional, for speed: ``take(target, now, max_attempts) -> Job | None`` claims the head in
+    # one step when it can print now (not waiting for a retry, not past its deadline, tried
+    # fewer than ``max_attempts`` times, not held by a live claim), else returns None and the
+    # spooler goes the head/claim way, which handles every other case. The Job's ``attempts``
+    # are those before the claim.
+
 
 def backoff(attempts: int) -> float:
     """Seconds to wait after the ``attempts``-th failure: 1, 2, 4 ... at most 30."""
@@ -116,6 +122,7 @@ class Spooler(WorkLoop):
         # A job that came out of the printer but could not be recorded as printed (the database
         # was away): recorded before anything else, never sent again.
         self._unrecorded: tuple[Job, datetime] | None = None
+        self._take = getattr(store, "take", None)
 
     def step(self) -> float | None:
         """Try the head job once. Returns seconds until it is worth trying again (None: idle)."""
@@ -124,6 +131,10 @@ class Spooler(WorkLoop):
             self.store.done(printed, printed_at)  # raises while the database is still away
             self._unrecorded = None
             log.info("print job %s recorded as printed after the database came back", printed.id)
+        now = self.clock()
+        job = None if self._take is None else self._take(self.target, now, self.max_attempts)
+        if job is not None:
+            return self._print(job, job.expires_at or job.created_at + self.expire_after)
         job = self.store.head(self.target)
         if job is None:
             return None
@@ -143,6 +154,10 @@ class Spooler(WorkLoop):
             # Another process holds it (or this server did before a power cut, until its lease
             # runs out): look again later. Trying again at once would spin and starve the loop.
             return HELD_RETRY
+        return self._print(job, deadline)
+
+    def _print(self, job: Job, deadline: datetime) -> float:
+        """Lay out and send ``job``, claimed by this spooler; record how it went."""
         attempts = job.attempts + 1
         try:
             data = ticket_bytes(TicketData.from_dict(job.payload), self.transport.paper)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from bench.live import LiveServer, wait_for
 from bench.proxy import Proxy
+from printer.preview import preview_text
 from tests.realtime.clients import MODES, HttpDesk, Screen, close_all
 from tests.services import redis_url
 
@@ -107,7 +108,9 @@ def test_postgres_away_gives_503_and_the_same_process_recovers(postgres_proxy, m
         # The print spooler lived through it: the new ticket is printed (as a preview).
         printed = server.instance / "tickets"
         wait_for(
-            lambda: any("A - 0 0 3" in p.read_text() for p in printed.glob("*.txt")),
+            lambda: any(
+                "A - 0 0 3" in preview_text(printed, p.stem, 48) for p in printed.glob("*.bin")
+            ),
             "the ticket issued after the outage printed",
         )
         # Calling works again, and the call reaches the TV.

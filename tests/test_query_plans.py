@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import event, text
 
 from app.extensions import db
-from app.models import Ticket
+from app.models import PrintJob, Ticket
 
 ALLOWED = [
     r"USING INTEGER PRIMARY KEY",
@@ -114,6 +114,92 @@ def test_everyday_statements_use_bounded_indexes(app, api, world, clock):
                 detail = row[-1]
                 if re.search(r"\btickets\b", detail) and not any(
                     re.search(p, detail) for p in ALLOWED
+                ):
+                    bad.append(f"{detail}\n    in: {statement[:200]}")
+    assert bad == [], "\n".join(bad)
+
+
+def _printed_jobs(app, world, count: int = 5_000) -> None:
+    """A few months of printed jobs: what the queue's head must not read."""
+    office = world.office
+    with app.app_context():
+        ticket_id = db.session.scalar(text("SELECT min(id) FROM tickets"))
+        stamp = datetime(2026, 9, 1, 8, tzinfo=UTC)
+        db.session.execute(
+            PrintJob.__table__.insert(),
+            [
+                {
+                    "office_id": office.id,
+                    "ticket_id": ticket_id,
+                    "target": "server",
+                    "kind": "ticket",
+                    "status": "printed",
+                    "payload": "{}",
+                    "attempts": 1,
+                    "cut_offs": 0,
+                    "created_at": stamp,
+                    "printed_at": stamp,
+                }
+                for _ in range(count)
+            ],
+        )
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+
+
+QUEUE_ALLOWED = [
+    r"USING INTEGER PRIMARY KEY",
+    r"USING (COVERING )?INDEX ix_print_jobs_queue",
+    r"USING (COVERING )?INDEX ix_print_jobs_ticket_id \(ticket_id=\?\)",
+    r"USING (COVERING )?INDEX ix_card_notices_queue",
+]
+
+
+def test_the_print_and_message_queues_read_only_what_is_still_to_do(app, api, world, clock):
+    """The spooler's and the SMS sender's statements (head, take, claim, done) and the printers
+    page find the head of a queue through its small partial index, never by reading every job
+    printed or message sent so far (a bound "status IN (?, ?)" made SQLite do just that)."""
+    from app.print_jobs.store import DatabaseJobs
+    from app.sms.store import DatabaseNotices
+
+    api.issue("A")
+    _printed_jobs(app, world)
+    api.issue("A")  # paper queued behind months of printed jobs
+    seen: dict[str, tuple] = {}
+    with app.app_context():
+        engine = db.engine
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if re.search(r"\b(print_jobs|card_notices)\b", statement) and not statement.startswith(
+            ("INSERT", "EXPLAIN")
+        ):
+            seen.setdefault(statement, parameters)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        jobs = DatabaseJobs(app, world.office.id)
+        now = clock()
+        taken = jobs.take("server", now, 100)
+        assert taken is not None
+        jobs.done(taken, now)
+        head = jobs.head("server")
+        assert head is not None
+        assert jobs.claim(head, now)
+        jobs.failed(head, "printer unplugged", now, now)
+        assert DatabaseNotices(app).head() is None
+        api.get("/api/v1/offices/kupang/printers", as_="admin")
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+
+    assert len(seen) >= 5, list(seen)
+    bad = []
+    with app.app_context(), db.engine.connect() as conn:
+        for statement, parameters in seen.items():
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            for row in plan:
+                detail = row[-1]
+                if re.search(r"\b(print_jobs|card_notices)\b", detail) and not any(
+                    re.search(p, detail) for p in QUEUE_ALLOWED
                 ):
                     bad.append(f"{detail}\n    in: {statement[:200]}")
     assert bad == [], "\n".join(bad)

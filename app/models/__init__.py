@@ -11,7 +11,13 @@ from .booking import (
     bookings_generation,
     check_in_closes,
 )
-from .notice import NOTICE_SOURCES, NOTICE_STATUSES, CardNotice
+from .notice import (
+    IS_QUEUED_NOTICE,
+    NOTICE_SOURCES,
+    NOTICE_STATUSES,
+    QUEUED_NOTICE_STATUSES,
+    CardNotice,
+)
 from .office import (
     COUNTER_CALL_ORDERS,
     Counter,
@@ -21,7 +27,15 @@ from .office import (
     Service,
     SpecialDay,
 )
-from .print_job import JOB_STATUSES, SERVER_PRINTER, PrinterState, PrintJob, agent_target
+from .print_job import (
+    IS_OPEN_JOB,
+    JOB_STATUSES,
+    OPEN_JOB_STATUSES,
+    SERVER_PRINTER,
+    PrinterState,
+    PrintJob,
+    agent_target,
+)
 from .survey import (
     AGE_BANDS,
     EDUCATIONS,
@@ -58,12 +72,16 @@ __all__ = [
     "DEFAULT_LATE_MIN",
     "EDUCATIONS",
     "IS_AT_COUNTER",
+    "IS_OPEN_JOB",
     "IS_PRINTED",
+    "IS_QUEUED_NOTICE",
     "IS_WAITING",
     "JOB_STATUSES",
     "NOTICE_SOURCES",
     "NOTICE_STATUSES",
     "OCCUPATIONS",
+    "OPEN_JOB_STATUSES",
+    "QUEUED_NOTICE_STATUSES",
     "ROLES",
     "SERVER_PRINTER",
     "SEXES",

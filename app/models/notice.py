@@ -15,10 +15,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime
+from .base import Base, UTCDateTime, sql_constant
 
 NOTICE_STATUSES = ("waiting", "pending", "sending", "sent", "failed", "dropped")
 NOTICE_SOURCES = ("status", "counter")
+QUEUED_NOTICE_STATUSES = ("pending", "sending")  # the sender's queue
 
 
 class CardNotice(Base):
@@ -56,3 +57,8 @@ class CardNotice(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# A message in the sender's queue, spelled the way ix_card_notices_queue is (use this, not a
+# bound "IN"): otherwise SQLite scans every message ever sent to find the head of the queue.
+IS_QUEUED_NOTICE = CardNotice.status.in_([sql_constant(s) for s in QUEUED_NOTICE_STATUSES])

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime
+from .base import Base, UTCDateTime, sql_constant
 
 JOB_STATUSES = ("pending", "printing", "printed", "failed")
+OPEN_JOB_STATUSES = ("pending", "printing")  # still to print: the queue
 SERVER_PRINTER = "server"
 
 
@@ -65,3 +66,8 @@ class PrinterState(Base):
     last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# A job still to print, spelled the way ix_print_jobs_queue is (use this, not a bound "IN"):
+# otherwise SQLite scans every job ever printed to find the head of the queue.
+IS_OPEN_JOB = PrintJob.status.in_([sql_constant(s) for s in OPEN_JOB_STATUSES])

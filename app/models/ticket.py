@@ -15,12 +15,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
-    literal_column,
     text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base, UTCDateTime
+from .base import Base, UTCDateTime, sql_constant
 from .office import Counter, Office, Service
 
 CHANNELS = ("kiosk", "booking", "phone")
@@ -187,13 +186,6 @@ class DailySequence(Base):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
-
-
-def sql_constant(value: str) -> literal_column:
-    # SQLite uses a partial index only when the query spells out the index's condition: a bound
-    # parameter ("status = ?") makes it fall back to scanning the ticket history.
-    assert value.isidentifier()
-    return literal_column(f"'{value}'")
 
 
 # Conditions that match the partial indexes above; use these instead of comparing to a string.

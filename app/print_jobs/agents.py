@@ -18,7 +18,7 @@ from ..db import reading
 from ..domain.clock import iso
 from ..extensions import db
 from ..live_identity import identity
-from ..models import PrintJob, User, agent_target
+from ..models import IS_OPEN_JOB, PrintJob, User, agent_target
 from .store import OPEN, paper_deadline, save_state
 
 _agents: dict[str, tuple[str, int | None]] = {}  # sid -> (target, office id)
@@ -57,9 +57,7 @@ def on_agent_ready(_data: Any = None) -> None:
     now = domain.utcnow()
     save_state(db.session, target, True, None, now, user.office_id)
     jobs = db.session.scalars(
-        select(PrintJob)
-        .where(PrintJob.target == target, PrintJob.status.in_(OPEN))
-        .order_by(PrintJob.id)
+        select(PrintJob).where(PrintJob.target == target, IS_OPEN_JOB).order_by(PrintJob.id)
     ).all()
     for job in jobs:
         if now >= paper_deadline(current_app.config, job.kind, job.created_at):

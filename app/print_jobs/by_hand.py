@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from ..domain.access import Actor
 from ..domain.audit import record_change
 from ..domain.events import PrintQueued, record
-from ..models import PrintJob
-from .store import OPEN
+from ..models import IS_OPEN_JOB, PrintJob
 
 CANCELLED = "cancelled by an administrator"
 
@@ -75,7 +74,7 @@ def cancel_job(
     False when it has printed or ended already (or is not this office's)."""
     cancelled = session.execute(
         update(PrintJob)
-        .where(PrintJob.id == job_id, PrintJob.office_id == office_id, PrintJob.status.in_(OPEN))
+        .where(PrintJob.id == job_id, PrintJob.office_id == office_id, IS_OPEN_JOB)
         .values(status="failed", claimed_at=None, last_error=CANCELLED),
         execution_options={"synchronize_session": False},
     ).rowcount

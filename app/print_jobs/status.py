@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from ..domain import shapes
 from ..domain.clock import iso
 from ..i18n import printer_error_text
-from ..models import SERVER_PRINTER, PrinterState, PrintJob
-from .store import OPEN, server_state_key
+from ..models import IS_OPEN_JOB, SERVER_PRINTER, PrinterState, PrintJob
+from .store import server_state_key
 
 
 def printer_name(target: str) -> str:
@@ -28,7 +28,7 @@ def printer_states(session: Session, office_id: int) -> list[shapes.Printer]:
     counts = dict(
         session.execute(
             select(PrintJob.target, func.count())
-            .where(PrintJob.office_id == office_id, PrintJob.status.in_(OPEN))
+            .where(PrintJob.office_id == office_id, IS_OPEN_JOB)
             .group_by(PrintJob.target)
         ).all()
     )

@@ -16,10 +16,10 @@ from printer.spooler import Job
 from ..db import reading
 from ..domain import shapes
 from ..extensions import db
-from ..models import SERVER_PRINTER, PrinterState, PrintJob
+from ..models import IS_OPEN_JOB, OPEN_JOB_STATUSES, SERVER_PRINTER, PrinterState, PrintJob
 
 LEASE = timedelta(seconds=60)  # a job "printing" for longer than this was abandoned
-OPEN = ("pending", "printing")
+OPEN = OPEN_JOB_STATUSES
 CUT_OFF_LIMIT = 3  # a job cut off by this many restarts fails instead of printing again
 
 _LATEST = (
@@ -56,9 +56,14 @@ def paper_deadline(config: Any, kind: str, created_at: datetime) -> datetime:
     """When a job's paper is of no use any more: an arrival ticket after
     ``ARRIVAL_PAPER_MINUTES`` (its owner has gone on without it; staff can reprint), a reprint
     after ``PRINT_EXPIRE``."""
+    return created_at + paper_lifetime(config, kind)
+
+
+def paper_lifetime(config: Any, kind: str) -> timedelta:
+    """How long a job of ``kind`` may wait for its paper (see ``paper_deadline``)."""
     if kind == "ticket":
-        return created_at + timedelta(minutes=config["ARRIVAL_PAPER_MINUTES"])
-    return created_at + config["PRINT_EXPIRE"]
+        return timedelta(minutes=config["ARRIVAL_PAPER_MINUTES"])
+    return config["PRINT_EXPIRE"]
 
 
 def save_state(
@@ -109,7 +114,7 @@ def _as_job(row: Any, config: Any) -> Job:
 # The spooler's statements, built once: building them a job cost more than running them.
 _HEAD = (
     select(*_JOB_COLUMNS)
-    .where(PrintJob.target == bindparam("target"), PrintJob.status.in_(OPEN))
+    .where(PrintJob.target == bindparam("target"), IS_OPEN_JOB)
     .order_by(PrintJob.id)
     .limit(1)
 )
@@ -123,6 +128,41 @@ _CLAIM = (
     )
     .values(status="printing", claimed_at=bindparam("now"), attempts=PrintJob.attempts + 1)
 )
+
+
+# The head taken in one statement when it can print now (the spooler's usual case while a queue
+# drains): open, not waiting for a retry, not past its paper deadline (``paper_deadline`` as two
+# cut-offs: arrival tickets and the rest), not tried too often, and not held by a live claim.
+# Anything else is left to the head/claim path, which says why it waits or fails.
+# (Its parameters are not named after columns: an UPDATE keeps those names for its SET values.)
+def _take(of_office: bool) -> Any:
+    head = (
+        select(PrintJob.id)
+        .where(PrintJob.target == bindparam("head_target"), IS_OPEN_JOB)
+        .order_by(PrintJob.id)
+        .limit(1)
+    )
+    if of_office:
+        head = head.where(PrintJob.office_id == bindparam("head_office"))
+    return (
+        update(PrintJob)
+        .where(
+            PrintJob.id == head.scalar_subquery(),
+            (PrintJob.next_attempt_at.is_(None))
+            | (PrintJob.next_attempt_at <= bindparam("now", type_=PrintJob.next_attempt_at.type)),
+            ((PrintJob.kind == "ticket") & (PrintJob.created_at > bindparam("ticket_cut")))
+            | ((PrintJob.kind != "ticket") & (PrintJob.created_at > bindparam("other_cut"))),
+            PrintJob.attempts < bindparam("max_attempts"),
+            (PrintJob.status == "pending")
+            | ((PrintJob.status == "printing") & (PrintJob.claimed_at < bindparam("stale"))),
+        )
+        .values(status="printing", claimed_at=bindparam("now"), attempts=PrintJob.attempts + 1)
+        .returning(*_JOB_COLUMNS)
+    )
+
+
+_TAKE = _take(of_office=False)
+_TAKE_OF_OFFICE = _take(of_office=True)
 _DONE = (
     update(PrintJob)
     .where(PrintJob.id == bindparam("job"))
@@ -164,6 +204,28 @@ class DatabaseJobs:
         with reading(), self.engine.connect() as conn:
             row = conn.execute(_HEAD if self.office_id is None else _HEAD_OF_OFFICE, params).first()
         return _as_job(row, self.app.config) if row is not None else None
+
+    def take(self, target: str, now: datetime, max_attempts: int) -> Job | None:
+        """Claim the head in one statement when it can print now; None otherwise (nothing
+        queued, or a head that must wait or fail: the spooler's head/claim path sees to it).
+        The Job's ``attempts`` are those before this claim, as ``head`` gives them."""
+        config = self.app.config
+        params = {
+            "head_target": target,
+            "head_office": self.office_id,
+            "now": now,
+            "stale": now - LEASE,
+            "ticket_cut": now - paper_lifetime(config, "ticket"),
+            "other_cut": now - paper_lifetime(config, "reprint"),
+            "max_attempts": max_attempts,
+        }
+        with self.engine.begin() as conn:
+            row = conn.execute(_TAKE if self.office_id is None else _TAKE_OF_OFFICE, params).first()
+        if row is None:
+            return None
+        job = _as_job(row, config)
+        job.attempts -= 1
+        return job
 
     def release(self, target: str) -> int:
         """Put the jobs of ``target`` left "printing" back in the queue; how many there were.
@@ -207,7 +269,7 @@ class DatabaseJobs:
         with self.engine.begin() as conn:
             conn.execute(
                 update(PrintJob)
-                .where(PrintJob.id == job.id, PrintJob.status.in_(OPEN))
+                .where(PrintJob.id == job.id, IS_OPEN_JOB)
                 .values(
                     status="pending" if retry_at else "failed",
                     next_attempt_at=retry_at,

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from ..db import reading
 from ..extensions import db
-from ..models import CardNotice
+from ..models import IS_QUEUED_NOTICE, QUEUED_NOTICE_STATUSES, CardNotice
 
 LEASE = timedelta(seconds=120)  # a message "sending" for longer than this was abandoned
-QUEUED = ("pending", "sending")
+QUEUED = QUEUED_NOTICE_STATUSES
 _NO_SYNC = {"synchronize_session": False}
 
 
@@ -40,10 +40,7 @@ class DatabaseNotices:
     def head(self) -> Message | None:
         with self.app.app_context(), reading(), self._session() as session:
             row = session.scalar(
-                select(CardNotice)
-                .where(CardNotice.status.in_(QUEUED))
-                .order_by(CardNotice.id)
-                .limit(1)
+                select(CardNotice).where(IS_QUEUED_NOTICE).order_by(CardNotice.id).limit(1)
             )
             if row is None:
                 return None
@@ -109,7 +106,7 @@ class DatabaseNotices:
         with self.app.app_context(), self._session() as session:
             session.execute(
                 update(CardNotice)
-                .where(CardNotice.id == message.id, CardNotice.status.in_(QUEUED))
+                .where(CardNotice.id == message.id, IS_QUEUED_NOTICE)
                 .values(**values),
                 execution_options=_NO_SYNC,
             )

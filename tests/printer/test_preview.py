@@ -32,13 +32,16 @@ def files(folder) -> list[str]:
 
 
 @pytest.mark.parametrize("paper", ["80", "58"])
-def test_printing_keeps_the_bytes_and_the_text_and_draws_no_picture(tmp_path, paper):
+def test_printing_keeps_only_the_bytes_and_the_text_is_drawn_from_them(tmp_path, paper):
     data = ticket_bytes(TICKET, paper)
-    open_transport(f"preview://{tmp_path}", paper=paper).send(data, "A-007")
-    assert files(tmp_path) == ["A-007.bin", "A-007.txt"]
+    transport = open_transport(f"preview://{tmp_path}", paper=paper)
+    transport.send(data, "A-007")
+    assert files(tmp_path) == ["A-007.bin"]  # no text, no picture until someone asks
     assert (tmp_path / "A-007.bin").read_bytes() == data
-    text = (tmp_path / "A-007.txt").read_text()
+    text = transport.text("A-007")
     assert "A - 0 0 7" in text and "(cut)" in text
+    with pytest.raises(FileNotFoundError):
+        transport.text("A-404")
 
 
 @pytest.mark.parametrize(("paper", "width"), [("80", 576 + 32), ("58", 384 + 32)])
@@ -121,7 +124,7 @@ def test_a_printed_ticket_is_drawn_by_loket_preview(make_app, clock):
     spooler.step()
     kept = files(spooler.transport.folder)
     assert spooler.transport.folder.as_posix() == folder
-    assert len(kept) == 4 and all(n.endswith((".bin", ".txt")) for n in kept), kept
+    assert len(kept) == 2 and all(n.endswith(".bin") for n in kept), kept
     runner = app.test_cli_runner()
 
     last = runner.invoke(args=["loket", "preview"])
@@ -139,6 +142,11 @@ def test_a_printed_ticket_is_drawn_by_loket_preview(make_app, clock):
     name = paths[0].rsplit("/", 1)[1].removesuffix(".png")
     again = runner.invoke(args=["loket", "preview", name + ".bin"])
     assert again.output.strip() == paths[0]
+
+    text = runner.invoke(args=["loket", "preview", "--text", name])
+    assert text.exit_code == 0, text.output
+    assert text.output.startswith(f"== {name}\n")
+    assert " ".join(first["code"]) in text.output and "(cut)" in text.output  # A - 0 0 1
 
     missing = runner.invoke(args=["loket", "preview", "A-404"])
     assert missing.exit_code != 0 and "No ticket 'A-404'" in missing.output

@@ -10,13 +10,15 @@ import pytest
 import requests
 
 from bench.live import LiveServer, wait_for
+from printer.preview import preview_text
 from tests.realtime.clients import MODES
 
 pytestmark = pytest.mark.slow
 
 
 def _papers(server: LiveServer) -> list[str]:
-    return sorted(p.read_text() for p in (server.instance / "tickets").glob("*.txt"))
+    folder = server.instance / "tickets"
+    return sorted(preview_text(folder, p.stem, 48) for p in folder.glob("*.bin"))
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -141,11 +141,11 @@ def test_file_printer_receives_exactly_the_tickets_bytes(tmp_path):
         open_transport(f"file://{tmp_path / 'no-such-device'}").send(data, "A-008")
 
 
-def test_preview_keeps_text_and_draws_the_png_when_opened(tmp_path):
+def test_preview_keeps_the_bytes_and_draws_text_and_png_when_asked(tmp_path):
     # More in test_preview.py: printing draws no picture, opening draws it once.
     transport = open_transport(f"preview://{tmp_path}", paper="58")
     transport.send(ticket_bytes(TICKET, "58"), "A-007")
-    text = (tmp_path / "A-007.txt").read_text()
+    text = transport.text("A-007")
     assert "A - 0 0 7" in text and "(cut)" in text
     assert not (tmp_path / "A-007.png").exists()
     assert transport.picture("A-007").stat().st_size > 1000

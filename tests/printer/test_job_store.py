@@ -1,0 +1,88 @@
+"""The job store's one-statement claim (``take``): it takes the head of an office's queue only
+when that job may print now, and leaves every other case to the spooler's head/claim path (which
+says why it waits or fails). Real database, the office's real spooler."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import PrintJob
+from app.print_jobs.store import LEASE, DatabaseJobs
+from printer.spooler import HELD_RETRY, MAX_ATTEMPTS, NOT_IN_TIME
+from tests.printer.spooling import Recorder, spooler_of
+
+
+def _jobs(app, world) -> DatabaseJobs:
+    return DatabaseJobs(app, world.office.id)
+
+
+def _rows(app) -> list[tuple]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(PrintJob.status, PrintJob.attempts, PrintJob.last_error).order_by(PrintJob.id)
+        ).all()
+        db.session.rollback()
+    return [tuple(r) for r in rows]
+
+
+def _set(app, **values) -> None:
+    with app.app_context():
+        first = db.session.scalar(select(PrintJob.id).order_by(PrintJob.id).limit(1))
+        db.session.execute(update(PrintJob).where(PrintJob.id == first).values(**values))
+        db.session.commit()
+
+
+def test_take_claims_the_head_in_order_and_gives_its_attempts_before_the_claim(
+    app, api, world, clock
+):
+    first, second = api.issue("A"), api.issue("C")
+    jobs = _jobs(app, world)
+    taken = jobs.take("server", clock(), MAX_ATTEMPTS)
+    assert taken is not None and taken.payload["code"] == first["code"]
+    assert taken.attempts == 0  # as head() would have given it
+    assert _rows(app) == [("printing", 1, None), ("pending", 0, None)]
+    # A job "printing" under a live claim is held: nobody takes it, nor the one behind it.
+    assert jobs.take("server", clock(), MAX_ATTEMPTS) is None
+    jobs.done(taken, clock())
+    assert jobs.take("server", clock(), MAX_ATTEMPTS).payload["code"] == second["code"]
+
+
+def test_take_leaves_a_head_that_must_wait_or_fail_to_the_spooler(app, api, world, clock):
+    api.issue("A")
+    jobs = _jobs(app, world)
+    now = clock()
+    _set(app, next_attempt_at=now + timedelta(seconds=8))  # waiting for its next try
+    assert jobs.take("server", now, MAX_ATTEMPTS) is None
+    assert jobs.take("server", now + timedelta(seconds=9), MAX_ATTEMPTS) is not None
+    # Its claim ran out (the process that took it died): taken again, once the lease is over.
+    assert jobs.take("server", now + timedelta(seconds=9) + LEASE / 2, MAX_ATTEMPTS) is None
+    assert jobs.take("server", now + timedelta(seconds=10) + LEASE, MAX_ATTEMPTS) is not None
+    _set(app, status="pending", attempts=MAX_ATTEMPTS)  # tried too often
+    assert jobs.take("server", now + 2 * LEASE, MAX_ATTEMPTS) is None
+
+
+def test_a_head_past_its_paper_deadline_is_not_taken_and_the_spooler_drops_it(
+    app, api, world, clock
+):
+    api.issue("A")
+    spooler = spooler_of(app)
+    spooler.transport = Recorder()
+    clock.advance(minutes=app.config["ARRIVAL_PAPER_MINUTES"], seconds=1)
+    assert _jobs(app, world).take("server", clock(), MAX_ATTEMPTS) is None
+    assert spooler.step() == 0.0
+    assert _rows(app) == [("failed", 0, NOT_IN_TIME)]
+    assert spooler.transport.sent == []
+
+
+def test_the_spooler_prints_through_take_and_waits_on_a_held_head(app, api, world, clock):
+    api.issue("A"), api.issue("A")
+    spooler = spooler_of(app)
+    spooler.transport = Recorder()
+    assert spooler.step() == 0.0
+    assert _rows(app)[0][:2] == ("printed", 1)
+    _set(app, status="printing")  # the printed one back as if another process held it
+    assert spooler.step() == HELD_RETRY
+    assert len(spooler.transport.sent) == 1
