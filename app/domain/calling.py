@@ -166,7 +166,11 @@ def finish(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> 
     """
     ticket, previous, _ = _counter_move(session, ticket_id, "finish", now, actor)
     ticket.finished_at = now
+    pace = ticket.service.avg_service_s
     remember_service_time(session, ticket.service, now)
+    if ticket.service.avg_service_s != pace:
+        # Every waiting resident of the service has a new estimated wait (same place).
+        record(session, QueueMoved(ticket.office_id, ticket.service_id))
     if ticket.service.produces_card:
         ticket.stage = "ready_to_print"
         ticket.ready_at = now

@@ -36,7 +36,9 @@ class TicketChanged:
 
 @dataclass(frozen=True)
 class QueueMoved:
-    """The order of the waiting tickets of a service changed, so ``ahead`` changed for some."""
+    """The waiting tickets of a service moved (their order changed, so ``ahead`` changed for
+    some) or their pace changed (a counter opened or closed, a service time went into the
+    average), so their estimated wait changed: each follower gets its new Track."""
 
     office_id: int
     service_id: int

@@ -68,3 +68,28 @@ def test_a_follower_behind_a_call_in_another_service_hears_nothing(api, world, p
     api.call_next(world.counter(3).id)  # serves C only
     assert [[t["code"] for t in _tracks(p)] for p in phones] == [[], ["C-002"]]
     assert (ticket_a["code"], ticket_c["code"]) == ("A-001", "C-001")
+
+
+def test_followers_get_their_new_wait_when_a_finish_changes_the_service_time(
+    app, api, world, clock, phone
+):
+    """A finish moves nobody, but its service time goes into the service's average: every
+    follower of the service hears its new estimated wait (a phone kept the old one before)."""
+    first, second, third = api.issue("A"), api.issue("A"), api.issue("A")
+    api.call_next(world.counter(1).id)  # A-001 at counter 1
+    follower = phone(third["token"])  # A-003: A-002 ahead of it
+    clock.advance(minutes=10)
+    assert api.move(first["id"], "finish").status_code == 200
+    (after,) = _tracks(follower)
+    with app.app_context():
+        found = domain.ticket_by_token(db.session, third["token"])
+        assert after == domain.track(db.session, found, clock())
+    # 600 s a person on record now, one person ahead, the counters that serve A.
+    assert (after["ahead"], after["estimated_wait_s"]) == (1, 600 // 2)
+
+    # Another finish at the same pace changes no estimate: nothing is sent.
+    assert api.call_next(world.counter(1).id).get_json()["code"] == "A-002"
+    follower.get_received()
+    clock.advance(minutes=10)
+    assert api.move(second["id"], "finish").status_code == 200
+    assert _tracks(follower) == []
