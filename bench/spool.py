@@ -7,18 +7,20 @@ its own next to ``TEST_DATABASE_URL``'s) with the demo offices, ``--jobs`` ticke
 paper the way the kiosk issues them (each one's print job queued in its transaction), then the
 office's spooler, built as the server builds it, steps through the queue until it is empty.
 Measured: the spooler thread's CPU time (``time.thread_time``) over the drain divided by the jobs
-printed: the job store's statements (head, claim, done), the layout of the ticket's ESC/POS bytes
+printed: the job store's statements (one transaction a job while the queue drains: this job
+printed, the next claimed), the layout of the ticket's ESC/POS bytes
 and the transport's send. Only that thread is counted: the fake network printer (another thread)
 that takes the bytes is not.
 
-Transports: ``preview`` (`make run`'s default: the bytes and text kept in a folder), ``tcp`` (a
+Transports: ``preview`` (`make run`'s default: the bytes kept in a folder), ``tcp`` (a
 network printer, bench.fake_printer on 127.0.0.1, with its paper-status query), ``file`` (a
 device file such as /dev/usb/lp0; here a file in a temporary folder). USB, serial and CUPS need
 their hardware and are not measured.
 
 Goal (issue 15, point 4): printing costs <= 1 ms a ticket in every transport. Beside it, the
-floor: the same number of claims done as the bare minimum (one UPDATE .. RETURNING and one UPDATE
-a job, on the same engine) shows what the database alone costs on this machine.
+floor: the database's bare minimum for as many jobs on the same engine (one transaction a job:
+an UPDATE marking the previous job printed, an UPDATE .. RETURNING claiming the next) shows what
+the database alone costs on this machine.
 """
 
 from __future__ import annotations
@@ -131,8 +133,9 @@ def _printed(app: Any) -> tuple[int, int]:
 
 
 def _floor(app: Any, jobs: int) -> float:
-    """CPU a job of the database's bare minimum for a print job on this engine: one
-    UPDATE .. RETURNING to claim it and one UPDATE to mark it printed, each its own transaction."""
+    """CPU a job of the database's bare minimum for a print job on this engine: one transaction
+    a job that marks the previous one printed (an UPDATE) and claims the next (an
+    UPDATE .. RETURNING), as the spooler does while a queue drains."""
     from sqlalchemy import text
 
     from app.extensions import db
@@ -148,11 +151,11 @@ def _floor(app: Any, jobs: int) -> float:
     )
     done = text("UPDATE print_jobs SET status = 'printed' WHERE id = :id")
     start = time.thread_time()
+    previous = 0
     for _ in range(jobs):
         with engine.begin() as conn:
-            row = conn.execute(claim).first()
-        with engine.begin() as conn:
-            conn.execute(done, {"id": row.id})
+            conn.execute(done, {"id": previous})
+            previous = conn.execute(claim).first().id
     return (time.thread_time() - start) / jobs
 
 

@@ -72,7 +72,9 @@ class JobStore(Protocol):
     # one step when it can print now (not waiting for a retry, not past its deadline, tried
     # fewer than ``max_attempts`` times, not held by a live claim), else returns None and the
     # spooler goes the head/claim way, which handles every other case. The Job's ``attempts``
-    # are those before the claim.
+    # are those before the claim. ``done_and_take(job, now, target, max_attempts)`` does
+    # ``done(job)`` and that ``take`` in one step: the spooler then prints the job it returns
+    # next, without looking at the queue again.
 
 
 def backoff(attempts: int) -> float:
@@ -123,6 +125,9 @@ class Spooler(WorkLoop):
         # was away): recorded before anything else, never sent again.
         self._unrecorded: tuple[Job, datetime] | None = None
         self._take = getattr(store, "take", None)
+        self._done_and_take = getattr(store, "done_and_take", None)
+        # The next job, claimed by done_and_take with the job before: printed at the next step.
+        self._next: Job | None = None
 
     def step(self) -> float | None:
         """Try the head job once. Returns seconds until it is worth trying again (None: idle)."""
@@ -132,7 +137,9 @@ class Spooler(WorkLoop):
             self._unrecorded = None
             log.info("print job %s recorded as printed after the database came back", printed.id)
         now = self.clock()
-        job = None if self._take is None else self._take(self.target, now, self.max_attempts)
+        job, self._next = self._next, None
+        if job is None and self._take is not None:
+            job = self._take(self.target, now, self.max_attempts)
         if job is not None:
             return self._print(job, job.expires_at or job.created_at + self.expire_after)
         job = self.store.head(self.target)
@@ -187,7 +194,10 @@ class Spooler(WorkLoop):
         # On paper now: if the database cannot hear it, remember it (step records it first) so the
         # job is not claimed again when its lease runs out and printed a second time.
         self._unrecorded = (job, now)
-        self.store.done(job, now)
+        if self._done_and_take is not None:
+            self._next = self._done_and_take(job, now, self.target, self.max_attempts)
+        else:
+            self.store.done(job, now)
         self._unrecorded = None
         # "Online" is written when it changes and then at most every STATE_REFRESH while jobs
         # keep printing: a busy printer does not cost a write per ticket.

@@ -209,6 +209,17 @@ class DatabaseJobs:
         """Claim the head in one statement when it can print now; None otherwise (nothing
         queued, or a head that must wait or fail: the spooler's head/claim path sees to it).
         The Job's ``attempts`` are those before this claim, as ``head`` gives them."""
+        with self.engine.begin() as conn:
+            return self._take(conn, target, now, max_attempts)
+
+    def done_and_take(self, job: Job, now: datetime, target: str, max_attempts: int) -> Job | None:
+        """``done(job)`` and ``take`` of the next, in one transaction (the spooler's step while
+        a queue drains)."""
+        with self.engine.begin() as conn:
+            conn.execute(_DONE, {"job": job.id, "now": now})
+            return self._take(conn, target, now, max_attempts)
+
+    def _take(self, conn: Any, target: str, now: datetime, max_attempts: int) -> Job | None:
         config = self.app.config
         params = {
             "head_target": target,
@@ -219,13 +230,12 @@ class DatabaseJobs:
             "other_cut": now - paper_lifetime(config, "reprint"),
             "max_attempts": max_attempts,
         }
-        with self.engine.begin() as conn:
-            row = conn.execute(_TAKE if self.office_id is None else _TAKE_OF_OFFICE, params).first()
+        row = conn.execute(_TAKE if self.office_id is None else _TAKE_OF_OFFICE, params).first()
         if row is None:
             return None
-        job = _as_job(row, config)
-        job.attempts -= 1
-        return job
+        taken = _as_job(row, config)
+        taken.attempts -= 1
+        return taken
 
     def release(self, target: str) -> int:
         """Put the jobs of ``target`` left "printing" back in the queue; how many there were.

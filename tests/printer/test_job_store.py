@@ -77,12 +77,24 @@ def test_a_head_past_its_paper_deadline_is_not_taken_and_the_spooler_drops_it(
     assert spooler.transport.sent == []
 
 
-def test_the_spooler_prints_through_take_and_waits_on_a_held_head(app, api, world, clock):
+def test_the_spooler_records_a_job_and_takes_the_next_in_one_step(app, api, world, clock):
     api.issue("A"), api.issue("A")
     spooler = spooler_of(app)
     spooler.transport = Recorder()
     assert spooler.step() == 0.0
-    assert _rows(app)[0][:2] == ("printed", 1)
-    _set(app, status="printing")  # the printed one back as if another process held it
+    # The first printed; the second claimed in the same transaction, printed at the next step.
+    assert _rows(app) == [("printed", 1, None), ("printing", 1, None)]
+    assert spooler.step() == 0.0
+    assert _rows(app) == [("printed", 1, None), ("printed", 1, None)]
+    assert spooler.step() is None  # nothing left
+    assert len(spooler.transport.sent) == 2
+
+
+def test_the_spooler_waits_on_a_head_another_process_holds(app, api, world, clock):
+    api.issue("A")
+    jobs = _jobs(app, world)
+    assert jobs.take("server", clock(), MAX_ATTEMPTS) is not None  # another spooler's claim
+    spooler = spooler_of(app)
+    spooler.transport = Recorder()
     assert spooler.step() == HELD_RETRY
-    assert len(spooler.transport.sent) == 1
+    assert spooler.transport.sent == []
