@@ -25,8 +25,8 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
+from sqlalchemy import bindparam, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -97,6 +97,7 @@ class Broadcaster:
             else 0.0
         )
         self._subscribers: list[tuple[type, Subscriber]] = []
+        self._slug_of: dict[int, str] = {}  # office id -> slug (fixed when the office is made)
 
     def subscribe(self, kind: type, handler: Subscriber) -> None:
         """Call ``handler(session, events)`` with the committed events of type ``kind`` of each
@@ -173,39 +174,45 @@ class Broadcaster:
             return
         with self.app.app_context(), reading(), Session(db.engine) as session:
             now = domain.utcnow()
-            office_ids = (
-                set(boards)
-                | set(staff)
-                | {e.office_id for e in events if isinstance(e, (Announced, QueueMoved))}
-            )
+            moved = {(e.office_id, e.service_id) for e in events if isinstance(e, QueueMoved)}
+            if moved and not self._anyone_follows_a_ticket():
+                moved = set()
+            announced = sorted((e for e in events if isinstance(e, Announced)), key=lambda e: e.seq)
+            # The offices' rooms first (two plain columns): an office is loaded whole only when
+            # someone is there to receive its board, staff view or followers' places.
+            office_ids = set(boards) | set(staff) | {e.office_id for e in announced}
+            office_ids |= {office_id for office_id, _ in moved}
+            slugs = self._slugs(session, office_ids)
+            boards = {i for i in boards if i in slugs and self._listened(office_room(slugs[i]))}
+            staff = {i for i in staff if i in slugs and self._listened(staff_room(slugs[i]))}
+            needed = boards | staff | {office_id for office_id, _ in moved if office_id in slugs}
             offices = (
-                {o.id: o for o in session.scalars(select(Office).where(Office.id.in_(office_ids)))}
-                if office_ids
+                {o.id: o for o in session.scalars(_OFFICES, {"ids": sorted(needed)})}
+                if needed
                 else {}
             )
-            announced = sorted((e for e in events if isinstance(e, Announced)), key=lambda e: e.seq)
             for item in announced:
-                room = office_room(offices[item.office_id].slug)
+                if item.office_id not in slugs:
+                    continue  # the office was deleted since
+                room = office_room(slugs[item.office_id])
                 if item.kind == "pickup":
                     self.socketio.emit(PICKUP, pickup_payload(item), to=room)
                 else:
                     self.socketio.emit(CALLED, called_payload(item), to=room)
             for office_id in sorted(boards):
                 office = offices[office_id]
-                if self._listened(office_room(office.slug)):
-                    self.socketio.emit(
-                        BOARD, cached_board(session, office, now), to=office_room(office.slug)
-                    )
+                self.socketio.emit(
+                    BOARD, cached_board(session, office, now), to=office_room(office.slug)
+                )
             for office_id in sorted(staff):
                 office = offices[office_id]
-                if self._listened(staff_room(office.slug)):
-                    self.socketio.emit(
-                        STAFF, staff_view(session, office, now), to=staff_room(office.slug)
-                    )
+                self.socketio.emit(
+                    STAFF, staff_view(session, office, now), to=staff_room(office.slug)
+                )
             sent: set[int] = set()
-            moved = {(e.office_id, e.service_id) for e in events if isinstance(e, QueueMoved)}
             for office_id, service_id in sorted(moved):
-                sent |= self._queue_moved(session, offices[office_id], service_id, now)
+                if office_id in offices:
+                    sent |= self._queue_moved(session, offices[office_id], service_id, now)
             for kind, handler in self._subscribers:
                 mine = [e for e in events if isinstance(e, kind)]
                 if mine:
@@ -222,6 +229,14 @@ class Broadcaster:
                     self.socketio.emit(
                         TICKET, track(session, ticket, now), to=ticket_room(ticket.token)
                     )
+
+    def _slugs(self, session: Session, office_ids: set[int]) -> dict[int, str]:
+        """The slugs (room names) of ``office_ids`` that exist. A slug never changes once the
+        office is made (offices are never deleted), so each is read once per process."""
+        missing = office_ids - self._slug_of.keys()
+        if missing:
+            self._slug_of.update(session.execute(_SLUGS, {"ids": sorted(missing)}).all())
+        return {i: self._slug_of[i] for i in office_ids if i in self._slug_of}
 
     def _anyone_follows_a_ticket(self) -> bool:
         """Whether any status page may follow a ticket (always true across processes): one
@@ -240,10 +255,8 @@ class Broadcaster:
 
         One statement reads the whole queue in order (a few plain columns, no ticket loaded);
         each follower's payload is a plain dict (``waiting_track``, the same as ``track``), the
-        service's rate read once. Nothing is read while no page follows any ticket.
+        service's rate read once. (``deliver`` reads nothing while no page follows any ticket.)
         """
-        if not self._anyone_follows_a_ticket():
-            return set()
         order = waiting_queue(session, service_id, domain.local_day(now, office.timezone))
         followed = [
             (position, row)
@@ -260,6 +273,11 @@ class Broadcaster:
                     to=ticket_room(row.token),
                 )
         return {row.id for row in order}
+
+
+# The broadcaster's statements, built once (building them cost more than running them).
+_SLUGS = select(Office.id, Office.slug).where(Office.id.in_(bindparam("ids", expanding=True)))
+_OFFICES = select(Office).where(Office.id.in_(bindparam("ids", expanding=True)))
 
 
 def _office_ids(events: Iterable[Any]) -> set[int]:
