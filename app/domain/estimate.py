@@ -118,7 +118,10 @@ def estimate(session: Session, ticket: Ticket, now: datetime) -> tuple[int | Non
         return 0, 0
     if ticket.status != "waiting":
         return None, None
-    ahead, counters = session.execute(_ESTIMATE, _ahead_params(ticket)).one()
+    # Through the connection (a Core statement needs none of the ORM session's work), after any
+    # change the session holds has reached the database.
+    session.flush()
+    ahead, counters = session.connection().execute(_ESTIMATE, _ahead_params(ticket)).one()
     if ahead == 0:
         return 0, 0
     service = ticket.service
