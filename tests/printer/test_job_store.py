@@ -1,11 +1,12 @@
 """The job store's one-statement claim (``take``): it takes the head of an office's queue only
 when that job may print now, and leaves every other case to the spooler's head/claim path (which
-says why it waits or fails). Real database, the office's real spooler."""
+says why it waits or fails). Real databases (SQLite and PostgreSQL), the office's real spooler."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -13,6 +14,12 @@ from app.models import PrintJob
 from app.print_jobs.store import LEASE, DatabaseJobs
 from printer.spooler import HELD_RETRY, MAX_ATTEMPTS, NOT_IN_TIME
 from tests.printer.spooling import Recorder, spooler_of
+
+
+@pytest.fixture
+def app(any_app):
+    """Each test on SQLite and on PostgreSQL (the statements differ in how they lock)."""
+    return any_app
 
 
 def _jobs(app, world) -> DatabaseJobs:
