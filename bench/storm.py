@@ -5,12 +5,12 @@
 
 For each async mode: the real server (``python wsgi.py``), N screens joined to ``kupang``, each
 from its own loopback address (127.1.x.y: an office's screens are as many machines), that
-reconnect as the pages' Socket.IO client does (the TV page's back-off and jitter, read from
-display/static/tv.js and the vendored socket.io-client, see ``client_settings``). Once every
-screen has a board, a desk (call-next every second, finishing the counter's ticket first), a
-kiosk (a ticket a second) and a TV page GET every 250 ms run over HTTP; after ``--before``
-seconds the server is stopped with SIGTERM and started again on the same port, as
-``systemctl restart`` does.
+reconnect as the pages' Socket.IO client does (the back-off and jitter of the client that the
+TV, the counter display and the status page share, read from app/static/js/live-socket.js and
+the vendored socket.io-client, see ``client_settings``). Once every screen has a board, a desk
+(call-next every second, finishing the counter's ticket first), a kiosk (a ticket a second) and
+a TV page GET every 250 ms run over HTTP; after ``--before`` seconds the server is stopped with
+SIGTERM and started again on the same port, as ``systemctl restart`` does.
 
 Measured, from the moment the server listens again (the earliest of its "serving" line and the
 first connection any client made to it):
@@ -26,10 +26,10 @@ first connection any client made to it):
 * the server's CPU in the first 10 s (storm_cpu_pct) and over the whole ``--after``.
 
 A screen the server refuses (too many connections from its address this minute) or hangs up
-on does what the pages do: connect again after their RETRY_MS, randomised (a page without one
-gives up: counted in gave_up, and stuck). ``--per-address N`` puts N screens on each address
-(phones behind one router); ``--dump PATH`` keeps every screen's boards and every request, for
-a closer look.
+on does what the pages do: connect again after live-socket.js's RETRY_MS, randomised (a client
+without one gives up: counted in gave_up, and stuck). ``--per-address N`` puts N screens on
+each address (phones behind one router); ``--dump PATH`` keeps every screen's boards and every
+request, for a closer look.
 
 Goals (issue 15, point 3): every screen current within 10 s of the server listening again,
 HTTP p99 <= 300 ms meanwhile, no screen stuck offline.
@@ -75,11 +75,13 @@ PAGE_PATH = f"/display/{OFFICE}"
 HTTP_TIMEOUT = 30.0
 PRE_ISSUED = 40  # tickets waiting before the desk starts, so it never finds the queue empty
 
-# The pages whose Socket.IO client settings the screens copy, and the other pages that must
-# reconnect the same way (a TV, a counter's display, a resident's status page).
-TV_JS = ROOT / "display" / "static" / "tv.js"
+# The script that makes the live pages' Socket.IO client (its settings are what the screens
+# copy), the global function it defines, and the pages that follow the server live through it
+# (a TV, a counter's display, a resident's status page): none makes its own ``io(...)`` client.
+LIVE_SOCKET_JS = ROOT / "app" / "static" / "js" / "live-socket.js"
+LIVE_SOCKET_FUNCTION = "loketLiveSocket"
 PAGES_JS = (
-    TV_JS,
+    ROOT / "display" / "static" / "tv.js",
     ROOT / "display" / "static" / "counter.js",
     ROOT / "app" / "static" / "js" / "status.js",
 )
@@ -119,8 +121,9 @@ def _manager_defaults() -> dict[str, float]:
     return {name: float(match[1]) for name, match in found.items() if match}
 
 
-def page_options(path: Path) -> dict[str, Any]:
-    """The options a page passes to ``io({...})``: numbers as floats, anything else as text."""
+def page_options(path: Path = LIVE_SOCKET_JS) -> dict[str, Any]:
+    """The options a script passes to ``io({...})`` (the live pages': live-socket.js): numbers
+    as floats, anything else as text."""
     text = path.read_text()
     call = re.search(r"\bio\(\{(.*?)\}\)", text, re.S)
     if call is None:
@@ -134,10 +137,10 @@ def page_options(path: Path) -> dict[str, Any]:
     return options
 
 
-def page_retry_ms(path: Path) -> float | None:
-    """The wait a page gives before it calls ``socket.connect()`` again after the server
+def page_retry_ms(path: Path = LIVE_SOCKET_JS) -> float | None:
+    """The wait a script gives before it calls ``socket.connect()`` again after the server
     refused or dropped its namespace, from a ``RETRY_MS = <ms>`` constant beside such a call
-    (None when the page does not do it)."""
+    (None when the script does not do it)."""
     text = path.read_text()
     if "socket.connect()" not in text:
         return None
@@ -145,7 +148,8 @@ def page_retry_ms(path: Path) -> float | None:
     return float(match[1]) if match else None
 
 
-def client_settings(path: Path = TV_JS) -> ClientSettings:
+def client_settings(path: Path = LIVE_SOCKET_JS) -> ClientSettings:
+    """The back-off of the client made by ``path`` (by default the live pages' shared one)."""
     defaults = _manager_defaults()
     options = {**defaults, **page_options(path)}
     return ClientSettings(
@@ -155,6 +159,12 @@ def client_settings(path: Path = TV_JS) -> ClientSettings:
         timeout_ms=options["timeout"],
         retry_ms=page_retry_ms(path),
     )
+
+
+def uses_live_socket(path: Path) -> bool:
+    """The page's script gets its client from live-socket.js and makes none of its own."""
+    text = path.read_text()
+    return f"{LIVE_SOCKET_FUNCTION}(" in text and re.search(r"\bio\(", text) is None
 
 
 class Backoff:
@@ -771,11 +781,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     args = parser.parse_args(argv)
     modes = (args.modes or _default_modes()).split(",")
     settings = client_settings()
-    others = {path.name: client_settings(path) for path in PAGES_JS}
-    print(f"screens reconnect as {TV_JS.relative_to(ROOT)}: {settings}", flush=True)
-    for name, other in others.items():
-        if other != settings:
-            print(f"!!! {name} reconnects otherwise: {other}", flush=True)
+    print(f"screens reconnect as {LIVE_SOCKET_JS.relative_to(ROOT)}: {settings}", flush=True)
+    for path in PAGES_JS:
+        if not uses_live_socket(path):
+            print(f"!!! {path.name} does not reconnect through {LIVE_SOCKET_JS.name}", flush=True)
     raise_open_files()
     rows, kinds = [], []
     for mode in modes:

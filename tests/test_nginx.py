@@ -115,8 +115,14 @@ def test_the_example_serves_two_processes_with_websockets(behind_nginx):
         page = requests.get(f"{url}/display/kupang", timeout=10)
         assert page.status_code == 200 and "Content-Security-Policy" in page.headers
         scripts = re.findall(r'<script src="([^"]+)"', page.text)
-        # The Socket.IO client from npm, the shared DOM helpers and the TV's own script.
-        assert scripts == ["/vendor/socket.io.min.js", "/static/js/dom.js", "/display/static/tv.js"]
+        # The Socket.IO client from npm, the live pages' shared connection, the shared DOM
+        # helpers and the TV's own script.
+        assert scripts == [
+            "/vendor/socket.io.min.js",
+            "/static/js/live-socket.js",
+            "/static/js/dom.js",
+            "/display/static/tv.js",
+        ]
         for script in scripts:
             assert requests.get(url + script, timeout=10).status_code == 200, script
     finally:

@@ -355,33 +355,16 @@
     }
   }
 
-  // Reconnection: first try 0.5-1.5 s after the server went away, then waits doubling up to
-  // 5 s, each randomised by up to half (randomizationFactor), so screens dropped together by a
-  // restart come back spread out (bench/storm.py). The TV, the counter display and the status
-  // page reconnect alike (tests/display/test_reconnect_settings.py).
-  var socket = io({
-    transports: ["websocket", "polling"],
-    reconnectionDelay: 1000,
-    reconnectionDelayMax: 5000,
-    randomizationFactor: 0.5
+  // The connection, its reconnection (with jitter) and its retry after a refusal are shared with
+  // the other live pages: live-socket.js.
+  var socket = window.loketLiveSocket({
+    onOnline: function () {
+      offline(false);
+      rejoined = true;
+      socket.emit("join", { office: config.office });
+    },
+    onOffline: function () { offline(true); }
   });
-  // A connection the server refused (too many from this address this minute) or hung up is not
-  // retried by Socket.IO itself: try again after RETRY_MS, randomised by half, so the page is
-  // never left offline for good.
-  var RETRY_MS = 15000;
-  function retryLater() {
-    if (socket.active) { return; }  // Socket.IO is reconnecting by itself
-    setTimeout(function () {
-      if (!socket.active) { socket.connect(); }
-    }, RETRY_MS * (0.5 + Math.random()));
-  }
-  socket.on("connect", function () {
-    offline(false);
-    rejoined = true;
-    socket.emit("join", { office: config.office });
-  });
-  socket.on("disconnect", function () { offline(true); retryLater(); });
-  socket.on("connect_error", function () { offline(true); retryLater(); });
   socket.on("board", drawBoard);
   socket.on("called", function (call) {
     if (call.seq <= announcedSeq) { return; }

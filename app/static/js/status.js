@@ -88,32 +88,15 @@
   });
 
   var badge = $("[data-offline]");
-  // Reconnection: first try 0.5-1.5 s after the server went away, then waits doubling up to
-  // 5 s, each randomised by up to half (randomizationFactor), so screens dropped together by a
-  // restart come back spread out (bench/storm.py). The TV, the counter display and the status
-  // page reconnect alike (tests/display/test_reconnect_settings.py).
-  var socket = io({
-    transports: ["websocket", "polling"],
-    reconnectionDelay: 1000,
-    reconnectionDelayMax: 5000,
-    randomizationFactor: 0.5
+  // The connection, its reconnection (with jitter) and its retry after a refusal are shared with
+  // the other live pages: live-socket.js.
+  var socket = window.loketLiveSocket({
+    onOnline: function () {
+      badge.hidden = true;
+      socket.emit("join", { ticket: config.token });
+    },
+    onOffline: function () { badge.hidden = false; }
   });
-  // A connection the server refused (too many from this address this minute) or hung up is not
-  // retried by Socket.IO itself: try again after RETRY_MS, randomised by half, so the page is
-  // never left offline for good.
-  var RETRY_MS = 15000;
-  function retryLater() {
-    if (socket.active) { return; }  // Socket.IO is reconnecting by itself
-    setTimeout(function () {
-      if (!socket.active) { socket.connect(); }
-    }, RETRY_MS * (0.5 + Math.random()));
-  }
-  socket.on("connect", function () {
-    badge.hidden = true;
-    socket.emit("join", { ticket: config.token });
-  });
-  socket.on("disconnect", function () { badge.hidden = false; retryLater(); });
-  socket.on("connect_error", function () { badge.hidden = false; retryLater(); });
   socket.on("ticket", draw);
   document.body.setAttribute("data-was", config.track.stage || "");
   draw(config.track);
