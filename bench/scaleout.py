@@ -1,6 +1,6 @@
 """Scale-out: several server processes behind the nginx example, on PostgreSQL with Redis.
 
-    python -m bench.scaleout [--processes 4] [--screens 5000] [--seconds 10]
+    python -m bench.scaleout [--processes 4] [--screens 5000] [--seconds 10] [--generators 4]
 
 The README's city layout, measured: ``deploy/nginx-loket.conf`` (only its ports and upstream
 list changed) in front of N ``python wsgi.py`` processes (eventlet) on one PostgreSQL database,
@@ -9,12 +9,24 @@ disturbs nobody). S lean Socket.IO screens join ``kupang`` through nginx, each f
 loopback address (127.x.y.z) as TVs and phones on a network are, so nginx spreads them over the
 processes; a desk calls next over HTTP through nginx every 100 ms.
 
+The screens are dealt over ``--generators`` load-generator processes (spawned; default the
+number of cores, at least 4), each reading its share on its own asyncio loop, so the figure is
+not one event loop's queue. The desk stays in this process and stamps each call with
+``time.perf_counter`` right before sending call-next; the generators stamp each ``called`` with
+the same clock when they read it. On Linux that clock is CLOCK_MONOTONIC, one for every process
+of the machine, so the two stamps subtract. Each generator's CPU during the calls is printed
+(``gen_cpu_pct``, % of one core) with how late each answered a message from the desk's process
+at the end of the calls (its loop's lag, a queue every latency it stamps includes), and who
+used the machine's CPU meanwhile (servers, nginx, Redis, the rest).
+
 1. Call to screen: latency from sending call-next to each screen receiving its ``called`` event.
-2. Redis restart: Redis is stopped for a few seconds while calls go on, then started again.
+2. Redis restart: a second after the measured calls Redis is stopped for a few seconds while
+   the same desk goes on calling, then started again, and the calls go on for as long again.
    Events published while it is away reach only the screens of the process that made them;
    the others catch up from the boards every process re-sends (BOARD_RESYNC_SECONDS) and from
    the next call's board. Measured: how long after Redis is back until every screen has seen a
-   board at least as new as the office's last change (``seq``), and how many never did.
+   board at least as new as the office was when Redis came back (``seq``), and how many screens
+   were left behind (never did, or ended behind the office's last change).
 
 Goals (issue 15): 4 processes, 5,000 screens, call to screen p99 <= 250 ms; after a Redis
 restart every screen catches up (none left behind).
@@ -26,10 +38,16 @@ import argparse
 import asyncio
 import http.client
 import json
+import math
+import multiprocessing
+import os
+import resource
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +61,23 @@ EXAMPLE = ROOT / "deploy" / "nginx-loket.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 OUTAGE_S = 4.0
+# Two generators on this 2-core machine still lagged 0.3-0.5 s behind their 2,500 screens
+# each at the end of the calls; four, at most 41 ms.
+GENERATORS = max(4, os.cpu_count() or 4)
+# The one clock of every latency: the desk (bench.fanout.Driver, in this process) stamps a call
+# with it right before sending call-next, each generator process stamps a screen's ``called``
+# with it on reading it. On Linux it is CLOCK_MONOTONIC, one clock for the whole machine, so
+# stamps from different processes subtract (check_clock stops the bench where it is not).
+CLOCK = time.perf_counter
+
+
+def check_clock() -> None:
+    implementation = time.get_clock_info("perf_counter").implementation
+    if "CLOCK_MONOTONIC" not in implementation:
+        raise SystemExit(
+            f"time.perf_counter is {implementation} here, not CLOCK_MONOTONIC: stamps taken in "
+            "different processes cannot be compared"
+        )
 
 
 def source_address(i: int) -> str:
@@ -133,29 +168,97 @@ def _office_seq(port: int) -> int:
     return json.loads(conn.getresponse().read())["seq"]
 
 
-async def _run_screens(
-    port: int, count: int, seconds: float, token: str, redis: Redis
-) -> dict[str, Any]:
-    arrivals: dict[str, list[float]] = {}
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> float:
+    """CPU seconds every core of the machine has been busy since boot (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return (sum(values[:8]) - idle) / TICK  # user .. steal (guest time is counted in user)
+
+
+def _process_cpu(pids: list[int]) -> float:
+    """User + system CPU seconds of the processes ``pids`` (0 for one that is gone)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(entry.name))
+    return children
+
+
+# --- a load-generator process: its share of the screens on one asyncio loop --------------------
+
+
+def _generator(conn: Connection, port: int, indices: list[int], burst: int) -> None:
+    """A load-generator process's body (spawned): connects the screens ``indices`` and answers the
+    parent's commands on ``conn`` until told to stop."""
+    raise_open_files()
+    try:
+        asyncio.run(_generate(conn, port, indices, burst))
+    finally:
+        conn.close()
+
+
+async def _generate(conn: Connection, port: int, indices: list[int], burst: int) -> None:
+    count = len(indices)
+    arrivals: dict[str, list[float]] = {}  # called code -> CLOCK() at each screen that got it
     newest_seq: dict[int, int] = {}  # screen index -> newest board seq seen
     caught_up: dict[int, float] = {}
-    target = {"seq": None}
-    joined = asyncio.Event()
-    state = {"joined": 0, "failed": 0}
+    target: dict[str, int | None] = {"seq": None}
+    joined, all_caught = asyncio.Event(), asyncio.Event()
+    failed = [0]
+
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue = asyncio.Queue()
+
+    def on_command() -> None:
+        try:
+            inbox.put_nowait(conn.recv())
+        except (EOFError, OSError):  # the parent is gone
+            loop.remove_reader(conn.fileno())
+            inbox.put_nowait(("stop",))
+
+    loop.add_reader(conn.fileno(), on_command)
 
     def handler(index: int):
         def on_event(screen: LeanScreen, name: str, payload: Any) -> None:
             if name == "called":
-                arrivals.setdefault(payload["code"], []).append(time.perf_counter())
+                arrivals.setdefault(payload["code"], []).append(CLOCK())
             elif name == "board":
                 if index not in newest_seq:
-                    state["joined"] += 1
-                    if state["joined"] >= count:
+                    newest_seq[index] = payload["seq"]
+                    if len(newest_seq) >= count:
                         joined.set()
-                newest_seq[index] = max(newest_seq.get(index, 0), payload["seq"])
+                newest_seq[index] = max(newest_seq[index], payload["seq"])
                 want = target["seq"]
                 if want is not None and index not in caught_up and newest_seq[index] >= want:
-                    caught_up[index] = time.perf_counter()
+                    caught_up[index] = CLOCK()
+                    if len(caught_up) >= count:
+                        all_caught.set()
 
         return on_event
 
@@ -163,73 +266,236 @@ async def _run_screens(
         try:
             await screen.run()
         except (OSError, asyncio.IncompleteReadError):
-            state["failed"] += 1
+            failed[0] += 1
 
     tasks = []
-    started = time.perf_counter()
-    for i in range(count):
+    for n, i in enumerate(indices):
         screen = LeanScreen(port, {"office": OFFICE}, handler(i), bind=source_address(i))
         tasks.append(asyncio.create_task(run(screen)))
-        if i % 100 == 99:
-            await asyncio.sleep(0.05)
+        if n % burst == burst - 1:
+            await asyncio.sleep(0.05)  # the generators together: 100 screens every 50 ms
     try:
         await asyncio.wait_for(joined.wait(), timeout=180)
     except TimeoutError:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        return {"note": f"{state['joined']} of {count} joined in 180 s, {state['failed']} failed"}
-    join_s = time.perf_counter() - started
-
-    # 1. Calls with Redis up.
-    driver = Driver(port, token, seconds)
-    driver.start()
-    while driver.is_alive():
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(1.0)
-    latencies, missing = [], 0
-    for code, sent in driver.sent.items():
-        got = arrivals.get(code, [])
-        missing += count - len(got)
-        latencies += [t - sent for t in got]
-
-    # 2. Redis away for OUTAGE_S while calls go on, then back; calls go on for as long again.
-    outage = Driver(port, token, 2 * OUTAGE_S + 2)
-    outage.start()
-    await asyncio.sleep(1.0)
-    redis.stop()
-    await asyncio.sleep(OUTAGE_S)
-    redis.start()
-    back = time.perf_counter()
-    while outage.is_alive():
-        await asyncio.sleep(0.05)
-    target["seq"] = await asyncio.to_thread(_office_seq, port)
-    for index, seq in newest_seq.items():
-        if seq >= target["seq"]:
-            caught_up.setdefault(index, time.perf_counter())
-    deadline = time.perf_counter() + 45
-    while len(caught_up) < count and time.perf_counter() < deadline:
-        await asyncio.sleep(0.1)
+        pass
+    conn.send(("joined", len(newest_seq), failed[0]))
+    while True:
+        command, *args = await inbox.get()
+        if command == "cpu":
+            conn.send((CLOCK(), _cpu_seconds()))
+        elif command == "target":  # the office's seq when Redis came back
+            target["seq"] = args[0]
+            now = CLOCK()
+            for index, seq in newest_seq.items():
+                if seq >= args[0]:
+                    caught_up.setdefault(index, now)
+            if len(caught_up) >= count:
+                all_caught.set()
+            conn.send(len(caught_up))
+        elif command == "wait":  # until every screen has caught up, at most args[0] seconds
+            try:
+                await asyncio.wait_for(all_caught.wait(), timeout=args[0])
+            except TimeoutError:
+                pass
+            conn.send(len(caught_up))
+        else:  # stop
+            break
+    loop.remove_reader(conn.fileno())
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    catch_up = sorted(t - back for t in caught_up.values())
+    conn.send(
+        {
+            "arrivals": arrivals,
+            "caught_up": caught_up,  # screen index -> CLOCK() when it reached the target
+            "newest_seq": newest_seq,
+            "joined": len(newest_seq),
+            "failed": failed[0],
+            "cpu_s": _cpu_seconds(),
+        }
+    )
+
+
+# --- the parent: the desk (call-next over HTTP), Redis, and the generators ---------------------
+
+
+class Generators:
+    """``n`` load-generator processes, the screens dealt among them in turn (screen i to
+    generator i % n, so each spans the addresses nginx spreads over the processes)."""
+
+    def __init__(self, port: int, count: int, n: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        burst = max(1, math.ceil(100 / n))
+        self.stopped = False
+        self.pipes: list[Connection] = []
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+        for k in range(n):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=_generator,
+                args=(theirs, port, list(range(k, count, n)), burst),
+                name=f"scaleout-generator-{k}",
+                daemon=True,
+            )
+            process.start()
+            theirs.close()
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    def gather(self, timeout: float) -> list[Any]:
+        """Every generator's next answer (in order)."""
+        answers = []
+        for k, pipe in enumerate(self.pipes):
+            if not pipe.poll(timeout):
+                raise RuntimeError(f"load generator {k} did not answer in {timeout:.0f} s")
+            answers.append(pipe.recv())
+        return answers
+
+    def send(self, message: tuple) -> None:
+        """The same command to every generator; gather() their answers."""
+        for pipe in self.pipes:
+            pipe.send(message)
+        if message[0] == "stop":
+            self.stopped = True
+
+    def ask(self, message: tuple, timeout: float = 30) -> list[Any]:
+        self.send(message)
+        return self.gather(timeout)
+
+    def close(self) -> None:
+        """Stop (if not yet told to) and wait for every generator; kill one that hangs."""
+        if not self.stopped:
+            for pipe in self.pipes:
+                try:
+                    pipe.send(("stop",))
+                except OSError:
+                    pass
+        for process in self.processes:
+            process.join(10)
+            if process.is_alive():
+                process.terminate()
+                process.join(10)
+        for pipe in self.pipes:
+            pipe.close()
+
+
+def _measure(
+    port: int,
+    count: int,
+    seconds: float,
+    token: str,
+    redis: Redis,
+    n: int,
+    probe: Callable[[], dict[str, float]],
+) -> dict:
+    n = max(1, min(n, count))
+    started = CLOCK()
+    gens = Generators(port, count, n)
+    try:
+        return _measure_with(gens, port, count, seconds, token, redis, started, probe)
+    finally:
+        gens.close()
+
+
+def _measure_with(
+    gens: Generators,
+    port: int,
+    count: int,
+    seconds: float,
+    token: str,
+    redis: Redis,
+    started: float,
+    probe: Callable[[], dict[str, float]],
+) -> dict:
+    joined = gens.gather(240)
+    join_s = CLOCK() - started
+    if sum(j for _, j, _ in joined) < count:
+        gens.ask(("stop",), 60)
+        return {
+            "note": f"{sum(j for _, j, _ in joined)} of {count} joined in 180 s, "
+            f"{sum(f for _, _, f in joined)} failed"
+        }
+
+    # One desk calls all along (a second one would find both counters still busy with the first
+    # one's last tickets): the calls of the first ``seconds`` are measured with Redis up, a
+    # second later Redis is stopped for OUTAGE_S while calls go on, then started again, and the
+    # calls go on for as long again.
+    t0, probe0, self0 = CLOCK(), probe(), _cpu_seconds()
+    cpu0 = gens.ask(("cpu",))
+    driver = Driver(port, token, seconds + 1 + 2 * OUTAGE_S + 2)
+    driver.start()
+    time.sleep(seconds + 1)  # the calls measured, and a second for the last to arrive
+    # A generator answers between two rounds of its screens' reads: how late it answers is how
+    # far behind its loop was (its queue, which every latency it stamps includes). The answers
+    # are read after the outage, so a generator far behind does not move Redis's stop.
+    t1, probe1, self1 = CLOCK(), probe(), _cpu_seconds()
+    asked = CLOCK()
+    gens.send(("cpu",))
+    time.sleep(1.0)
+    down = CLOCK()
+    redis.stop()
+    time.sleep(OUTAGE_S)
+    redis.start()
+    back = CLOCK()
+    # Caught up: a board at least as new as the office when Redis came back, i.e. every change
+    # made while it was away. The screens of the process that made a change saw it at once;
+    # the others get it from the next event Redis relays or from their process's resync.
+    target = _office_seq(port)
+    cpu1 = gens.gather(120)
+    lag = [stamp - asked for stamp, _ in cpu1]
+    gens.ask(("target", target))
+    driver.join()
+    caught = sum(gens.ask(("wait", 45), 60))
+    final_seq = _office_seq(port)
+    if caught == count:
+        time.sleep(1.0)  # the last call's board arrives
+    results = gens.ask(("stop",), 120)
+
+    arrivals: dict[str, list[float]] = {}
+    for result in results:
+        for code, times in result["arrivals"].items():
+            arrivals.setdefault(code, []).extend(times)
+    latencies, missing = [], 0
+    measured = {code: sent for code, sent in driver.sent.items() if sent < t0 + seconds}
+    for code, sent in measured.items():
+        got = arrivals.get(code, [])
+        missing += count - len(got)
+        latencies += [t - sent for t in got]
+    catch_up = sorted(t - back for result in results for t in result["caught_up"].values())
+    # Left behind: never caught up with Redis's outage, or behind the office at the end.
+    behind = {i for result in results for i, seq in result["newest_seq"].items() if seq < final_seq}
+    behind |= set(range(count)) - {i for result in results for i in result["caught_up"]}
+    busy = [(b[1] - a[1]) / (b[0] - a[0]) * 100 for a, b in zip(cpu0, cpu1, strict=True)]
+    # During the calls, in % of one core: who used the machine.
+    window = t1 - t0
+    used = {k: (probe1[k] - probe0[k]) / window * 100 for k in probe0}
+    used["desk"] = (self1 - self0) / window * 100
+    used["generators"] = sum(busy)
+    used["rest"] = used["machine"] - sum(v for k, v in used.items() if k != "machine")
     return {
-        "calls": len(driver.sent),
+        "calls": len(measured),
         "deliveries": len(latencies),
         "missing": missing,
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "max_ms": max(latencies) * 1000 if latencies else float("nan"),
         "join_s": join_s,
-        "errors": len(driver.errors) + len(outage.errors),
+        "errors": len(driver.errors),
+        "outage_calls": sum(1 for sent in driver.sent.values() if down <= sent < back),
         "redis_catch_up_p99_s": percentile(catch_up, 0.99),
         "redis_catch_up_max_s": catch_up[-1] if catch_up else float("nan"),
-        "left_behind": count - len(caught_up),
+        "left_behind": len(behind),
+        "generators": len(results),
+        "gen_cpu_pct": "/".join(f"{b:.0f}" for b in busy),
+        "gen_cpu_s": "/".join(f"{r['cpu_s']:.1f}" for r in results),
+        "gen_lag_ms": "/".join(f"{x * 1000:.0f}" for x in lag),
+        "cpu_during_calls": used,
     }
 
 
-def run(processes: int, screens: int, seconds: float) -> dict[str, Any]:
+def run(
+    processes: int, screens: int, seconds: float, generators: int = GENERATORS
+) -> dict[str, Any]:
     from bench.core import reset_postgres
 
     reset_postgres()
@@ -276,7 +542,18 @@ def run(processes: int, screens: int, seconds: float) -> dict[str, Any]:
             conn.getresponse().read()
         cpu0 = sum(s.cpu_seconds() for s in servers)
         started = time.perf_counter()
-        result = asyncio.run(_run_screens(port, screens, seconds, tokens["operator"], redis))
+        nginx_pids = [nginx.pid, *_children(nginx.pid)]
+        server_pids = [s.pid() for s in servers]
+
+        def probe() -> dict[str, float]:
+            return {
+                "machine": _machine_busy(),
+                "servers": _process_cpu(server_pids),
+                "nginx": _process_cpu(nginx_pids),
+                "redis": _process_cpu([redis.process.pid] if redis.process else []),
+            }
+
+        result = _measure(port, screens, seconds, tokens["operator"], redis, generators, probe)
         elapsed = time.perf_counter() - started
         result["server_cpu_pct"] = (sum(s.cpu_seconds() for s in servers) - cpu0) / elapsed * 100
         result["rss_mb"] = sum(s.rss_mb() for s in servers)
@@ -287,7 +564,13 @@ def run(processes: int, screens: int, seconds: float) -> dict[str, Any]:
         for server in servers:
             server.stop()
         redis.stop()
-    return {"setup": f"{processes} x eventlet + nginx + Redis", "screens": screens, **result}
+        shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "setup": f"{processes} x eventlet + nginx + Redis",
+        "processes": processes,
+        "screens": screens,
+        **result,
+    }
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
@@ -295,12 +578,22 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--screens", default="5000")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--generators",
+        type=int,
+        default=GENERATORS,
+        help=f"load-generator processes the screens are spread over (default {GENERATORS})",
+    )
     args = parser.parse_args(argv)
+    check_clock()
     raise_open_files()
     rows = []
     for count in (int(c) for c in args.screens.split(",")):
-        print(f"... {args.processes} processes, {count} screens", flush=True)
-        rows.append(run(args.processes, count, args.seconds))
+        print(
+            f"... {args.processes} processes, {count} screens, {args.generators} generators",
+            flush=True,
+        )
+        rows.append(run(args.processes, count, args.seconds, args.generators))
     print()
     print(
         table(
@@ -319,12 +612,28 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 "redis_catch_up_p99_s",
                 "redis_catch_up_max_s",
                 "left_behind",
+                "generators",
+                "gen_cpu_pct",
             ],
         )
     )
     for row in rows:
         if "note" in row:
             print(f"{row['screens']} screens: {row['note']}")
+        else:
+            used = row["cpu_during_calls"]
+            print(
+                f"{row['screens']} screens, during the calls, CPU in % of one core: "
+                f"generators {row['gen_cpu_pct']} ({used['generators']:.0f} together), "
+                f"servers {used['servers']:.0f} ({row['processes']} together), "
+                f"nginx {used['nginx']:.0f}, Redis {used['redis']:.0f}, "
+                f"the desk {used['desk']:.0f}, the rest (PostgreSQL, anything else running) "
+                f"{used['rest']:.0f}; the machine {used['machine']:.0f} of "
+                f"{100 * (os.cpu_count() or 1)}. Generators' CPU over the whole run: "
+                f"{row['gen_cpu_s']} s; their loops' lag after the calls: {row['gen_lag_ms']} ms. "
+                f"{row['outage_calls']} calls made while Redis was down, "
+                f"{row['errors']} call errors."
+            )
     return rows
 
 
