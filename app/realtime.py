@@ -193,7 +193,7 @@ class Broadcaster:
             )
             for item in announced:
                 if item.office_id not in slugs:
-                    continue  # the office was deleted since
+                    continue  # no such office (an event can only name one that exists)
                 room = office_room(slugs[item.office_id])
                 if item.kind == "pickup":
                     self.socketio.emit(PICKUP, pickup_payload(item), to=room)

@@ -135,7 +135,7 @@ _CLAIM = (
 # cut-offs: arrival tickets and the rest), not tried too often, and not held by a live claim.
 # Anything else is left to the head/claim path, which says why it waits or fails.
 # (Its parameters are not named after columns: an UPDATE keeps those names for its SET values.)
-def _take(of_office: bool) -> Any:
+def _take_statement(of_office: bool) -> Any:
     head = (
         select(PrintJob.id)
         .where(PrintJob.target == bindparam("head_target"), IS_OPEN_JOB)
@@ -161,8 +161,8 @@ def _take(of_office: bool) -> Any:
     )
 
 
-_TAKE = _take(of_office=False)
-_TAKE_OF_OFFICE = _take(of_office=True)
+_TAKE = _take_statement(of_office=False)
+_TAKE_OF_OFFICE = _take_statement(of_office=True)
 _DONE = (
     update(PrintJob)
     .where(PrintJob.id == bindparam("job"))
