@@ -74,6 +74,7 @@ def page(slug: str) -> str:
             "ahead_one": gettext("One person ahead of you"),
             "ahead_none": gettext("You are next"),
             "wait": gettext("about %(m)s minutes"),
+            "wait_minute": gettext("about 1 minute"),  # an estimate of exactly one minute
             "printing": gettext("Printing your ticket…"),
             "printed": gettext("Please take your paper ticket."),
             "not_printed": gettext(

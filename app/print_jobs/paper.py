@@ -42,6 +42,14 @@ def paper_words(lang: str) -> dict[str, str]:
 
 
 @cache
+def one_minute_wait(lang: str) -> str:
+    """The paper's wait line in ``lang`` when the estimate is exactly one minute ("1 minute", not
+    "1 minutes"); it stands for ``paper_words``' "wait" on that ticket only."""
+    with force_locale(lang):
+        return gettext("Estimated wait: about 1 minute")
+
+
+@cache
 def wifi_words(lang: str) -> dict[str, str]:
     """The captions of the two QR codes when the office has a guest Wi-Fi, in ``lang``; the
     layout fills in ``{name}``. Not to be changed."""
@@ -63,6 +71,9 @@ def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None)
     footer = " ".join(t for t in (office.ticket_footer, service.ticket_footer) if t)
     wifi = office_payload(office)
     words = {**paper_words(lang), **wifi_words(lang)} if wifi else paper_words(lang)
+    wait_min = math.ceil(wait_s / 60) if wait_s else None
+    if wait_min == 1:  # a copy: the cached words stay as they are
+        words = {**words, "wait": one_minute_wait(lang)}
     return TicketData(
         office=office.name,
         service=service.name,
@@ -70,7 +81,7 @@ def ticket_data(ticket: Ticket, url: str, ahead: int | None, wait_s: int | None)
         issued_at=f"{moment:%d-%m-%Y %H:%M} {tz_label(office.timezone, moment)}",
         url=url,
         ahead=ahead,
-        wait_min=math.ceil(wait_s / 60) if wait_s else None,
+        wait_min=wait_min,
         footer=footer,
         priority=ticket.priority,
         lang=lang,

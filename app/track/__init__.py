@@ -35,9 +35,12 @@ def sentences() -> dict[str, str]:
     """The status sentences in the current language (the page fills the placeholders)."""
     return {
         "waiting": gettext("Waiting to be called."),
+        # An estimate of exactly one minute has sentences of its own ("_minute"): "1 minute".
         "ahead": gettext("%(n)s people ahead of you, about %(m)s minutes."),
+        "ahead_minute": gettext("%(n)s people ahead of you, about 1 minute."),
         "ahead_no_estimate": gettext("%(n)s people ahead of you."),
         "ahead_one": gettext("One person ahead of you, about %(m)s minutes."),
+        "ahead_one_minute": gettext("One person ahead of you, about 1 minute."),
         "ahead_one_no_estimate": gettext("One person ahead of you."),
         "next": gettext("You are next. Please stay near the counters."),
         "called": gettext("Your number is called! Please go to %(counter)s."),
@@ -87,7 +90,8 @@ def sentence(track: dict[str, Any], words: dict[str, str]) -> str:
         one = "_one" if track["ahead"] == 1 else ""
         if track.get("estimated_wait_s"):
             minutes = -(-track["estimated_wait_s"] // 60)
-            return words[f"ahead{one}"] % {"n": track["ahead"], "m": minutes}
+            minute = "_minute" if minutes == 1 else ""
+            return words[f"ahead{one}{minute}"] % {"n": track["ahead"], "m": minutes}
         return words[f"ahead{one}_no_estimate"] % {"n": track["ahead"]}
     if status in ("called", "serving"):
         return words[status] % {"counter": counter}

@@ -107,7 +107,9 @@
     var ahead = ticket.ahead === 1 ? strings.ahead_one
       : (ticket.ahead ? fill(strings.ahead, { n: ticket.ahead }) : strings.ahead_none);
     if (ticket.estimated_wait_s) {
-      ahead += " \u2014 " + fill(strings.wait, { m: Math.ceil(ticket.estimated_wait_s / 60) });
+      var minutes = Math.ceil(ticket.estimated_wait_s / 60);
+      // Exactly one minute has words of its own ("1 minute", not "1 minutes").
+      ahead += " \u2014 " + fill(minutes === 1 ? strings.wait_minute : strings.wait, { m: minutes });
     }
     $("[data-ticket-ahead]").textContent = ahead;
     $("[data-ticket-qr]").src = "/t/" + encodeURIComponent(ticket.token) + "/qr.svg";

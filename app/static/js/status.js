@@ -24,7 +24,9 @@
       if (!t.ahead) { return words.next; }
       var one = t.ahead === 1 ? "ahead_one" : "ahead";
       if (t.estimated_wait_s) {
-        return fill(words[one], { n: t.ahead, m: Math.ceil(t.estimated_wait_s / 60) });
+        var minutes = Math.ceil(t.estimated_wait_s / 60);
+        // Exactly one minute has sentences of its own ("1 minute", not "1 minutes").
+        return fill(words[one + (minutes === 1 ? "_minute" : "")], { n: t.ahead, m: minutes });
       }
       return fill(words[one + "_no_estimate"], { n: t.ahead });
     }
