@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations, gettext
 from flask_wtf import FlaskForm
 
 from ..domain.errors import N_
@@ -50,7 +50,10 @@ class _Translations:
         return gettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        # Not flask_babel.ngettext: that fills in the placeholders itself with only ``num``, so
+        # WTForms' "%(max)d" raised KeyError (a 500 for any text over a length limit). WTForms
+        # fills them in afterwards.
+        return get_translations().ngettext(singular, plural, n)
 
 
 class Form(FlaskForm):

@@ -36,7 +36,14 @@ from ..models import COUNTER_CALL_ORDERS, ROLES, SURVEY_ELEMENTS
 from .form_messages import Form
 
 REQUIRED = _l("This field is required.")
+AT_MOST = _l("At most %(max)d characters.")
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def _at_most(length: int) -> Length:
+    """A length limit that says itself in the page's language (WTForms' own sentence for it is a
+    plural the catalogue does not have)."""
+    return Length(max=length, message=AT_MOST)
 
 
 def _time_or_empty(field_label: str):
@@ -69,7 +76,7 @@ class OfficeForm(Form):
             ),
         ],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), _at_most(120)])
     timezone = SelectField(
         _l("Time zone"), choices=[SelectChoice(z) for z in TIMEZONES], default="Asia/Makassar"
     )
@@ -83,18 +90,18 @@ class OfficeForm(Form):
             NumberRange(0, 480, message=_l("Between 0 and 480 minutes.")),
         ],
     )
-    announcement = TextAreaField(_l("Running text on the TV"), validators=[Length(max=1000)])
-    ticket_footer = StringField(_l("Footer printed on every ticket"), validators=[Length(max=200)])
+    announcement = TextAreaField(_l("Running text on the TV"), validators=[_at_most(1000)])
+    ticket_footer = StringField(_l("Footer printed on every ticket"), validators=[_at_most(200)])
     card_stock = IntegerField(
         _l("Blank cards in stock (empty: not counted)"),
         validators=[Optional(), NumberRange(0, 1_000_000, message=_l("A number from 0."))],
     )
-    address = StringField(_l("Address (public page and poster)"), validators=[Length(max=300)])
+    address = StringField(_l("Address (public page and poster)"), validators=[_at_most(300)])
     map_url = StringField(
         _l("Map link (https://… or geo:…, empty: none)"),
         validators=[
             Optional(),
-            Length(max=500),
+            _at_most(500),
             Regexp(
                 r"^(https?://|geo:)[^\s<>\"']+$",
                 message=_l("A link that starts with https://, http:// or geo:, without spaces."),
@@ -166,7 +173,7 @@ class SpecialDayForm(Form):
     )
     opens = _time_or_empty(_l("Opens (empty: the weekday's hours)"))
     closes = _time_or_empty(_l("Closes"))
-    note = StringField(_l("Note shown to residents"), validators=[Length(max=200)])
+    note = StringField(_l("Note shown to residents"), validators=[_at_most(200)])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -184,8 +191,8 @@ class ServiceForm(Form):
             Regexp(r"^[A-Za-z]$", message=_l("One letter, A to Z.")),
         ],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), _at_most(120)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), _at_most(120)])
     colour = StringField(
         _l("Colour"),
         default="#1565c0",
@@ -211,11 +218,9 @@ class ServiceForm(Form):
         ],
     )
     ticket_footer = StringField(
-        _l("Extra footer on this service's tickets"), validators=[Length(max=200)]
+        _l("Extra footer on this service's tickets"), validators=[_at_most(200)]
     )
-    bring = TextAreaField(
-        _l("What to bring (public page and poster)"), validators=[Length(max=400)]
-    )
+    bring = TextAreaField(_l("What to bring (public page and poster)"), validators=[_at_most(400)])
 
 
 WEEKDAY_FIELDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -292,9 +297,9 @@ class CounterForm(Form):
         _l("Number"),
         validators=[InputRequired(REQUIRED), NumberRange(1, 99, message=_l("Between 1 and 99."))],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), _at_most(60)])
     services = StringField(
-        _l("Services it calls, in order (letters, e.g. C E F)"), validators=[Length(max=60)]
+        _l("Services it calls, in order (letters, e.g. C E F)"), validators=[_at_most(60)]
     )
     call_order = SelectField(
         _l("Next ticket"),
@@ -324,7 +329,7 @@ class UserForm(Form):
             ),
         ],
     )
-    display_name = StringField(_l("Name shown on screens"), validators=[Length(max=120)])
+    display_name = StringField(_l("Name shown on screens"), validators=[_at_most(120)])
     # The least power by default: a new account is an operator unless the admin says otherwise.
     role = SelectField(
         _l("Role"),
@@ -345,17 +350,17 @@ class ElementWordingForm(Form):
     name = StringField(
         _l("Name"),
         filters=[_strip],
-        validators=[Length(max=NAME_MAX, message=_l("At most %(max)d characters."))],
+        validators=[_at_most(NAME_MAX)],
     )
     question = TextAreaField(
         _l("Question"),
         filters=[_strip],
-        validators=[Length(max=QUESTION_MAX, message=_l("At most %(max)d characters."))],
+        validators=[_at_most(QUESTION_MAX)],
     )
     question_en = TextAreaField(
         _l("Question in English (optional)"),
         filters=[_strip],
-        validators=[Length(max=QUESTION_MAX, message=_l("At most %(max)d characters."))],
+        validators=[_at_most(QUESTION_MAX)],
     )
 
     def validate(self, extra_validators=None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -213,6 +214,40 @@ def test_counters_validate_number_and_letters(app, admin):
         assert made.call_order == "service_order"
 
 
+SPECIAL_DAY = {"special-day": "2026-12-05", "special-is_open": "closed", "special-note": "Libur"}
+NEW_USER = {"username": "rina", "role": "operator", "office": "kupang", "active": "y"}
+# (form, what it is sent with, the field, its limit): each text field that has a length limit.
+LENGTH_LIMITS = [
+    ("/admin/kupang/settings", SETTINGS, "name", 120),
+    ("/admin/kupang/settings", SETTINGS, "announcement", 1000),
+    ("/admin/kupang/settings", SETTINGS, "ticket_footer", 200),
+    ("/admin/kupang/settings", SETTINGS, "address", 300),
+    ("/admin/kupang/special-days", SPECIAL_DAY, "special-note", 200),
+    ("/admin/kupang/services/new", SERVICE_FORM, "name", 120),
+    ("/admin/kupang/services/new", SERVICE_FORM, "name_en", 120),
+    ("/admin/kupang/services/new", SERVICE_FORM, "bring", 400),
+    ("/admin/kupang/counters/new", COUNTER, "name", 60),
+    ("/admin/kupang/users", NEW_USER, "display_name", 120),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"), [("en", "At most %d characters."), ("id", "Paling banyak %d karakter.")]
+)
+@pytest.mark.parametrize(("path", "data", "field", "limit"), LENGTH_LIMITS)
+def test_text_over_its_length_limit_gets_a_sentence_not_a_500(
+    signed_in_as, path, data, field, limit, lang, sentence
+):
+    """A paste longer than a field allows (a whole letter into the TV's running text) used to
+    answer 500: WTForms' own sentence for it went through flask_babel's ngettext, which raised
+    KeyError on "%(max)d"."""
+    admin = signed_in_as("admin", lang=lang)
+    form_page = path.replace("special-days", "hours")
+    response = admin.post(path, {**data, field: "x" * (limit + 1)}, form_page=form_page)
+    assert response.status_code == 400
+    assert errors(response) == [sentence % limit]
+
+
 def test_users_create_shows_the_password_once_and_it_signs_in(app, admin, signed_in_as):
     bad = admin.post(
         "/admin/kupang/users",
@@ -283,3 +318,23 @@ def test_password_reset_is_shown_once_and_ends_old_sessions(app, admin, signed_i
     assert reset.status_code == 200 and "data-secret" in text(reset)
     assert clerk.get("/station/print").status_code == 302
     assert [e.target for e in audit(app, "user.password_reset")] == ["clerk"]
+
+
+def test_wtforms_plural_sentences_are_filled_in_not_raised(app):
+    """WTForms fills in its plural sentences itself ("%(max)d"); the catalogue's ngettext must
+    hand them over untouched (flask_babel's raised KeyError: a 500 on the form)."""
+    from wtforms import StringField
+    from wtforms.validators import Length
+
+    from app.admin.form_messages import Form
+
+    class Short(Form):
+        class Meta:
+            csrf = False
+
+        name = StringField(validators=[Length(max=3)])
+
+    with app.test_request_context(method="POST", data={"name": "xxxx"}):
+        form = Short()
+        assert not form.validate()
+        assert form.name.errors == ["Field cannot be longer than 3 characters."]
