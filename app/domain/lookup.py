@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -18,10 +17,9 @@ _SERVICE_BY_CODE = select(Service).where(
 )
 
 
-def office_by_slug(session: Session, slug: str, statement: Any = _OFFICE_BY_SLUG) -> Office:
-    """The office with ``slug``, loaded by ``statement`` (one taking :office_slug; another than
-    the plain SELECT may do more at once, e.g. take the office's turn). Raises NotFound."""
-    office = session.scalar(statement, {"office_slug": slug})
+def office_by_slug(session: Session, slug: str) -> Office:
+    """The office with ``slug``. Raises NotFound."""
+    office = session.scalar(_OFFICE_BY_SLUG, {"office_slug": slug})
     if office is None:
         raise NotFound(N_("There is no office called %(office)s."), office=slug)
     return office
@@ -35,14 +33,12 @@ def offices_of(session: Session, actor: Actor) -> list[Office]:
     return list(session.scalars(stmt))
 
 
-def office_for(
-    session: Session, actor: Actor, slug: str, permission: str, statement: Any = _OFFICE_BY_SLUG
-) -> Office:
-    """The office ``slug`` (loaded by ``statement``, as in ``office_by_slug``), if ``actor`` may
-    use ``permission`` there. The role is checked before the lookup (a caller without it learns
-    nothing of which offices exist), the office after. Raises Forbidden or NotFound."""
+def office_for(session: Session, actor: Actor, slug: str, permission: str) -> Office:
+    """The office ``slug``, if ``actor`` may use ``permission`` there. The role is checked
+    before the lookup (a caller without it learns nothing of which offices exist), the office
+    after. Raises Forbidden or NotFound."""
     require(actor, permission)
-    office = office_by_slug(session, slug, statement)
+    office = office_by_slug(session, slug)
     require(actor, permission, office.id)
     return office
 

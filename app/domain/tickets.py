@@ -6,9 +6,9 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
-from ..models import Office, Service, Ticket
+from ..models import Office, Service, Ticket, as_loaded
 from .access import Actor
 from .clock import local_day
 from .errors import N_, Closed, InvalidInput, InvalidTransition
@@ -161,11 +161,8 @@ def new_ticket(
         updated_at=now,
     )
     values["id"] = session.connection().execute(_INSERT_TICKET, values).scalar_one()
-    ticket = Ticket(**values)
-    ticket.office, ticket.service = office, service  # known: no lazy load to answer with
-    make_transient_to_detached(ticket)  # as if loaded: no INSERT, no history
-    session.add(ticket)
-    return ticket
+    # As if loaded (no INSERT, no history); its office and service known: no lazy load later.
+    return as_loaded(session, Ticket, {**values, "office": office, "service": service})
 
 
 MAX_GROUP = 60

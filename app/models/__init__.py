@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed models. Import from here: ``from app.models import Ticket``."""
 
 from .audit import AuditEvent, LoginLink
-from .base import Base, UTCDateTime
+from .base import Base, UTCDateTime, as_loaded
 from .booking import (
     BOOKING_STATUSES,
     DEFAULT_EARLY_MIN,
@@ -113,6 +113,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "agent_target",
+    "as_loaded",
     "bookings_generation",
     "check_in_closes",
     "sql_constant",
