@@ -70,3 +70,24 @@ def test_report_page_charts_downloads_and_prints(browser, live):
     assert page.locator(".print-only").is_visible()
     page.pdf(path=str(ARTIFACTS / "admin-report.pdf"), format="A4")
     assert errors.errors == []
+
+
+def test_dashboard_panels_hold_their_tables_on_a_tablet(browser, live):
+    """At 1024x768 the dashboard has three columns; the waiting-per-service table, with its
+    longest-wait cell, used to stick out of its panel under the counters panel, cut off."""
+    desk = live.desk
+    for service in "ABCD":
+        desk.issue(service)
+    page, errors = signed_in(browser, live.server, "admin", TABLET, "/admin/kupang/")
+    wait_text(page, '[data-service="D"] td.num', r"^1 ")
+    sticking_out = page.evaluate(
+        """() => [...document.querySelectorAll('.dash .panel')].flatMap(panel => {
+            const edge = panel.getBoundingClientRect();
+            return [...panel.querySelectorAll('td, th, li, dd')]
+              .filter(cell => cell.getBoundingClientRect().right > edge.right - 1)
+              .map(cell => cell.textContent.trim());
+        })"""
+    )
+    shot(page, "admin-dashboard-waiting-tablet")
+    assert sticking_out == []
+    assert errors.errors == []
