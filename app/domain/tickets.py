@@ -161,8 +161,18 @@ def new_ticket(
         updated_at=now,
     )
     values["id"] = session.connection().execute(_INSERT_TICKET, values).scalar_one()
-    # As if loaded (no INSERT, no history); its office and service known: no lazy load later.
-    return as_loaded(session, Ticket, {**values, "office": office, "service": service})
+    # As if loaded (no INSERT, no history); what it refers to is known: nothing to load later.
+    return as_loaded(
+        session,
+        Ticket,
+        {
+            **values,
+            "office": office,
+            "service": service,
+            "issued_service": service,
+            "counter": None,
+        },
+    )
 
 
 MAX_GROUP = 60
