@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from config import BASE_DIR, Config
 
@@ -18,12 +19,50 @@ from .extensions import babel, csrf, db, login, socketio
 from .files import secure_instance
 
 
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions with the signer built once per set of keys (Flask builds
+    one for every request, a device's token request included)."""
+
+    def __init__(self) -> None:
+        self._signers: dict[tuple, Any] = {}
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        signer = self._signers.get(keys)
+        if signer is None and app.secret_key:
+            signer = self._signers[keys] = super().get_signing_serializer(app)
+        return signer
+
+
+class Loket(Flask):
+    """Flask, with two things it works out on every request worked out once: the session
+    cookie's signer, and whether each hook and view is a coroutine (none is)."""
+
+    _MAX_KNOWN = 1024  # hooks, views and handlers are registered once; a bound on the memo
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session_interface = _CookieSessions()
+        self._sync: dict[Any, Any] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        try:
+            known = self._sync.get(func)
+        except TypeError:  # an unhashable callable: asked each time, as Flask does
+            return super().ensure_sync(func)
+        if known is None:
+            known = super().ensure_sync(func)
+            if len(self._sync) < self._MAX_KNOWN:
+                self._sync[func] = known
+        return known
+
+
 def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     """Create the app. ``config`` is a Config instance (default: from the environment);
     ``async_mode`` overrides ``ASYNC_MODE`` (the CLI uses "threading").
     """
     cfg = config or Config()
-    app = Flask(__name__, instance_path=str(cfg.INSTANCE_DIR))
+    app = Loket(__name__, instance_path=str(cfg.INSTANCE_DIR))
     app.config.from_object(cfg)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     secure_instance(Path(app.instance_path))  # files 0600, folders 0700 (umask 0077)
