@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, literal_column
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import DateTime, MetaData, TypeDecorator, inspect, literal_column
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 # Stable constraint names so Alembic migrations name things the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -57,22 +56,39 @@ def sql_constant(value: str) -> Any:
     return literal_column(f"'{value}'")
 
 
-def as_loaded(session: Session, cls: type[T], values: dict[str, Any]) -> T:
+_COLUMNS: dict[type, frozenset[str]] = {}
+
+
+def _columns(cls: type) -> frozenset[str]:
+    columns = _COLUMNS.get(cls)
+    if columns is None:
+        columns = _COLUMNS[cls] = frozenset(a.key for a in inspect(cls).column_attrs)
+    return columns
+
+
+def as_loaded(session: Session | scoped_session, cls: type[T], values: dict[str, Any]) -> T:
     """The ``cls`` row ``values`` (read or written by a Core statement: every column, with its
     id) as a persistent instance of ``session``, as if the ORM had loaded it: reading it loads
     nothing, a later change flushes as an UPDATE. An instance of that row the session already
     holds gets the new values instead (as ``populate_existing`` would).
 
-    Many-to-one relationships may be given too (``office=...``), as already loaded objects.
-    Cheaper than an ORM SELECT or a constructor: no row processors, no attribute events.
+    Many-to-one relationships may be given too (``office=...``): objects of the same session,
+    taken as loaded. About a fifth of an ORM load: no row processors, no attribute events, no
+    cascade walk (what it refers to is in the session already).
     """
-    existing = session.identity_map.get(identity_key(cls, values["id"]))
+    key = (cls, (values["id"],), None)  # the identity map's key (no inheritance, one token)
+    existing = session.identity_map.get(key)
     if existing is not None:
         for name, value in values.items():
             set_committed_value(existing, name, value)
         return existing
+    missing = _columns(cls) - values.keys()
+    if missing:  # a column left out would read as None instead of loading
+        raise ValueError(f"as_loaded({cls.__name__}) needs every column: {sorted(missing)}")
     instance = cls._sa_class_manager.new_instance()  # type: ignore[attr-defined]
     instance.__dict__.update(values)  # committed state, no history
-    make_transient_to_detached(instance)  # gives it its identity key
-    session.add(instance)
+    state = instance_state(instance)
+    state.key = key
+    own = session.registry() if isinstance(session, scoped_session) else session
+    own._update_impl(state)  # what Session.add does for a row with an identity, minus cascade
     return instance

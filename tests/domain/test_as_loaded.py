@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.orm.util import identity_key
 
 from app.domain.access import Actor
 from app.domain.turn import office_turn
@@ -66,3 +67,19 @@ def test_an_instance_the_session_holds_gets_the_new_values(app, world):
         assert office is held  # one instance per row in a session
         assert held.seq == before + 1
         db.session.rollback()
+
+
+def test_its_identity_key_is_the_orm_s_own(app, world):
+    with app.app_context():
+        office = as_loaded(db.session, Office, _row(world.office.id))
+        assert identity_key(instance=office) == (Office, (world.office.id,), None)
+        assert db.session.get(Office, world.office.id) is office  # found, not loaded again
+        db.session.rollback()
+
+
+def test_a_row_missing_a_column_is_refused_rather_than_read_as_none(app, world):
+    with app.app_context():
+        row = _row(world.office.id)
+        del row["timezone"]
+        with pytest.raises(ValueError, match="timezone"):
+            as_loaded(db.session, Office, row)
