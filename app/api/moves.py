@@ -29,11 +29,12 @@ def _reply(
     """Serialise inside the transaction, then commit; events go out after the commit. ``job``:
     the ticket's paper when the caller knows it (None: none), else its latest is looked up."""
     now = domain.utcnow()
-    payload = ticket_json(ticket, *domain.estimate(db.session, ticket, now))
+    session = db.session()  # the request's session itself, not its proxy
+    payload = ticket_json(ticket, *domain.estimate(session, ticket, now))
     if job is _LOOK_UP:
-        job = latest_job(db.session, ticket.id)
+        job = latest_job(session, ticket.id)
     payload["print"] = job_json(job)
-    db.session.commit()
+    session.commit()
     response = jsonify(payload)
     response.status_code = status
     for key, value in (headers or {}).items():
@@ -49,7 +50,7 @@ def issue_ticket(slug: str) -> Response:
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         raise ApiError(422, "invalid_field", idempotency_key_sentence())
     ticket, job, repeated = issue_with_paper(
-        db.session,
+        db.session(),  # the request's session itself, not its proxy
         slug,
         body.service,
         priority=body.priority,

@@ -40,7 +40,7 @@ def identify() -> None:
                 "unauthorized",
                 gettext('Send the API token as "Authorization: Bearer <token>".'),
             )
-        caller = by_token(db.session, token.strip(), request.remote_addr)
+        caller = by_token(db.session(), token.strip(), request.remote_addr)
         if caller is None:
             raise ApiError(
                 401,
