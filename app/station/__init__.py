@@ -37,6 +37,7 @@ def _config(office: Office) -> dict:
         "office": office.slug,
         "snapshot": domain.staff_view(db.session, office, domain.utcnow()),
         "reasons": {r: str(BLOCK_REASON_LABELS[r]) for r in BLOCK_REASONS},
+        "reason_order": list(BLOCK_REASONS),  # the JSON sorts the keys of "reasons"
         "stages": {k: str(v) for k, v in STAGE_LABELS.items()},
         "strings": {
             "printed": gettext("Printed"),

@@ -82,7 +82,9 @@
 
   $("[data-search]").addEventListener("submit", function (event) {
     event.preventDefault();
-    var q = input.value.trim();
+    // A barcode scanner may wrap what it reads in control characters (STX, ETX, GS): they are
+    // no part of a code or link, and the server refuses text that carries them.
+    var q = input.value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, "").trim();
     if (!q) { return; }
     L.api("GET", "/api/v1/offices/" + config.office + "/tickets/find?q=" + encodeURIComponent(q), null,
       function (status, data) {

@@ -48,10 +48,12 @@
     var tr = L.el("tr", "block-row");
     var td = L.el("td");
     td.colSpan = 4;
-    var form = L.el("div", "block-form");
+    // A form, so Enter in the note blocks the card as the button does.
+    var form = L.el("form", "block-form");
     var select = L.el("select");
     select.setAttribute("name", "reason");
-    Object.keys(config.reasons).forEach(function (r) {
+    // In the listed order (the most common reason first), not the keys' (sorted in the JSON).
+    config.reason_order.forEach(function (r) {
       var option = L.el("option", "", config.reasons[r]);
       option.value = r;
       select.appendChild(option);
@@ -62,9 +64,13 @@
     note.setAttribute("placeholder", s.note);
     form.appendChild(select);
     form.appendChild(note);
-    form.appendChild(button(s.confirm_block, "confirm-block", "warn", function () {
+    var confirm = button(s.confirm_block, "confirm-block", "warn", function () {});
+    confirm.type = "submit";
+    form.appendChild(confirm);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
       stage(card, "blocked", { reason: select.value, note: note.value }, s.done_blocked);
-    }));
+    });
     form.appendChild(button(s.cancel, "cancel-block", "secondary", function () {
       tr.parentNode.removeChild(tr);
     }));
