@@ -30,8 +30,10 @@ def _user_in_scope(user_id: int) -> User:
     return user
 
 
-def _form(office: Office, user: User | None = None) -> UserForm:
-    form = UserForm(obj=user)
+def _form(office: Office, user: User | None = None, fresh: bool = False) -> UserForm:
+    """The user form: the POST's values on a POST, unless ``fresh`` (a page shown after another
+    button, whose POST is not this form's: a missing "active" box would read as not active)."""
+    form = UserForm(obj=user, formdata=None) if fresh else UserForm(obj=user)
     form.office.choices = [SelectChoice(office.slug, office.name)]
     form.office.data = office.slug
     return form
@@ -80,7 +82,7 @@ def users(slug: str) -> Response | tuple[str, int]:
                     ),
                     "value": password,
                 }
-                return _users_page(office, _form(office), secret=secret), 201
+                return _users_page(office, _form(office, fresh=True), secret=secret), 201
         status = 400
     return _users_page(office, form), status
 
@@ -140,7 +142,7 @@ def _user_page(
     office: Office, user: User, form: UserForm | None = None, secret: dict | None = None
 ) -> str:
     if form is None:
-        form = _form(office, user)
+        form = _form(office, user, fresh=True)
         form.username.render_kw = {"readonly": True}
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -266,6 +267,8 @@ def test_users_create_shows_the_password_once_and_it_signs_in(app, admin, signed
     )
     assert made.status_code == 201
     page = text(made)
+    # The new-user form is empty again for the next person (it kept "rina": created twice).
+    assert 'value="rina"' not in page.split('id="secret-value"')[1]
     assert "data-secret" in page
     password = page.split('id="secret-value" class="link-box" value="')[1].split('"')[0]
     assert len(password) >= 12
@@ -318,6 +321,20 @@ def test_password_reset_is_shown_once_and_ends_old_sessions(app, admin, signed_i
     assert reset.status_code == 200 and "data-secret" in text(reset)
     assert clerk.get("/station/print").status_code == 302
     assert [e.target for e in audit(app, "user.password_reset")] == ["clerk"]
+
+
+@pytest.mark.parametrize("action", ["password", "tokens"])
+def test_user_page_after_a_new_password_or_token_shows_the_user_as_saved(admin, world, action):
+    """The page that shows a new password or token once also holds the user's edit form. It was
+    filled from that button's POST, which has no "active" box: the form showed an active user
+    as not active, and saving it (say, to fix the name) disabled the account."""
+    user = world.users["clerk"]
+    page = admin.post(f"/admin/kupang/users/{user.id}/{action}")
+    assert page.status_code == 200 and "data-secret" in text(page)
+    active = re.search(r'<input[^>]*name="active"[^>]*>', text(page))[0]
+    assert "checked" in active
+    shown = re.search(r'<input[^>]*name="display_name"[^>]*>', text(page))[0]
+    assert f'value="{user.display_name}"' in shown
 
 
 def test_wtforms_plural_sentences_are_filled_in_not_raised(app):
