@@ -492,6 +492,16 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
     socketio.on_event(JOIN, on_join)
     socketio.on_event(LEAVE, on_leave)
     _drop_joins_early(app, socketio, app.extensions[JOINS_KEY])
+    app.teardown_request(_forget_routing_exception)
+
+
+def _forget_routing_exception(_error: BaseException | None) -> None:
+    """Each Socket.IO event runs in a request context built from its connection's /socket.io/
+    address, which no route matches: the context keeps a NotFound whose traceback holds the
+    context itself, a cycle only the collector frees. With the collector's first threshold
+    raised (wsgi.py), thousands of phones joining left ~2 KB each of such garbage (bench.phones:
+    RSS). Any error handler has used the exception by now."""
+    request.routing_exception = None
 
 
 # The verdict on the join being handled, from _drop_joins_early to on_join (thread-local: under
