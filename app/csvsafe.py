@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# C0 controls except tab, line feed and carriage return, DEL, and the C1 controls.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls except tab, line feed and carriage return, DEL, the C1 controls, and the invisible
+# text-direction overrides and isolates (they show what follows reversed).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def cell(value: Any) -> Any:

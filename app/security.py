@@ -24,8 +24,10 @@ CSP = (
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Control characters other than tab, line feed and carriage return: typed into a name they reach
 # the thermal printer as commands (GS V cuts the paper, ESC p kicks a cash drawer), the TV and
-# the voice. Nobody types them on purpose.
-CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# the voice. Also the invisible text-direction overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069), which show what follows them reversed on the TV and in a spreadsheet. Nobody
+# types them on purpose.
+CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_JSON_ITEMS = 10_000  # strings and containers looked at in one JSON body
 
 

@@ -19,7 +19,11 @@ CUT_PAPER = "Kartu\x1dV1Keluarga"  # GS V 1: a partial cut in the middle of the 
 CASH_DRAWER = "Loket \x1bp0\x19\x19"  # ESC p: kick the cash drawer
 
 
-@pytest.mark.parametrize("name", [CUT_PAPER, CASH_DRAWER, "Surat\x7fPindah", "KTP\x85baru"])
+# The last two: text-direction overrides, which would show the rest of the name reversed on the TV.
+@pytest.mark.parametrize(
+    "name",
+    [CUT_PAPER, CASH_DRAWER, "Surat\x7fPindah", "KTP\x85baru", "Loket \u202e3 ", "\u2066KK\u2069"],
+)
 def test_an_admin_form_refuses_a_name_with_control_characters(app, world, client, name):
     admin = Browser(client, "admin", lang="id")
     refused = admin.post("/admin/kupang/services/new", {**SERVICE_FORM, "name": name})
