@@ -56,3 +56,34 @@ def test_calling_the_next_ticket_finds_the_counters_office_and_takes_its_turn_in
     # The counter's office, found inside the same UPDATE:
     assert "WHERE offices.id = (SELECT counters." in turns[0], turns
     assert not any(s.startswith("SELECT counters.office_id") for s in seen), seen
+
+
+def _request_part(seen: list[str]) -> list[str]:
+    """The request's own statements (inline in tests, the publisher's read follows them)."""
+    end = next((i for i, s in enumerate(seen) if s.startswith("BEGIN DEFERRED")), len(seen))
+    return seen[:end]
+
+
+def test_calling_the_next_ticket_reads_its_office_and_counter_once(app, api, world):
+    # The reply names the ticket's office and counter: loaded once, for the move itself, and
+    # not again for the reply (the session keeps only what something refers to); the taken
+    # ticket is not read back after its UPDATE either.
+    api.issue("A")
+    with _statements(app) as seen:
+        response = api.call_next(world.counter(1).id)
+    assert response.status_code == 200, response.get_json()
+    mine = _request_part(seen)
+    for table in ("offices", "counters", "counter_services"):
+        assert sum(s.startswith(f"SELECT {table}.") for s in mine) <= 1, "\n".join(mine)
+    assert not any(s.startswith("SELECT offices.") for s in mine), mine  # from the turn
+    assert len(mine) <= 12, "\n".join(mine)
+
+
+def test_finishing_a_ticket_takes_its_office_from_the_turn(app, api, world):
+    api.issue("A")
+    called = api.call_next(world.counter(1).id).get_json()
+    with _statements(app) as seen:
+        response = api.move(called["id"], "finish", as_="operator")
+    assert response.status_code == 200, response.get_json()
+    mine = _request_part(seen)
+    assert not any(s.startswith("SELECT offices.") for s in mine), "\n".join(mine)

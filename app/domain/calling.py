@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Date, bindparam, case, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import IS_AT_COUNTER, IS_WAITING, Counter, Ticket, TicketEvent, UTCDateTime
 from .access import Actor
@@ -116,7 +117,18 @@ def call_next(session: Session, counter_id: int, *, now: datetime, actor: Actor)
             },
         ).rowcount
         if taken == 1:
-            session.refresh(candidate)
+            # What the UPDATE wrote, set as loaded (no SELECT to read it back), and the counter
+            # and office kept on the ticket for the reply (the session holds objects weakly).
+            for name, value in (
+                ("status", STATUS_MOVES["call"].target),
+                ("counter_id", counter.id),
+                ("called_at", now),
+                ("operator_id", actor.user_id),
+                ("updated_at", now),
+                ("counter", counter),
+                ("office", office),
+            ):
+                set_committed_value(candidate, name, value)
             break
     else:
         return None

@@ -7,7 +7,6 @@ transaction has committed (and drops them on rollback), so nothing is announced 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
@@ -120,19 +119,6 @@ _BUMP = (
     .values(seq=_offices.c.seq + 1)
     .returning(_offices.c.seq)
 )
-
-
-def bump_seq_where(
-    session: Session, statement: Any, params: dict[str, Any]
-) -> tuple[int, int] | None:
-    """Like ``bump_seq`` for the office an UPDATE .. RETURNING id, seq of ``offices`` finds (its
-    WHERE names the office some other way: through a ticket, a counter): (office id, new seq),
-    or None when it finds none. One round trip where a lookup and ``bump_seq`` took two."""
-    row = session.connection().execute(statement, params).first()
-    if row is None:
-        return None
-    record(session, OfficeChanged(row[0], row[1]))
-    return row[0], row[1]
 
 
 def bump_seq(session: Session, office_id: int) -> int:

@@ -12,24 +12,25 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import Counter, Office, Ticket, as_loaded
 from .access import Actor, require
 from .errors import N_, NotFound
-from .events import OfficeChanged, bump_seq_where, record
+from .events import OfficeChanged, record
 from .lookup import counter_by_id, ticket_by_id
 
 _offices = Office.__table__
 
 
 def _bump_through(table: Any) -> Any:
-    """UPDATE the office of the ``table`` row :row_id (its seq + 1), returning id and seq."""
+    """UPDATE the office of the ``table`` row :row_id (its seq + 1), returning every column."""
     office_of = select(table.c.office_id).where(table.c.id == bindparam("row_id")).scalar_subquery()
     return (
         update(_offices)
         .where(_offices.c.id == office_of)
         .values(seq=_offices.c.seq + 1)
-        .returning(_offices.c.id, _offices.c.seq)
+        .returning(*_offices.c)
     )
 
 
@@ -46,15 +47,18 @@ _OFFICE_TURN = (
 
 def _turn_of(
     session: Session, turn: Any, row_id: int, permission: str, actor: Actor, missing: str
-) -> int:
+) -> Office:
     """Take the turn of the office of a ticket or counter in one statement, then check that
-    ``actor`` may work there (a refusal rolls the turn back with the request's transaction)."""
+    ``actor`` may work there (a refusal rolls the turn back with the request's transaction).
+    Returns the office, as loaded by that statement."""
     require(actor, permission)
-    taken = bump_seq_where(session, turn, {"row_id": row_id})
-    if taken is None:
+    row = session.connection().execute(turn, {"row_id": row_id}).mappings().first()
+    if row is None:
         raise NotFound(missing, id=row_id)
-    require(actor, permission, taken[0])
-    return taken[1]
+    require(actor, permission, row["id"])
+    office = as_loaded(session, Office, dict(row))
+    record(session, OfficeChanged(office.id, office.seq))
+    return office
 
 
 def ticket_turn(
@@ -64,7 +68,7 @@ def ticket_turn(
 
     Returns (ticket, seq). Raises Forbidden and NotFound.
     """
-    seq = _turn_of(
+    office = _turn_of(
         session,
         _TICKET_TURN,
         ticket_id,
@@ -72,7 +76,11 @@ def ticket_turn(
         actor,
         N_("There is no ticket with id %(id)s."),
     )
-    return ticket_by_id(session, ticket_id, lock=True), seq
+    ticket = ticket_by_id(session, ticket_id, lock=True)
+    # Held by the ticket: the session keeps its objects only while something refers to them,
+    # and the reply reads the office (its time zone, its slug).
+    set_committed_value(ticket, "office", office)
+    return ticket, office.seq
 
 
 def counter_turn(
@@ -82,7 +90,7 @@ def counter_turn(
 
     Returns (counter, seq). Raises Forbidden and NotFound.
     """
-    seq = _turn_of(
+    office = _turn_of(
         session,
         _COUNTER_TURN,
         counter_id,
@@ -90,7 +98,9 @@ def counter_turn(
         actor,
         N_("There is no counter with id %(id)s."),
     )
-    return counter_by_id(session, counter_id, lock=True), seq
+    counter = counter_by_id(session, counter_id, lock=True)
+    set_committed_value(counter, "office", office)
+    return counter, office.seq
 
 
 def office_turn(session: Session, slug: str, permission: str, actor: Actor) -> Office:
