@@ -6,6 +6,7 @@ import re
 
 from flask import Flask, Response, abort, current_app, request
 from flask_babel import gettext
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import read_only
@@ -28,6 +29,11 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # U+2066-U+2069), which show what follows them reversed on the TV and in a spreadsheet. Nobody
 # types them on purpose.
 CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Line breaks that word processors and slide programs put into copied text (PowerPoint's and
+# Word's soft line break is a vertical tab, a page break a form feed; the Unicode line and
+# paragraph separators): in a form they become the ordinary line break the person saw, instead
+# of a refusal of everything they typed.
+COPIED_LINE_BREAKS = re.compile("[\x0b\x0c\u2028\u2029]")
 MAX_JSON_ITEMS = 10_000  # strings and containers looked at in one JSON body
 
 
@@ -90,6 +96,18 @@ def _json_strings(value: object) -> list[tuple[str, str]]:
     return found
 
 
+def _copied_line_breaks_as_typed() -> None:
+    """In a form (a person typed or pasted it), the line breaks of COPIED_LINE_BREAKS become
+    "\n" before the control-character check; an API caller still gets the refusal."""
+    if request.method in SAFE_METHODS or request.mimetype not in FORM_TYPES:
+        return
+    fields = list(request.form.items(multi=True))
+    if any(COPIED_LINE_BREAKS.search(value) for _name, value in fields):
+        request.form = ImmutableMultiDict(
+            (name, COPIED_LINE_BREAKS.sub("\n", value)) for name, value in fields
+        )
+
+
 def _refuse_control_characters() -> None:
     """Text that staff or anyone sends may not carry control characters (tab and line breaks
     excepted): refused with a sentence that names the field, before a view sees it."""
@@ -132,5 +150,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_large_body)  # first: nothing may read the body before this
     app.before_request(_mark_read_only)
     app.before_request(_refuse_unstorable_input)
+    app.before_request(_copied_line_breaks_as_typed)
     app.before_request(_refuse_control_characters)
     app.after_request(_headers)

@@ -355,3 +355,17 @@ def test_wtforms_plural_sentences_are_filled_in_not_raised(app):
         form = Short()
         assert not form.validate()
         assert form.name.errors == ["Field cannot be longer than 3 characters."]
+
+
+def test_line_breaks_copied_from_a_slide_are_kept_as_line_breaks_not_refused(app, admin, api):
+    # PowerPoint's soft line break is a vertical tab; Word's page break a form feed.
+    ticker = "Sabtu buka\x0bpukul 08.00\u2028Bawa KK\x0cdan KTP lama"
+    done = admin.post("/admin/kupang/settings", {**SETTINGS, "announcement": ticker})
+    assert done.status_code == 302
+    assert office(app).announcement == "Sabtu buka\npukul 08.00\nBawa KK\ndan KTP lama"
+    # A printer command is still refused, and the API is not softened.
+    refused = admin.post("/admin/kupang/settings", {**SETTINGS, "announcement": "Buka \x1bp0"})
+    assert refused.status_code == 422
+    ticket = api.issue("A")
+    answer = api.move(ticket["id"], "cancel", as_="operator", json={"note": "salah\x0bketik"})
+    assert answer.status_code == 422
