@@ -91,3 +91,28 @@ def test_dashboard_panels_hold_their_tables_on_a_tablet(browser, live):
     shot(page, "admin-dashboard-waiting-tablet")
     assert sticking_out == []
     assert errors.errors == []
+
+
+def test_signing_a_device_out_asks_first_in_the_page_language(browser, live):
+    server = live.server
+    page, errors = signed_in(browser, server, "admin", TABLET, "/admin/kupang/devices")
+    asked: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.click('[data-device="kiosk"] [data-action="revoke"]')
+    assert asked == [
+        "Keluarkan kiosk dari semua perangkat? Perangkat itu berhenti bekerja sampai masuk lagi "
+        "dengan tautan masuk yang baru."
+    ]
+    page.wait_for_timeout(500)  # a submit, had there been one, would have left by now
+    done = "kiosk dikeluarkan dari semua perangkat"
+    assert done not in page.inner_text("body")
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.click('[data-device="kiosk"] [data-action="revoke"]')
+    expect(page.get_by_text(done)).to_be_visible()
+    assert len(asked) == 2
+    assert errors.errors == []
