@@ -87,3 +87,5 @@ def test_finishing_a_ticket_takes_its_office_from_the_turn(app, api, world):
     assert response.status_code == 200, response.get_json()
     mine = _request_part(seen)
     assert not any(s.startswith("SELECT offices.") for s in mine), "\n".join(mine)
+    # Its status and its card's stage in one UPDATE, not one each.
+    assert sum(s.startswith("UPDATE tickets") for s in mine) == 1, "\n".join(mine)

@@ -178,14 +178,17 @@ def finish(session: Session, ticket_id: int, *, now: datetime, actor: Actor) -> 
     """
     ticket, previous, _ = _counter_move(session, ticket_id, "finish", now, actor)
     ticket.finished_at = now
-    pace = ticket.service.avg_service_s
-    remember_service_time(session, ticket.service, now)
-    if ticket.service.avg_service_s != pace:
-        # Every waiting resident of the service has a new estimated wait (same place).
-        record(session, QueueMoved(ticket.office_id, ticket.service_id))
-    if ticket.service.produces_card:
+    with session.no_autoflush:  # loading the service must not write the move half done
+        service = ticket.service
+    if service.produces_card:
         ticket.stage = "ready_to_print"
         ticket.ready_at = now
+    pace = service.avg_service_s
+    # Its flush writes the ticket's whole move in one UPDATE (the average counts this ticket).
+    remember_service_time(session, service, now)
+    if service.avg_service_s != pace:
+        # Every waiting resident of the service has a new estimated wait (same place).
+        record(session, QueueMoved(ticket.office_id, ticket.service_id))
     session.flush()
     log_move(session, ticket, "finish", actor, now, previous, None)
     record(session, ticket_changed(ticket))
