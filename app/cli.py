@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from . import domain
 from .auth.tokens import issue_token
@@ -21,7 +22,30 @@ from .extensions import db
 from .models import ROLES, Office, User
 from .public_url import lan_address, public_address_warning
 
-loket = AppGroup("loket", help="Loket administration commands.")
+NO_TABLES = (
+    "The database has no tables yet: run `flask --app wsgi db upgrade` first (`make run` does it)."
+)
+
+
+def _no_tables(error: DBAPIError) -> bool:
+    """Whether ``error`` says a table is missing (SQLite's message, PostgreSQL's code 42P01)."""
+    return "no such table" in str(error.orig) or getattr(error.orig, "pgcode", None) == "42P01"
+
+
+class _LoketGroup(AppGroup):
+    """Commands run against a database that has not been set up answer with what to do, not a
+    traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as error:
+            if _no_tables(error):
+                raise click.ClickException(NO_TABLES) from None
+            raise
+
+
+loket = _LoketGroup("loket", help="Loket administration commands.")
 user_group = AppGroup("user", help="Manage staff and device accounts.")
 loket.add_command(user_group)
 

@@ -154,3 +154,13 @@ def test_demo_gives_each_account_its_own_password_shown_once(app, runner, tmp_pa
         assert dict(db.session.execute(select(User.username, User.password_hash)).all()) == hashes
     assert _demo_passwords(kept.read_text()) == passwords
     assert sign_in(app.test_client(), "admin", passwords["admin"]).status_code == 302
+
+
+def test_a_command_before_the_database_is_set_up_says_what_to_do(tmp_path):
+    from tests.conftest import _build
+
+    app = _build(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path)  # no migration run
+    result = app.test_cli_runner().invoke(args=["loket", "user", "add", "budi", "--role", "admin"])
+    assert result.exit_code == 1
+    assert "run `flask --app wsgi db upgrade` first" in result.output
+    assert "Traceback" not in result.output and "OperationalError" not in result.output
