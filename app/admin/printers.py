@@ -63,6 +63,10 @@ def printer_reprint(slug: str) -> Response | tuple[str, int]:
     target = request.form.get("target") or SERVER_PRINTER
     if target not in {s["target"] for s in printer_states(db.session, office.id)}:
         return _page(office, 400, gettext("Choose one of this office's printers."), query)
+    if not query:
+        return _page(
+            office, 400, gettext("Type the code of the ticket to print again, e.g. A-007."), query
+        )
     reprinted = reprint_by_code(
         db.session, office, query, now=domain.utcnow(), actor=g.actor, target=target
     )
@@ -70,9 +74,7 @@ def printer_reprint(slug: str) -> Response | tuple[str, int]:
         return _page(
             office,
             400,
-            gettext(
-                "No ticket %(code)s today. Type the code as printed, e.g. A-007.", code=query or "—"
-            ),
+            gettext("No ticket %(code)s today. Type the code as printed, e.g. A-007.", code=query),
             query,
         )
     ticket, _job = reprinted

@@ -135,6 +135,8 @@ def test_printers_page_shows_state_and_reprints_by_code(app, admin, api):
     assert _jobs(app)[-1] == ("A-001", "reprint", "pending")
     missing = admin.post("/admin/kupang/printers/reprint", {"code": "Z-404", "target": "server"})
     assert missing.status_code == 400 and "No ticket Z-404 today" in text(missing)
+    empty = admin.post("/admin/kupang/printers/reprint", {"code": "  ", "target": "server"})
+    assert empty.status_code == 400 and "Type the code of the ticket to print again" in text(empty)
     target = admin.post("/admin/kupang/printers/reprint", {"code": "A-001", "target": "agent:9"})
     assert target.status_code == 400 and "Choose one of this office" in text(target)
     assert [e.target for e in audit(app, "ticket.reprint")] == ["A-001"]
