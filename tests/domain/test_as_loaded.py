@@ -83,3 +83,17 @@ def test_a_row_missing_a_column_is_refused_rather_than_read_as_none(app, world):
         del row["timezone"]
         with pytest.raises(ValueError, match="timezone"):
             as_loaded(db.session, Office, row)
+
+
+def test_a_change_not_yet_written_survives_the_turn(app, world):
+    # The turn is a Core statement (no flush first): the office's pending change must not be
+    # replaced by the row as it was, and must still be written.
+    with app.app_context():
+        held = db.session.get(Office, world.office.id)
+        held.announcement = "Loket 2 pindah ke lantai 2"
+        kiosk = Actor(user_id=None, role="kiosk", office_id=held.id)
+        office_turn(db.session, held.slug, "issue", kiosk)
+        assert held.announcement == "Loket 2 pindah ke lantai 2"
+        db.session.commit()
+        db.session.expunge_all()
+        assert db.session.get(Office, world.office.id).announcement == "Loket 2 pindah ke lantai 2"
