@@ -14,10 +14,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .security import CONTROL_CHARS
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# C0 controls except tab, line feed and carriage return, DEL, the C1 controls, and the invisible
-# text-direction overrides and isolates (they show what follows reversed).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The characters a form refuses (``security.CONTROL``: C0 controls except tab, line feed and
+# carriage return, DEL, the C1 controls, the invisible text-direction overrides and isolates),
+# and NUL.
+_CONTROL = re.compile(f"[\x00{CONTROL_CHARS}]")
 
 
 def cell(value: Any) -> Any:

@@ -28,7 +28,8 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # the voice. Also the invisible text-direction overrides and isolates (U+202A-U+202E,
 # U+2066-U+2069), which show what follows them reversed on the TV and in a spreadsheet. Nobody
 # types them on purpose.
-CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARS = "\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 # Line breaks that word processors and slide programs put into copied text (PowerPoint's and
 # Word's soft line break is a vertical tab, a page break a form feed; the Unicode line and
 # paragraph separators): in a form they become the ordinary line break the person saw, instead
