@@ -78,9 +78,17 @@ class Broadcaster:
     in a rush a screen gets two a second (the call itself, with its sound, never waits), which
     keeps 2,000 screens on one process within the latency goal (bench.fanout). Staff views
     (few screens) go at most every STAFF_INTERVAL.
+
+    A call never waits behind a board: each screen's connection sends its messages in order, so
+    a call made while a board is on its way to 2,000 screens would reach the last of them only
+    after all the boards. In one process a board therefore goes out BOARD_CHUNK screens at a time,
+    letting those screens' writes happen in between, and a call queued meanwhile is sent to
+    every screen before the rest of the board (which the TV reads as older than the call, as it
+    is; the board after the call follows within BOARD_INTERVAL).
     """
 
     BOARD_INTERVAL = 0.5
+    BOARD_CHUNK = 100
     STAFF_INTERVAL = 0.1  # a handful of staff screens: an operator sees their own move at once
 
     def __init__(self, app: Flask, socketio: SocketIO) -> None:
@@ -98,6 +106,11 @@ class Broadcaster:
         )
         self._subscribers: list[tuple[type, Subscriber]] = []
         self._slug_of: dict[int, str] = {}  # office id -> slug (fixed when the office is made)
+        # Set when a batch with a call is queued; a board on its way stops for it (one bool,
+        # read between chunks). The calls are sent then, the rest of their batches kept here
+        # for the worker's next round.
+        self._call_waiting = False
+        self._held: list[Any] = []
 
     def subscribe(self, kind: type, handler: Subscriber) -> None:
         """Call ``handler(session, events)`` with the committed events of type ``kind`` of each
@@ -113,6 +126,8 @@ class Broadcaster:
         if self._queue is None:
             self._queue = queue.Queue()
         self._queue.put(events)
+        if any(isinstance(e, Announced) for e in events):
+            self._call_waiting = True
         if not self._worker_started:
             self._worker_started = True
             self.socketio.start_background_task(self._run)
@@ -130,15 +145,12 @@ class Broadcaster:
                     due[BOARD].setdefault(office_id, at + self.resync)
             times = [*due[BOARD].values(), *due[STAFF].values()]
             timeout = max(0.0, min(times) - time.monotonic()) if times else None
+            events, self._held = self._held, []
             try:
-                events = list(self._queue.get(timeout=timeout))
+                events.extend(self._queue.get(timeout=0 if events else timeout))
             except queue.Empty:
-                events = []
-            while True:
-                try:
-                    events.extend(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+                pass
+            events.extend(self._take_queued())
             now = time.monotonic()
             ready: dict[str, set[int]] = {}
             for kind in (BOARD, STAFF):
@@ -155,6 +167,17 @@ class Broadcaster:
                 log.exception(
                     "could not publish %d events; screens resync on reconnect", len(events)
                 )
+
+    def _take_queued(self) -> list[Any]:
+        """Every event queued now (without waiting)."""
+        assert self._queue is not None
+        self._call_waiting = False
+        events: list[Any] = []
+        while True:
+            try:
+                events.extend(self._queue.get_nowait())
+            except queue.Empty:
+                return events
 
     def _listened(self, room: str) -> bool:
         """Whether anyone may be in ``room`` (always true across processes)."""
@@ -191,19 +214,13 @@ class Broadcaster:
                 if needed
                 else {}
             )
-            for item in announced:
-                if item.office_id not in slugs:
-                    continue  # no such office (an event can only name one that exists)
-                room = office_room(slugs[item.office_id])
-                if item.kind == "pickup":
-                    self.socketio.emit(PICKUP, pickup_payload(item), to=room)
-                else:
-                    self.socketio.emit(CALLED, called_payload(item), to=room)
+            self._announce(slugs, announced)
+            if announced and boards:
+                self.socketio.sleep(0)  # the call's writes first, then the boards queue behind
             for office_id in sorted(boards):
                 office = offices[office_id]
-                self.socketio.emit(
-                    BOARD, cached_board(session, office, now), to=office_room(office.slug)
-                )
+                payload = cached_board(session, office, now)
+                self._send_board(session, office_room(office.slug), payload)
             for office_id in sorted(staff):
                 office = offices[office_id]
                 self.socketio.emit(
@@ -229,6 +246,42 @@ class Broadcaster:
                     self.socketio.emit(
                         TICKET, track(session, ticket, now), to=ticket_room(ticket.token)
                     )
+
+    def _announce(self, slugs: dict[int, str], announced: list[Announced]) -> None:
+        """Send each call or pickup to its office's room (``slugs``: office id -> slug)."""
+        for item in announced:
+            if item.office_id not in slugs:
+                continue  # no such office (an event can only name one that exists)
+            room = office_room(slugs[item.office_id])
+            if item.kind == "pickup":
+                self.socketio.emit(PICKUP, pickup_payload(item), to=room)
+            else:
+                self.socketio.emit(CALLED, called_payload(item), to=room)
+
+    def _send_board(self, session: Session, room: str, payload: dict[str, Any]) -> None:
+        """Send a board to ``room``: in one process BOARD_CHUNK screens at a time, and a call
+        queued meanwhile goes to its screens before the rest (see the class)."""
+        if self.app.config.get("MESSAGE_QUEUE_URL"):
+            # Across processes each one sends to its own screens (the queue's subscriber).
+            self.socketio.emit(BOARD, payload, to=room)
+            return
+        sids = [sid for sid, _eio in self.socketio.server.manager.get_participants("/", room)]
+        if len(sids) <= self.BOARD_CHUNK:
+            self.socketio.emit(BOARD, payload, to=room)
+            return
+        for start in range(0, len(sids), self.BOARD_CHUNK):
+            if start:
+                self.socketio.sleep(0)  # these screens' writes; a request may commit a call
+                if self._call_waiting and self._queue is not None:
+                    events = self._take_queued()
+                    announced = sorted(
+                        (e for e in events if isinstance(e, Announced)), key=lambda e: e.seq
+                    )
+                    self._held.extend(e for e in events if not isinstance(e, Announced))
+                    slugs = self._slugs(session, {e.office_id for e in announced})
+                    self._announce(slugs, announced)
+                    self.socketio.sleep(0)
+            self.socketio.emit(BOARD, payload, to=sids[start : start + self.BOARD_CHUNK])
 
     def _slugs(self, session: Session, office_ids: set[int]) -> dict[int, str]:
         """The slugs (room names) of ``office_ids`` that exist. A slug never changes once the
