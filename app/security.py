@@ -35,6 +35,9 @@ CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 # paragraph separators): in a form they become the ordinary line break the person saw, instead
 # of a refusal of everything they typed.
 COPIED_LINE_BREAKS = re.compile("[\x0b\x0c\u2028\u2029]")
+# Form fields whose value must be exactly what was typed (a password, the guest network's name
+# and key): a control character in them is refused, never dropped.
+EXACT_FORM_FIELDS = frozenset({"password", "current", "new", "again", "wifi_ssid", "wifi_password"})
 MAX_JSON_ITEMS = 10_000  # strings and containers looked at in one JSON body
 
 
@@ -97,15 +100,24 @@ def _json_strings(value: object) -> list[tuple[str, str]]:
     return found
 
 
-def _copied_line_breaks_as_typed() -> None:
-    """In a form (a person typed or pasted it), the line breaks of COPIED_LINE_BREAKS become
-    "\n" before the control-character check; an API caller still gets the refusal."""
+def _form_text_as_meant(name: str, value: str) -> str:
+    if name in EXACT_FORM_FIELDS:
+        return value
+    return CONTROL.sub("", COPIED_LINE_BREAKS.sub("\n", value))
+
+
+def _form_text_as_typed() -> None:
+    """In a form a person typed or pasted the text: the line breaks of COPIED_LINE_BREAKS
+    become "\n" and other control characters (invisible; pasted from a document or sent by a
+    scanner) are dropped, so the form is saved as it looked instead of refused and lost, and no
+    printer command reaches the paper. The fields of EXACT_FORM_FIELDS and API callers still
+    get the refusal below."""
     if request.method in SAFE_METHODS or request.mimetype not in FORM_TYPES:
         return
     fields = list(request.form.items(multi=True))
-    if any(COPIED_LINE_BREAKS.search(value) for _name, value in fields):
+    if any(_form_text_as_meant(name, value) != value for name, value in fields):
         request.form = ImmutableMultiDict(
-            (name, COPIED_LINE_BREAKS.sub("\n", value)) for name, value in fields
+            (name, _form_text_as_meant(name, value)) for name, value in fields
         )
 
 
@@ -151,6 +163,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_large_body)  # first: nothing may read the body before this
     app.before_request(_mark_read_only)
     app.before_request(_refuse_unstorable_input)
-    app.before_request(_copied_line_breaks_as_typed)
+    app.before_request(_form_text_as_typed)
     app.before_request(_refuse_control_characters)
     app.after_request(_headers)
