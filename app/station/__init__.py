@@ -24,6 +24,8 @@ bp = Blueprint("station", __name__, url_prefix="/station", template_folder="temp
 def _office() -> Office:
     """The clerk's office (an administrator of every office: ``?office=`` or the first one)."""
     offices = domain.offices_of(db.session, g.actor)
+    # The page's office picker (only for an administrator of more than one office).
+    g.station_offices = offices if g.actor.office_id is None and len(offices) > 1 else []
     asked = request.values.get("office") if g.actor.office_id is None else None
     if asked:
         offices = [o for o in offices if o.slug == asked]

@@ -130,3 +130,32 @@ def test_staff_queue_lists_waiting_counters_and_cards(api, world):
     assert_error(
         api.get("/api/v1/offices/kupang/queue", as_="clerk@oebobo"), 403, "forbidden_office"
     )
+
+
+@pytest.mark.parametrize("page", ["/station/print", "/station/handover", "/station/group"])
+def test_an_administrator_of_every_office_picks_the_station_office(client, world, page):
+    sign_in(client, "admin")
+    html = client.get(page).get_data(as_text=True)
+    picker = html[
+        html.index('class="office-picker') : html.index("</form>", html.index("office-picker"))
+    ]
+    assert (
+        f'value="{world.office.slug}" selected' in picker
+        and f'value="{world.other.slug}"' in picker
+    )
+    chosen = client.get(f"{page}?office={world.other.slug}").get_data(as_text=True)
+    assert f'value="{world.other.slug}" selected' in chosen
+    assert f"<span>{world.other.name}</span>" in chosen
+    # A clerk works in one office: no picker, and ?office= changes nothing.
+    sign_in(client, "clerk")
+    own = client.get(f"{page}?office={world.other.slug}").get_data(as_text=True)
+    assert "office-picker" not in own and f"<span>{world.office.name}</span>" in own
+
+
+def test_the_bookings_office_picker_keeps_the_day(client, world):
+    sign_in(client, "admin")
+    html = client.get(f"/station/bookings?day=2026-12-01&office={world.other.slug}").get_data(
+        as_text=True
+    )
+    assert '<input type="hidden" name="day" value="2026-12-01">' in html
+    assert f'value="{world.other.slug}" selected' in html
