@@ -114,8 +114,11 @@ def create_app(config: Any = None, async_mode: str | None = None) -> Flask:
     )
 
     from . import errors, pings, realtime
+    from .websockets import PlainWebSockets
 
     pings.init_app(socketio.server.eio)  # one task pings every connection
+    # Outside Flask-SocketIO's middleware: its WebSocket handshake sees no compression offer.
+    app.wsgi_app = PlainWebSockets(app.wsgi_app)  # type: ignore[method-assign]
 
     errors.init_app(app)
     realtime.init_app(app, socketio)

@@ -123,6 +123,15 @@ def create_app(url: str) -> tuple[Flask, SocketIO]:
         join_room(room)
         emit("board", {"office": room})
 
+    # WebSocket compression declined, as Loket does (app/websockets.py): the screens offer it
+    # as browsers do, and accepting it would put zlib's cost in the floor.
+    inner = app.wsgi_app
+
+    def plain_websockets(environ: dict, start_response: Any) -> Any:
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return inner(environ, start_response)
+
+    app.wsgi_app = plain_websockets  # type: ignore[method-assign]
     return app, socketio
 
 

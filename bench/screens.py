@@ -1,6 +1,10 @@
 """Lean Socket.IO clients: Engine.IO v4 over a raw WebSocket (wsproto) on one asyncio loop, so
 thousands of screens cost the load generator little. Used by the benchmarks and by the tests
 that need many connected screens (a stop with 500 clients, the soak day).
+
+Each offers WebSocket compression (permessage-deflate) in its handshake, as every browser does;
+a server that accepts it compresses every message for every client with a zlib context of its
+own (Loket declines it: ``app.websockets``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import Ping, Request, TextMessage
+from wsproto.extensions import PerMessageDeflate
 
 # on_event(screen, event name, payload) for every Socket.IO event the screen receives.
 EventHandler = Callable[["LeanScreen", str, Any], None]
@@ -44,7 +49,11 @@ class LeanScreen:
         local = (self.bind, 0) if self.bind else None
         reader, writer = await asyncio.open_connection(self.host, self.port, local_addr=local)
         target = "/socket.io/?EIO=4&transport=websocket"
-        writer.write(self.ws.send(Request(host=f"{self.host}:{self.port}", target=target)))
+        # As a browser: compression offered (Chromium and Firefox always offer it).
+        request = Request(
+            host=f"{self.host}:{self.port}", target=target, extensions=[PerMessageDeflate()]
+        )
+        writer.write(self.ws.send(request))
         try:
             while True:
                 data = await reader.read(65536)

@@ -256,3 +256,25 @@ def test_unmasking_a_websocket_frame_gives_what_eventlet_gives():
     expected = [bytes.fromhex(h) for h in json.loads(result.stdout)]
     assert [bytes(unmask(d, m, size, offset)) for d, m, size, offset in cases] == expected
     assert unmask(bytearray(b"abc"), b"\x01\x02\x03\x04") == expected[-1]
+
+
+def test_websocket_compression_offered_as_browsers_do_is_declined(server):
+    # Accepted, it gives every connection zlib contexts of its own (5,000 phones: 918 MB
+    # instead of 401) and compresses each message again for every client (app/websockets.py).
+    sock = _connect(server)
+    try:
+        offer = b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+        sock.sendall(WEBSOCKET.replace(b"Sec-WebSocket-Version", offer + b"Sec-WebSocket-Version"))
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += sock.recv(4096)
+        head, _, rest = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+        assert b"sec-websocket-extensions" not in head.lower(), head
+        # The Engine.IO open packet arrives as a plain text frame (no compressed-frame bit).
+        while len(rest) < 2:
+            rest += sock.recv(4096)
+        assert rest[0] == 0x81, rest[:20]
+        assert rest[2:].startswith(b"0{") or rest[4:].startswith(b"0{"), rest[:40]
+    finally:
+        sock.close()
