@@ -21,17 +21,35 @@ CASH_DRAWER = "Loket \x1bp0\x19\x19"  # ESC p: kick the cash drawer
 
 # The last two: text-direction overrides, which would show the rest of the name reversed on the TV.
 @pytest.mark.parametrize(
-    "name",
-    [CUT_PAPER, CASH_DRAWER, "Surat\x7fPindah", "KTP\x85baru", "Loket \u202e3 ", "\u2066KK\u2069"],
+    ("name", "saved"),
+    [
+        (CUT_PAPER, "KartuV1Keluarga"),
+        (CASH_DRAWER, "Loket p0"),
+        ("Surat\x7fPindah", "SuratPindah"),
+        ("KTP\x85baru", "KTPbaru"),
+        ("Loket \u202e3 ", "Loket 3"),
+        ("\u2066KK\u2069", "KK"),
+    ],
 )
-def test_an_admin_form_refuses_a_name_with_control_characters(app, world, client, name):
+def test_an_admin_form_saves_a_name_without_its_control_characters(app, world, client, name, saved):
+    # Invisible, pasted in with the text: dropped, and the form saved as it looked (a refusal
+    # replaced the form with an error page and lost what was typed).
     admin = Browser(client, "admin", lang="id")
-    refused = admin.post("/admin/kupang/services/new", {**SERVICE_FORM, "name": name})
-    assert refused.status_code == 422
-    page = refused.get_data(as_text=True)
-    assert "“name” berisi karakter kendali" in page  # Indonesian, naming the field
+    done = admin.post("/admin/kupang/services/new", {**SERVICE_FORM, "name": name})
+    assert done.status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(Service).where(Service.code == "E")) is None
+        service = db.session.scalar(select(Service).where(Service.code == "E"))
+        assert service is not None and service.name == saved
+
+
+def test_a_password_with_control_characters_is_refused_in_indonesian(app, world, client):
+    # A password must be exactly what was typed: refused, never changed behind the user's back.
+    admin = Browser(client, "admin", lang="id")
+    refused = admin.post(
+        "/account/password", {"current": "x", "new": "kata\x1bsandi-baru", "again": "x"}
+    )
+    assert refused.status_code == 422
+    assert "berisi karakter kendali" in refused.get_data(as_text=True)
 
 
 def test_tabs_and_line_breaks_are_still_text(app, world, client):
