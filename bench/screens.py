@@ -2,9 +2,10 @@
 thousands of screens cost the load generator little. Used by the benchmarks and by the tests
 that need many connected screens (a stop with 500 clients, the soak day).
 
-Each offers WebSocket compression (permessage-deflate) in its handshake, as every browser does;
-a server that accepts it compresses every message for every client with a zlib context of its
-own (Loket declines it: ``app.websockets``).
+Each opens its WebSocket as a phone's browser does: the same headers (an Android Chrome's user
+agent, Origin, Accept-Language, ...), which the server keeps for the connection's life, and an
+offer of compression (permessage-deflate), which a server that accepts it pays for with a zlib
+context per client (Loket declines it: ``app.websockets``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,19 @@ from typing import Any
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import Ping, Request, TextMessage
 from wsproto.extensions import PerMessageDeflate
+
+# What Chromium on a phone sends besides Host, Upgrade, Connection and the WebSocket key/version.
+BROWSER_HEADERS = [
+    ("Pragma", "no-cache"),
+    ("Cache-Control", "no-cache"),
+    (
+        "User-Agent",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Mobile Safari/537.36",
+    ),
+    ("Accept-Encoding", "gzip, deflate"),
+    ("Accept-Language", "id-ID,id;q=0.9,en-US;q=0.8,en;q=0.7"),
+]
 
 # on_event(screen, event name, payload) for every Socket.IO event the screen receives.
 EventHandler = Callable[["LeanScreen", str, Any], None]
@@ -49,9 +63,13 @@ class LeanScreen:
         local = (self.bind, 0) if self.bind else None
         reader, writer = await asyncio.open_connection(self.host, self.port, local_addr=local)
         target = "/socket.io/?EIO=4&transport=websocket"
-        # As a browser: compression offered (Chromium and Firefox always offer it).
+        # As a browser: its headers, and compression offered (Chromium and Firefox always do).
+        host = f"{self.host}:{self.port}"
         request = Request(
-            host=f"{self.host}:{self.port}", target=target, extensions=[PerMessageDeflate()]
+            host=host,
+            target=target,
+            extensions=[PerMessageDeflate()],
+            extra_headers=[("Origin", f"http://{host}"), *BROWSER_HEADERS],
         )
         writer.write(self.ws.send(request))
         try:
