@@ -200,7 +200,7 @@ class Broadcaster:
             moved = {(e.office_id, e.service_id) for e in events if isinstance(e, QueueMoved)}
             if moved and not self._anyone_follows_a_ticket():
                 moved = set()
-            announced = sorted((e for e in events if isinstance(e, Announced)), key=lambda e: e.seq)
+            announced = _calls(events)
             # The offices' rooms first (two plain columns): an office is loaded whole only when
             # someone is there to receive its board, staff view or followers' places.
             office_ids = set(boards) | set(staff) | {e.office_id for e in announced}
@@ -265,18 +265,17 @@ class Broadcaster:
             # Across processes each one sends to its own screens (the queue's subscriber).
             self.socketio.emit(BOARD, payload, to=room)
             return
-        sids = [sid for sid, _eio in self.socketio.server.manager.get_participants("/", room)]
-        if len(sids) <= self.BOARD_CHUNK:
+        members = self.socketio.server.manager.rooms.get("/", {}).get(room)
+        if not members or len(members) <= self.BOARD_CHUNK:
             self.socketio.emit(BOARD, payload, to=room)
             return
+        sids = [sid for sid, _eio in self.socketio.server.manager.get_participants("/", room)]
         for start in range(0, len(sids), self.BOARD_CHUNK):
             if start:
                 self.socketio.sleep(0)  # these screens' writes; a request may commit a call
-                if self._call_waiting and self._queue is not None:
+                if self._call_waiting:  # set only once the queue exists
                     events = self._take_queued()
-                    announced = sorted(
-                        (e for e in events if isinstance(e, Announced)), key=lambda e: e.seq
-                    )
+                    announced = _calls(events)
                     self._held.extend(e for e in events if not isinstance(e, Announced))
                     slugs = self._slugs(session, {e.office_id for e in announced})
                     self._announce(slugs, announced)
@@ -331,6 +330,11 @@ class Broadcaster:
 # The broadcaster's statements, built once (building them cost more than running them).
 _SLUGS = select(Office.id, Office.slug).where(Office.id.in_(bindparam("ids", expanding=True)))
 _OFFICES = select(Office).where(Office.id.in_(bindparam("ids", expanding=True)))
+
+
+def _calls(events: Iterable[Any]) -> list[Announced]:
+    """The calls and pickups among ``events``, in the order they were made."""
+    return sorted((e for e in events if isinstance(e, Announced)), key=lambda e: e.seq)
 
 
 def _office_ids(events: Iterable[Any]) -> set[int]:

@@ -115,10 +115,9 @@ def _form_text_as_typed() -> None:
     if request.method in SAFE_METHODS or request.mimetype not in FORM_TYPES:
         return
     fields = list(request.form.items(multi=True))
-    if any(_form_text_as_meant(name, value) != value for name, value in fields):
-        request.form = ImmutableMultiDict(
-            (name, _form_text_as_meant(name, value)) for name, value in fields
-        )
+    meant = [(name, _form_text_as_meant(name, value)) for name, value in fields]
+    if meant != fields:
+        request.form = ImmutableMultiDict(meant)
 
 
 def _refuse_control_characters() -> None:
