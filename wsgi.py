@@ -12,6 +12,7 @@ stop) when file descriptors run out, and stop within a few seconds on Ctrl-C or 
 
 from __future__ import annotations
 
+import email.message
 import os
 import signal
 import socket
@@ -170,6 +171,54 @@ def _refuse_busy(client: socket.socket) -> None:
         client.close()
 
 
+# The environ keys of the headers a browser sends with a WebSocket, one string each for all
+# connections (eventlet builds them anew for every request).
+SHARED_KEYS = {
+    key: key
+    for key in (
+        "HTTP_ACCEPT",
+        "HTTP_ACCEPT_ENCODING",
+        "HTTP_ACCEPT_LANGUAGE",
+        "HTTP_CACHE_CONTROL",
+        "HTTP_CONNECTION",
+        "HTTP_COOKIE",
+        "HTTP_HOST",
+        "HTTP_ORIGIN",
+        "HTTP_PRAGMA",
+        "HTTP_SEC_FETCH_DEST",
+        "HTTP_SEC_FETCH_MODE",
+        "HTTP_SEC_FETCH_SITE",
+        "HTTP_SEC_WEBSOCKET_EXTENSIONS",
+        "HTTP_SEC_WEBSOCKET_KEY",
+        "HTTP_SEC_WEBSOCKET_PROTOCOL",
+        "HTTP_SEC_WEBSOCKET_VERSION",
+        "HTTP_UPGRADE",
+        "HTTP_USER_AGENT",
+        "HTTP_X_FORWARDED_FOR",
+        "HTTP_X_FORWARDED_HOST",
+        "HTTP_X_FORWARDED_PROTO",
+        "HTTP_X_REAL_IP",
+    )
+}
+
+
+def websocket_head(
+    headers: email.message.Message, env: dict[str, object]
+) -> tuple[email.message.Message, dict[str, object]]:
+    """What eventlet keeps of a WebSocket's request head for as long as it is open.
+
+    The head is kept three times over: the parsed headers, a raw copy in the environ and the
+    environ's HTTP_ keys, each key a string of its own. A WebSocket's frames never need the first
+    two: the environ's keys stay (the common names shared, SHARED_KEYS), and of the parsed
+    headers only Connection, read again should the handshake end in a plain answer. About 3.5 KB
+    of a phone browser's head a connection (bench.phones, 5,000 phones: 411-415 -> 396-397 MB).
+    """
+    kept = email.message.Message()
+    if headers.get("Connection") is not None:
+        kept["Connection"] = headers["Connection"]
+    return kept, {SHARED_KEYS.get(k, k): v for k, v in env.items() if k != "headers_raw"}
+
+
 def _serve_eventlet(
     host: str, port: int, stop: StopRequest, listening: Callable[[int], None]
 ) -> None:
@@ -223,6 +272,12 @@ def _serve_eventlet(
             if line and self.served:
                 self._deadline(head_timeout)  # the headers after the line
             return line
+
+        def get_environ(self) -> dict:
+            env = super().get_environ()
+            if env.get("HTTP_UPGRADE", "").lower() == "websocket":
+                self.headers, env = websocket_head(self.headers, env)
+            return env
 
         def parse_request(self) -> bool:
             try:

@@ -278,3 +278,54 @@ def test_websocket_compression_offered_as_browsers_do_is_declined(server):
         assert rest[2:].startswith(b"0{") or rest[4:].startswith(b"0{"), rest[:40]
     finally:
         sock.close()
+
+
+def test_a_websocket_upgrade_refused_gets_a_whole_plain_answer(server):
+    # eventlet keeps only the Connection header of a WebSocket's head (wsgi.websocket_head):
+    # an upgrade Engine.IO refuses is still answered in full, and the connection closes.
+    sock = _connect(server)
+    try:
+        sock.sendall(WEBSOCKET.replace(b"transport=websocket", b"transport=websocket&sid=nobody"))
+        answer = b""
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), head
+        assert body, head  # Engine.IO's sentence, read to the close
+        lengths = [
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ]
+        assert lengths in ([], [len(body)]), (head, body)
+    finally:
+        sock.close()
+
+
+def test_a_websocket_keeps_one_copy_of_its_head():
+    import email.message
+    import email.parser
+
+    import wsgi
+
+    raw = (
+        "Host: loket.lan\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        "User-Agent: Mozilla/5.0 (Linux; Android 10; K)\r\nX-Made-Up: 1\r\n\r\n"
+    )
+    parsed = email.parser.Parser(_class=email.message.Message).parsestr(raw)
+    env = {
+        "REQUEST_METHOD": "GET",
+        "headers_raw": tuple(parsed.items()),
+        **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in parsed.items()},
+    }
+    kept, slim = wsgi.websocket_head(parsed, env)
+    assert list(kept.items()) == [("Connection", "Upgrade")]
+    assert "headers_raw" not in slim
+    assert {k: v for k, v in env.items() if k != "headers_raw"} == slim
+    shared = next(k for k in slim if k == "HTTP_USER_AGENT")
+    assert shared is wsgi.SHARED_KEYS["HTTP_USER_AGENT"]
+    # A made-up name is kept as it came, never added to the shared ones.
+    assert "HTTP_X_MADE_UP" in slim and "HTTP_X_MADE_UP" not in wsgi.SHARED_KEYS
