@@ -4,6 +4,8 @@ characters (screenshots in test-artifacts/)."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from playwright.sync_api import expect
 
@@ -59,4 +61,28 @@ def test_handover_search_ignores_a_scanners_control_characters(browser, live):
     expect(page.locator(f'[data-found-ticket="{ticket["code"]}"]')).to_be_visible()
     expect(page.locator("[data-message]")).to_have_text("")
     shot(page, "station-handover-scanned-tablet")
+    assert errors.errors == []
+
+
+def test_the_booking_list_of_an_empty_day_reads_as_a_table(browser, live):
+    """The day's booking list is a table with spaced headings even on a day without a booking
+    (its table styles once lived only in the admin pages' stylesheet: the headings ran together
+    as "Jam Kode Layanan Tempat Status")."""
+    page, errors = signed_in(
+        browser, live.server, "clerk", TABLET, "/station/bookings?day=2030-01-15"
+    )
+    expect(page.locator("td.empty")).to_have_text("Tidak ada booking untuk hari itu.")
+    boxes = page.locator("[data-booking-list] thead th").evaluate_all(
+        "all => all.map(th => { const r = th.getBoundingClientRect();"
+        " const s = getComputedStyle(th);"
+        " return [r.left, r.right, parseFloat(s.paddingLeft), s.textAlign]; })"
+    )
+    assert len(boxes) == 5
+    for _left, _right, padding, align in boxes:
+        assert padding >= 8 and align == "left", boxes
+    # Side by side across the panel, each heading apart from the next.
+    for (_, right, _, _), (left, _, _, _) in itertools.pairwise(boxes):
+        assert left >= right, boxes
+    assert boxes[-1][1] - boxes[0][0] > 600, boxes
+    shot(page, "booking-list-empty-day")
     assert errors.errors == []
