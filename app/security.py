@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, Response, abort, current_app, request
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -38,6 +38,15 @@ COPIED_LINE_BREAKS = re.compile("[\x0b\x0c\u2028\u2029]")
 # Form fields whose value must be exactly what was typed (a password, the guest network's name
 # and key): a control character in them is refused, never dropped.
 EXACT_FORM_FIELDS = frozenset({"password", "current", "new", "again", "wifi_ssid", "wifi_password"})
+# What a person reads for those fields in a refusal (the label beside the field, not its name).
+EXACT_FORM_LABELS = {
+    "password": lazy_gettext("Password"),
+    "current": lazy_gettext("Current password"),
+    "new": lazy_gettext("New password"),
+    "again": lazy_gettext("New password again"),
+    "wifi_ssid": lazy_gettext("Guest Wi-Fi name"),
+    "wifi_password": lazy_gettext("Guest Wi-Fi password"),
+}
 MAX_JSON_ITEMS = 10_000  # strings and containers looked at in one JSON body
 
 
@@ -120,6 +129,13 @@ def _form_text_as_typed() -> None:
         request.form = ImmutableMultiDict(meant)
 
 
+def _field_label(field: str) -> str:
+    """The field as its refusal names it: a form's exact field by its label, else its name."""
+    if request.mimetype in FORM_TYPES and field in EXACT_FORM_LABELS:
+        return str(EXACT_FORM_LABELS[field])
+    return CONTROL.sub("?", field or "body")[:40]
+
+
 def _refuse_control_characters() -> None:
     """Text that staff or anyone sends may not carry control characters (tab and line breaks
     excepted): refused with a sentence that names the field, before a view sees it."""
@@ -139,7 +155,7 @@ def _refuse_control_characters() -> None:
                 gettext(
                     "“%(field)s” contains control characters (invisible printer or terminal "
                     "commands); remove them and send it again.",
-                    field=CONTROL.sub("?", field or "body")[:40],
+                    field=_field_label(field),
                 ),
             )
 

@@ -368,6 +368,7 @@ def test_invisible_control_characters_in_a_form_are_dropped_not_the_whole_form(a
     # A field that must be exactly as typed (the guest network's name) is still refused.
     refused = admin.post("/admin/kupang/settings", {**SETTINGS, "wifi_ssid": "Tamu\x1b"})
     assert refused.status_code == 422
+    assert "“Guest Wi-Fi name” contains control characters" in refused.get_data(as_text=True)
     assert office(app).wifi_ssid == ""
 
 
