@@ -44,6 +44,7 @@ class Known:
     tokens: set[str]
     operator_token: str  # an API token of an operator of kupang
     staff_of: set[str] = field(default_factory=set)  # staff rooms the connection may join
+    joined: set[str] = field(default_factory=set)  # offices whose room the connection is in
 
 
 @pytest.fixture(autouse=True)
@@ -156,14 +157,30 @@ def expected_event(payload: Any, known: Known) -> str:
     return "error"
 
 
+def answers(received: list[dict], known: Known) -> list[dict]:
+    """What answers a join among what the connection received meanwhile. The board of an office
+    whose room it was already in may be that room's broadcast of a change, which reaches a room
+    at any moment (it once landed between setting aside and this join): such boards are set
+    aside while something else was received too."""
+    kept = list(received)
+    for event in received:
+        broadcast = event["name"] == "board" and event["args"][0].get("office") in known.joined
+        if broadcast and len(kept) > 1:
+            kept.remove(event)
+    return kept
+
+
 def check_answer(client, payload: Any, known: Known) -> None:
     """Exactly one event, the expected one; an error carries a code and a sentence."""
-    received = client.get_received()
+    received = answers(client.get_received(), known)
     names = [m["name"] for m in received]
     expected = expected_event(payload, known)
     assert names == [expected], (payload, received)
     if expected == "error":
         check_error(received[0])
+    if expected == "board":
+        assert received[0]["args"][0]["office"] == payload["office"], (payload, received)
+        known.joined.add(payload["office"])
 
 
 def check_error(event: dict) -> None:
@@ -186,13 +203,14 @@ def emit_join(client, *arguments: Any) -> None:
         raise AssertionError(f"join {arguments!r} raised {err!r}") from err
 
 
-def still_connected(client) -> None:
+def still_connected(client, known: Known) -> None:
     """The connection stays up: a valid join still gets its board."""
     assert client.is_connected()
     emit_join(client, {"office": "kupang"})
-    received = client.get_received()
+    received = answers(client.get_received(), known)
     assert [m["name"] for m in received] == ["board"], received
     assert received[0]["args"][0]["office"] == "kupang"
+    known.joined.add("kupang")
 
 
 def join_once(client, payload, known) -> None:
@@ -202,7 +220,7 @@ def join_once(client, payload, known) -> None:
     client.get_received()
     emit_join(client, payload)
     check_answer(client, payload, known)
-    still_connected(client)
+    still_connected(client, known)
 
 
 def run_then_disconnect(client, test) -> None:
@@ -290,7 +308,7 @@ def test_join_with_any_number_of_arguments_gets_one_answer(any_app, known):
     @example(arguments=["x", "y"])
     def join(arguments):
         emit_join(client, *arguments)
-        received = client.get_received()
+        received = answers(client.get_received(), known)
         names = [m["name"] for m in received]
         first = arguments[0] if arguments else None
         # The extra arguments may be ignored (the first one is the join) or refused.
@@ -298,7 +316,7 @@ def test_join_with_any_number_of_arguments_gets_one_answer(any_app, known):
         assert len(names) == 1 and names[0] in allowed, (arguments, received)
         if names == ["error"]:
             check_error(received[0])
-        still_connected(client)
+        still_connected(client, known)
 
     try:
         join()
