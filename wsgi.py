@@ -13,6 +13,7 @@ stop) when file descriptors run out, and stop within a few seconds on Ctrl-C or 
 from __future__ import annotations
 
 import email.message
+import io
 import os
 import signal
 import socket
@@ -202,6 +203,44 @@ SHARED_KEYS = {
 }
 
 
+class LazyWriter:
+    """A connection's buffered writer, made at its first write (eventlet's is made with every
+    connection, and a WebSocket never writes through it)."""
+
+    __slots__ = ("_file", "_size", "_sock")
+
+    def __init__(self, sock: socket.socket, size: int) -> None:
+        self._sock, self._size, self._file = sock, size, None
+
+    def _writer(self):
+        if self._file is None:
+            self._file = self._sock.makefile("wb", self._size)
+        return self._file
+
+    def write(self, data: bytes) -> int:
+        return self._writer().write(data)
+
+    def writelines(self, lines) -> None:
+        self._writer().writelines(lines)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self._file is not None and self._file.closed
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+# What a WebSocket's connection reads through once its head is read: nothing, closed.
+SPENT_READER = io.BytesIO()
+SPENT_READER.close()
+
+
 def websocket_head(
     headers: email.message.Message, env: dict[str, object]
 ) -> tuple[email.message.Message, dict[str, object]]:
@@ -277,6 +316,13 @@ def _serve_eventlet(
             env = super().get_environ()
             if env.get("HTTP_UPGRADE", "").lower() == "websocket":
                 self.headers, env = websocket_head(self.headers, env)
+                # Its frames go straight to the socket, all day: the buffered reader (the head
+                # is read; a client sends no frame before its handshake is answered) is let go,
+                # and a writer is made again only should the handshake end in a plain answer.
+                # The connection then closes, as gevent's does. 5,000 phones: 396-397 -> 390-391 MB.
+                self.rfile = env["wsgi.input"].rfile = SPENT_READER
+                self.wfile.flush()
+                self.wfile = LazyWriter(self.connection, self.wbufsize)
             return env
 
         def parse_request(self) -> bool:

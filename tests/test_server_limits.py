@@ -329,3 +329,25 @@ def test_a_websocket_keeps_one_copy_of_its_head():
     assert shared is wsgi.SHARED_KEYS["HTTP_USER_AGENT"]
     # A made-up name is kept as it came, never added to the shared ones.
     assert "HTTP_X_MADE_UP" in slim and "HTTP_X_MADE_UP" not in wsgi.SHARED_KEYS
+
+
+def test_a_lazy_writer_makes_its_buffer_only_to_write():
+    import wsgi
+
+    ours, theirs = socket.socketpair()
+    try:
+        unused = wsgi.LazyWriter(ours, 1024)
+        unused.flush()
+        assert not unused.closed
+        unused.close()  # nothing was made, nothing to close; the socket stays open
+        assert unused._file is None
+        writer = wsgi.LazyWriter(ours, 1024)
+        writer.writelines([b"HTTP/1.1 400 BAD REQUEST\r\n", b"\r\n"])
+        writer.write(b"body")
+        writer.flush()
+        assert theirs.recv(100) == b"HTTP/1.1 400 BAD REQUEST\r\n\r\nbody"
+        writer.close()
+        assert writer.closed
+    finally:
+        ours.close()
+        theirs.close()
