@@ -36,9 +36,8 @@ CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 # of a refusal of everything they typed.
 COPIED_LINE_BREAKS = re.compile("[\x0b\x0c\u2028\u2029]")
 # Form fields whose value must be exactly what was typed (a password, the guest network's name
-# and key): a control character in them is refused, never dropped.
-EXACT_FORM_FIELDS = frozenset({"password", "current", "new", "again", "wifi_ssid", "wifi_password"})
-# What a person reads for those fields in a refusal (the label beside the field, not its name).
+# and key): a control character in them is refused, never dropped. Each with what a person reads
+# for it in the refusal (the label beside the field, not its name in the form).
 EXACT_FORM_LABELS = {
     "password": lazy_gettext("Password"),
     "current": lazy_gettext("Current password"),
@@ -47,6 +46,7 @@ EXACT_FORM_LABELS = {
     "wifi_ssid": lazy_gettext("Guest Wi-Fi name"),
     "wifi_password": lazy_gettext("Guest Wi-Fi password"),
 }
+EXACT_FORM_FIELDS = frozenset(EXACT_FORM_LABELS)
 MAX_JSON_ITEMS = 10_000  # strings and containers looked at in one JSON body
 
 
