@@ -74,7 +74,10 @@ class JobStore(Protocol):
     # spooler goes the head/claim way, which handles every other case. The Job's ``attempts``
     # are those before the claim. ``done_and_take(job, now, target, max_attempts)`` does
     # ``done(job)`` and that ``take`` in one step: the spooler then prints the job it returns
-    # next, without looking at the queue again.
+    # next, without looking at the queue again. ``unclaim(target, claimed_at) -> int`` puts
+    # back the jobs of ``target`` left "printing" by a claim made at ``claimed_at`` whose commit
+    # the spooler did not hear (the connection broke): without it such a job, never sent, holds
+    # the queue until its lease runs out.
 
 
 def backoff(attempts: int) -> float:
@@ -128,6 +131,7 @@ class Spooler(WorkLoop):
         self._done_and_take = getattr(store, "done_and_take", None)
         # The next job, claimed by done_and_take with the job before: printed at the next step.
         self._next: Job | None = None
+        self._unclaim = getattr(store, "unclaim", None)
 
     def step(self) -> float | None:
         """Try the head job once. Returns seconds until it is worth trying again (None: idle)."""
@@ -136,10 +140,13 @@ class Spooler(WorkLoop):
             self.store.done(printed, printed_at)  # raises while the database is still away
             self._unrecorded = None
             log.info("print job %s recorded as printed after the database came back", printed.id)
+        self.settle_claim(
+            None if self._unclaim is None else lambda at: self._unclaim(self.target, at)
+        )
         now = self.clock()
         job, self._next = self._next, None
         if job is None and self._take is not None:
-            job = self._take(self.target, now, self.max_attempts)
+            job = self.claiming(now, self._take, self.target, now, self.max_attempts)
         if job is not None:
             return self._print(job, job.expires_at or job.created_at + self.expire_after)
         job = self.store.head(self.target)
@@ -157,7 +164,7 @@ class Spooler(WorkLoop):
             self.store.failed(job, f"gave up after {job.attempts} attempts", None, now)
             log.warning("print job %s gave up after %d attempts", job.id, job.attempts)
             return 0.0
-        if not self.store.claim(job, now):
+        if not self.claiming(now, self.store.claim, job, now):
             # Another process holds it (or this server did before a power cut, until its lease
             # runs out): look again later. Trying again at once would spin and starve the loop.
             return HELD_RETRY
@@ -195,7 +202,9 @@ class Spooler(WorkLoop):
         # job is not claimed again when its lease runs out and printed a second time.
         self._unrecorded = (job, now)
         if self._done_and_take is not None:
-            self._next = self._done_and_take(job, now, self.target, self.max_attempts)
+            self._next = self.claiming(
+                now, self._done_and_take, job, now, self.target, self.max_attempts
+            )
         else:
             self.store.done(job, now)
         self._unrecorded = None

@@ -12,8 +12,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class WorkLoop:
@@ -31,11 +34,40 @@ class WorkLoop:
         self._wait = wait or self._wake.wait
         self._sleep = sleep
         self.stopped = False
+        # When a claim was made whose commit went unheard (the connection broke as it was
+        # saved): an item may be held in the queue by a claim that nobody acts on, until its
+        # lease runs out, with everything behind it. ``settle_claim`` puts it back first.
+        self.claim_in_doubt: datetime | None = None
 
     def step(self) -> float | None:
         """Handle the head of the queue once. Returns seconds until it is worth looking again
         (0: at once; None: nothing queued, wait to be woken or for the next poll)."""
         raise NotImplementedError
+
+    def claiming(self, now: datetime, call: Callable[..., T], *args: Any) -> T:
+        """``call(*args)``, which claims an item as of ``now``. Should it raise, the claim may
+        still have been saved: ``claim_in_doubt`` remembers when it was made."""
+        try:
+            return call(*args)
+        except Exception:
+            self.claim_in_doubt = now
+            raise
+
+    def settle_claim(self, unclaim: Callable[[datetime], int] | None) -> None:
+        """Put back the item of a claim in doubt (``unclaim(claimed_at)``, which returns how many
+        it put back and raises while the database is still away). Such an item was never
+        handled: the claim came before it, and the error stopped the step."""
+        if self.claim_in_doubt is None:
+            return
+        if unclaim is not None:
+            put_back = unclaim(self.claim_in_doubt)
+            if put_back:
+                log.warning(
+                    "%s: %d claim(s) whose commit went unheard put back in the queue",
+                    self.what,
+                    put_back,
+                )
+        self.claim_in_doubt = None
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""

@@ -107,12 +107,15 @@ def test_postgres_away_gives_503_and_the_same_process_recovers(postgres_proxy, m
         assert operator.get(f"{server.url}/counter", timeout=10).status_code == 200
         # The print spooler lived through it: the new ticket is printed (as a preview).
         printed = server.instance / "tickets"
-        wait_for(
-            lambda: any(
-                "A - 0 0 3" in preview_text(printed, p.stem, 48) for p in printed.glob("*.bin")
-            ),
-            "the ticket issued after the outage printed",
-        )
+        try:
+            wait_for(
+                lambda: any(
+                    "A - 0 0 3" in preview_text(printed, p.stem, 48) for p in printed.glob("*.bin")
+                ),
+                "the ticket issued after the outage printed",
+            )
+        except AssertionError as err:  # the spooler's story is in the log
+            raise AssertionError(f"{err}\nserver log:\n{server.log()[-6000:]}") from None
         # Calling works again, and the call reaches the TV.
         assert desk.call(1)["code"] == "A-001"
         assert tv.wait_for("called", timeout=10)["code"] == "A-001"

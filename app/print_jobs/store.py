@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from printer.spooler import Job
@@ -163,6 +163,20 @@ def _take_statement(of_office: bool) -> Any:
 
 _TAKE = _take_statement(of_office=False)
 _TAKE_OF_OFFICE = _take_statement(of_office=True)
+_UNCLAIM = (
+    update(PrintJob)
+    .where(
+        PrintJob.target == bindparam("u_target"),
+        PrintJob.status == "printing",
+        PrintJob.claimed_at == bindparam("u_claimed", type_=PrintJob.claimed_at.type),
+    )
+    .values(
+        status="pending",
+        claimed_at=None,
+        attempts=case((PrintJob.attempts > 0, PrintJob.attempts - 1), else_=0),
+    )
+)
+_UNCLAIM_OF_OFFICE = _UNCLAIM.where(PrintJob.office_id == bindparam("u_office"))
 _DONE = (
     update(PrintJob)
     .where(PrintJob.id == bindparam("job"))
@@ -269,6 +283,18 @@ class DatabaseJobs:
         with self.engine.begin() as conn:
             claimed = conn.execute(_CLAIM, {"job": job.id, "now": now, "stale": now - LEASE})
         return claimed.rowcount == 1
+
+    def unclaim(self, target: str, claimed_at: datetime) -> int:
+        """Put back in the queue this office's jobs of ``target`` that a claim made at
+        ``claimed_at`` left "printing": the spooler did not hear whether that claim was saved
+        (the connection broke as it committed), so it never sent them. Without this, such a job
+        would hold the queue for its lease. The claim was no attempt. How many were put back.
+        Only this process's spooler of the office prints its server jobs, one at a time, so
+        the moment of its claim names it."""
+        params = {"u_target": target, "u_office": self.office_id, "u_claimed": claimed_at}
+        with self.engine.begin() as conn:
+            statement = _UNCLAIM if self.office_id is None else _UNCLAIM_OF_OFFICE
+            return conn.execute(statement, params).rowcount
 
     def done(self, job: Job, now: datetime) -> None:
         with self.engine.begin() as conn:

@@ -75,6 +75,7 @@ class Sender(WorkLoop):
             self.store.done(sent, sent_at)  # raises while the database is still away
             self._unrecorded = None
             log.info("card-ready message %s recorded as sent after the database came back", sent.id)
+        self.settle_claim(getattr(self.store, "unclaim", None))
         message = self.store.head()
         if message is None:
             return None
@@ -85,7 +86,7 @@ class Sender(WorkLoop):
             return self._give_up(message, f"gave up after {message.attempts} attempts")
         if not message.to or not message.text:
             return self._give_up(message, "no number or no text to send")
-        if not self.store.claim(message, now):
+        if not self.claiming(now, self.store.claim, message, now):
             return HELD_RETRY
         attempts = message.attempts + 1
         try:

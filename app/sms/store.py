@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from ..db import reading
@@ -73,6 +73,25 @@ class DatabaseNotices:
             ).rowcount
             session.commit()
             return claimed == 1
+
+    def unclaim(self, claimed_at: datetime) -> int:
+        """Put back a message that a claim made at ``claimed_at`` left "sending": the sender did
+        not hear whether that claim was saved (the connection broke as it committed), so it
+        never sent it. Without this it would wait for its lease. The claim was no attempt. Only
+        this process sends, one message at a time, so the moment of its claim names it."""
+        with self.app.app_context(), self._session() as session:
+            put_back = session.execute(
+                update(CardNotice)
+                .where(CardNotice.status == "sending", CardNotice.claimed_at == claimed_at)
+                .values(
+                    status="pending",
+                    claimed_at=None,
+                    attempts=case((CardNotice.attempts > 0, CardNotice.attempts - 1), else_=0),
+                ),
+                execution_options=_NO_SYNC,
+            ).rowcount
+            session.commit()
+            return put_back
 
     def done(self, message: Message, now: datetime) -> None:
         """Sent: the number is erased at once."""

@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app import domain
 from app.extensions import db
 from app.models import PrintJob
 from app.print_jobs.store import LEASE, DatabaseJobs
-from printer.spooler import HELD_RETRY, MAX_ATTEMPTS, NOT_IN_TIME
+from printer.spooler import HELD_RETRY, MAX_ATTEMPTS, NOT_IN_TIME, Spooler
 from tests.printer.spooling import Recorder, spooler_of
 
 
@@ -105,3 +106,89 @@ def test_the_spooler_waits_on_a_head_another_process_holds(app, api, world, cloc
     spooler.transport = Recorder()
     assert spooler.step() == HELD_RETRY
     assert spooler.transport.sent == []
+
+
+class UnheardCommit:
+    """The app's job store, but the connection breaks as ``method`` commits, ``times`` times:
+    with ``saved`` the commit went through before the break (the spooler cannot tell which)."""
+
+    def __init__(self, jobs: DatabaseJobs, method: str, *, saved: bool, times: int = 1) -> None:
+        self.jobs, self.method, self.saved, self.times = jobs, method, saved, times
+
+    def __getattr__(self, name):
+        real = getattr(self.jobs, name)
+        if name != self.method:
+            return real
+
+        def breaking(*args):
+            if not self.times:
+                return real(*args)
+            self.times -= 1
+            if self.saved:
+                real(*args)
+            raise ConnectionError("server closed the connection unexpectedly")
+
+        return breaking
+
+
+def _spooler(store) -> Spooler:
+    """A spooler of the office's server printer over ``store``, as the app builds it."""
+    return Spooler(store, Recorder(), "server", clock=lambda: domain.utcnow())
+
+
+def _step_through_outage(spooler) -> None:
+    with pytest.raises(ConnectionError):
+        spooler.step()
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["saved", "lost"])
+def test_a_claim_whose_commit_went_unheard_does_not_hold_the_queue(app, api, world, saved):
+    """The database went away as the spooler recorded a ticket and claimed the next: whether
+    that commit was saved or not, the next ticket prints at the next step, not a lease later,
+    and once."""
+    first, second = api.issue("A"), api.issue("A")
+    store = UnheardCommit(_jobs(app, world), "done_and_take", saved=saved)
+    spooler = _spooler(store)
+    _step_through_outage(spooler)  # A-001 printed; recording it and claiming A-002 unheard
+    assert len(spooler.transport.sent) == 1
+    if saved:  # A-002 held by a claim nobody acts on
+        assert _rows(app) == [("printed", 1, None), ("printing", 1, None)]
+    assert spooler.step() == 0.0  # A-001 recorded, A-002 put back, taken and printed
+    assert len(spooler.transport.sent) == 2
+    assert _rows(app) == [("printed", 1, None), ("printed", 1, None)]  # the claim no attempt
+    assert spooler.step() is None
+    assert [first["code"], second["code"]] == ["A-001", "A-002"]
+
+
+def test_a_take_whose_commit_went_unheard_prints_at_the_next_step(app, api, world):
+    api.issue("A")
+    spooler = _spooler(UnheardCommit(_jobs(app, world), "take", saved=True))
+    _step_through_outage(spooler)
+    assert spooler.transport.sent == [] and _rows(app) == [("printing", 1, None)]
+    assert spooler.step() == 0.0
+    assert len(spooler.transport.sent) == 1 and _rows(app) == [("printed", 1, None)]
+
+
+def test_a_claim_in_doubt_waits_while_the_database_is_still_away(app, api, world):
+    api.issue("A")
+    jobs = _jobs(app, world)
+    spooler = _spooler(UnheardCommit(jobs, "take", saved=True))
+    _step_through_outage(spooler)
+    spooler.store = UnheardCommit(jobs, "unclaim", saved=False, times=2)
+    spooler._unclaim = spooler.store.unclaim
+    for _ in range(2):  # still away: nothing sent, the claim still in doubt
+        _step_through_outage(spooler)
+    assert spooler.transport.sent == [] and _rows(app) == [("printing", 1, None)]
+    assert spooler.step() == 0.0
+    assert len(spooler.transport.sent) == 1 and _rows(app) == [("printed", 1, None)]
+
+
+def test_unclaim_puts_back_only_the_claim_made_at_that_moment(app, api, world, clock):
+    api.issue("A"), api.issue("C")
+    jobs = _jobs(app, world)
+    taken = jobs.take("server", clock(), MAX_ATTEMPTS)
+    assert jobs.unclaim("server", clock() - timedelta(microseconds=1)) == 0
+    assert _jobs(app, world).unclaim("agent", clock()) == 0  # another printer's claims
+    assert jobs.unclaim("server", clock()) == 1
+    assert _rows(app) == [("pending", 0, None), ("pending", 0, None)]
+    assert jobs.take("server", clock(), MAX_ATTEMPTS).id == taken.id

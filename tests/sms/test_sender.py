@@ -187,6 +187,32 @@ def test_a_message_sent_while_the_database_was_away_is_recorded_before_anything_
     assert _notices(app) == [("sent", 1, None, None)]
 
 
+@pytest.mark.parametrize("saved", [True, False], ids=["saved", "lost"])
+def test_a_claim_whose_commit_went_unheard_is_sent_at_the_next_step_not_a_lease_later(
+    setup, clock, monkeypatch, saved
+):
+    """The connection broke as the claim committed: saved or not, the message goes out at the
+    next step (not after its two-minute lease), once, and the claim is no attempt."""
+    app, api, path = setup
+    _printed_with_notice(api)
+    sender = sms_service(app).build_sender()
+    real_claim = DatabaseNotices.claim
+
+    def unheard(self, message, now):
+        monkeypatch.setattr(DatabaseNotices, "claim", real_claim)  # once
+        if saved:
+            real_claim(self, message, now)
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(DatabaseNotices, "claim", unheard)
+    with pytest.raises(OperationalError):
+        sender.step()
+    assert _lines(path) == []
+    assert sender.step() == 0.0
+    assert len(_lines(path)) == 1 and _notices(app) == [("sent", 1, None, None)]
+    assert sender.step() is None
+
+
 def test_a_message_cut_off_by_restarts_over_and_over_ends(setup, clock):
     app, api, path = setup
     _printed_with_notice(api)
