@@ -36,8 +36,8 @@ CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 # of a refusal of everything they typed.
 COPIED_LINE_BREAKS = re.compile("[\x0b\x0c\u2028\u2029]")
 # Form fields whose value must be exactly what was typed (a password, the guest network's name
-# and key): a control character in them is refused, never dropped. Each with what a person reads
-# for it in the refusal (the label beside the field, not its name in the form).
+# and key): a control character in them is never dropped. Each with what a person reads for it
+# in a refusal (the label beside the field, not its name in the form).
 EXACT_FORM_LABELS = {
     "password": lazy_gettext("Password"),
     "current": lazy_gettext("Current password"),
@@ -47,6 +47,15 @@ EXACT_FORM_LABELS = {
     "wifi_password": lazy_gettext("Guest Wi-Fi password"),
 }
 EXACT_FORM_FIELDS = frozenset(EXACT_FORM_LABELS)
+# The forms (by endpoint) that refuse a control character in their exact fields themselves,
+# beside the field, so the rest of what was typed stays on the form. Posted anywhere else, such
+# a field is refused before the view, like any other text.
+CHECKED_BY_THEIR_FORM = {
+    "auth.login": frozenset({"password"}),
+    "auth.change_password": frozenset({"current", "new", "again"}),
+    "admin.settings": frozenset({"wifi_ssid", "wifi_password"}),
+    "admin.new_office": frozenset({"wifi_ssid", "wifi_password"}),
+}
 MAX_JSON_ITEMS = 10_000  # strings and containers looked at in one JSON body
 
 
@@ -136,28 +145,38 @@ def _field_label(field: str) -> str:
     return CONTROL.sub("?", field or "body")[:40]
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a control character other than a tab or a line break."""
+    return CONTROL.search(text) is not None
+
+
+def control_characters_refusal(field: str) -> str:
+    """The sentence that refuses ``field`` for its control characters, naming it."""
+    return gettext(
+        "“%(field)s” contains control characters (invisible printer or terminal "
+        "commands); remove them and send it again.",
+        field=_field_label(field),
+    )
+
+
 def _refuse_control_characters() -> None:
     """Text that staff or anyone sends may not carry control characters (tab and line breaks
-    excepted): refused with a sentence that names the field, before a view sees it."""
+    excepted): refused with a sentence that names the field, before a view sees it (except the
+    exact fields of CHECKED_BY_THEIR_FORM, which their form refuses beside the field)."""
     if request.method in SAFE_METHODS:
         fields = list(request.args.items(multi=True))
     elif request.mimetype in FORM_TYPES:
-        fields = list(request.args.items(multi=True)) + list(request.form.items(multi=True))
+        own = CHECKED_BY_THEIR_FORM.get(request.endpoint or "", frozenset())
+        fields = list(request.args.items(multi=True)) + [
+            (name, text) for name, text in request.form.items(multi=True) if name not in own
+        ]
     elif request.is_json:
         fields = list(request.args.items(multi=True)) + _json_strings(request.get_json(silent=True))
     else:
         fields = list(request.args.items(multi=True))
     for field, text in fields:
         if CONTROL.search(text) or (field and CONTROL.search(field)):
-            raise ApiError(
-                422,
-                "invalid_field",
-                gettext(
-                    "“%(field)s” contains control characters (invisible printer or terminal "
-                    "commands); remove them and send it again.",
-                    field=_field_label(field),
-                ),
-            )
+            raise ApiError(422, "invalid_field", control_characters_refusal(field))
 
 
 def _headers(response: Response) -> Response:

@@ -16,6 +16,7 @@ from ..domain.errors import QueueError
 from ..extensions import csrf, db
 from ..i18n import render_message
 from ..models import User
+from ..security import control_characters_refusal, has_control_characters
 from .blueprint import bp
 from .devices import open_link, use_link
 from .users import is_locked, note_failure, note_success, password_matches, set_password
@@ -75,6 +76,8 @@ def login() -> Response | str:
             db.session.commit()
         if not username or not password:
             error = gettext("Enter your user name and password.")
+        elif has_control_characters(password):  # never a password: not a wrong one either
+            error = control_characters_refusal("password")
         elif user is None:
             error = gettext("Wrong user name or password.")
         elif is_locked(user, now):
@@ -114,7 +117,11 @@ def change_password() -> Response | str:
         with reading():
             user = db.session.get(User, current_user.id)
             db.session.commit()
-        if not password_matches(user, current):
+        typed = {"current": current, "new": new, "again": again}
+        refused = next((name for name, text in typed.items() if has_control_characters(text)), "")
+        if refused:
+            error = control_characters_refusal(refused)
+        elif not password_matches(user, current):
             error = gettext("The current password is not right.")
         elif new != again:
             error = gettext("The two new passwords are not the same.")

@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Service, Ticket
+from app.models import Service, Ticket, User
 from printer.decode import decode
 from printer.layout import TicketData, ticket_bytes
 from tests.admin.conftest import Browser
 from tests.conftest import assert_error
 from tests.factories import SERVICE_FORM
+from tests.web import sign_in
 
 CUT_PAPER = "Kartu\x1dV1Keluarga"  # GS V 1: a partial cut in the middle of the ticket
 CASH_DRAWER = "Loket \x1bp0\x19\x19"  # ESC p: kick the cash drawer
@@ -43,16 +44,32 @@ def test_an_admin_form_saves_a_name_without_its_control_characters(app, world, c
 
 
 def test_a_password_with_control_characters_is_refused_in_indonesian(app, world, client):
-    # A password must be exactly what was typed: refused, never changed behind the user's back.
+    # A password must be exactly what was typed: refused, never changed behind the user's back,
+    # and on the form itself (an error page would leave only the Back button).
     admin = Browser(client, "admin", lang="id")
     refused = admin.post(
         "/account/password", {"current": "x", "new": "kata\x1bsandi-baru", "again": "x"}
     )
-    assert refused.status_code == 422
+    assert refused.status_code == 400
     page = refused.get_data(as_text=True)
     # The field by the label the user sees beside it, not by its name in the form ("new").
     assert "“Kata sandi baru” berisi karakter kendali" in page, page
     assert "“new”" not in page
+    assert 'name="again"' in page and 'name="csrf_token"' in page  # the form, to try again
+    assert sign_in(client, "admin").status_code == 302  # the password unchanged
+
+
+def test_a_sign_in_with_control_characters_in_the_password_is_told_so_and_not_counted(
+    app, world, client
+):
+    client.set_cookie("lang", "id")
+    for _ in range(12):  # more than the wrong passwords that lock an account
+        refused = sign_in(client, "admin", "rahasia\x1b")
+        assert refused.status_code == 401
+        page = refused.get_data(as_text=True)
+        assert "“Kata sandi” berisi karakter kendali" in page and 'value="admin"' in page
+    with app.app_context():
+        assert db.session.scalar(select(User.failed_logins).where(User.username == "admin")) == 0
 
 
 def test_tabs_and_line_breaks_are_still_text(app, world, client):
