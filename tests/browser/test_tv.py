@@ -6,8 +6,10 @@ import pytest
 
 from bench.live import LiveServer
 from config import ASYNC_MODES
+from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.pages import PageErrors, shot
 from tests.realtime.clients import HttpDesk
+from tests.services import chromium_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -180,3 +182,48 @@ def test_every_part_of_the_tv_fits_with_nine_services_and_eight_counters(browser
         assert found == {}
     finally:
         server.stop()
+
+
+_COVERED = """() => {
+  const prompt = document.querySelector("[data-sound-overlay]").getBoundingClientRect();
+  const parts = "[data-latest-call], [data-counters] [data-counter], .tv-foot .tv-panel, " +
+    "[data-clock-time]";
+  return Array.from(document.querySelectorAll(parts)).filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.left < prompt.right && prompt.left < r.right &&
+      r.top < prompt.bottom && prompt.top < r.bottom;
+  }).map((el) => el.className || el.tagName);
+}"""
+
+
+def test_the_sound_prompt_covers_no_number_count_or_counter(browser, live):
+    """A TV's browser started without the kiosk flag that lets it play sound by itself blocks
+    the voice until someone taps. The prompt asking for it sits in the ticker's band: every
+    call, counter, count and pickup number stays in view meanwhile, at each size a TV has (it
+    covered the waiting counts)."""
+    quiet = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        args=[arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-policy")],
+    )
+    try:
+        for service in "AAACBDEFG":
+            live.desk.issue(service)
+        live.desk.call(1)  # recent: each TV switched on now speaks it, or asks for a tap
+        for width, height in ((1920, 1080), (1366, 768), (1280, 720)):
+            page = quiet.new_page(viewport={"width": width, "height": height})
+            errors = PageErrors(page)
+            page.goto(f"{live.server.url}/display/kupang")
+            page.wait_for_selector('body[data-connected="true"]')
+            prompt = page.wait_for_selector("[data-sound-overlay]:not([hidden])", timeout=15000)
+            box = prompt.bounding_box()
+            assert box["x"] >= 0 and box["y"] >= 0
+            assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= height
+            assert page.evaluate(_COVERED) == [], f"covered at {width}x{height}"
+            assert box["y"] >= page.locator("[data-ticker]").bounding_box()["y"] - 0.5
+            shot(page, f"tv-sound-prompt-{width}x{height}")
+            prompt.click()
+            page.wait_for_selector("[data-sound-overlay]", state="hidden")
+            assert errors.errors == []
+            page.close()
+    finally:
+        quiet.close()
