@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from tests.browser.pages import PageErrors, shot, wait_text
+from tests.browser.pages import PageErrors, shot, signed_in, wait_text
 
 pytestmark = [pytest.mark.browser]
 
@@ -54,3 +56,34 @@ def test_a_closed_counter_says_so_and_an_unknown_one_is_404(browser, live):
     shot(page, "counter-screen-closed-800x480")
     missing = page.goto(f"{server.url}/display/kupang/counter/99")
     assert missing.status == 404
+
+
+def test_the_choice_of_counter_has_targets_set_apart_on_a_tablet(browser, live):
+    """The operator's first tap of the day: each counter a large target with its services on a
+    line of its own, none touching the next (they were a bulleted list of buttons, edge to
+    edge, "Loket 1 A")."""
+    page, errors = signed_in(
+        browser, live.server, "operator", {"width": 1024, "height": 768}, "/counter/"
+    )
+    links = page.locator("[data-counter-link]")
+    assert links.count() >= 2
+    boxes = [links.nth(i).bounding_box() for i in range(links.count())]
+    for box in boxes:
+        assert box["height"] >= 48 and box["width"] >= 160, box
+        assert box["x"] + box["width"] <= 1024 and box["y"] + box["height"] <= 768
+    for one, other in itertools.combinations(boxes, 2):
+        apart_x = max(
+            other["x"] - (one["x"] + one["width"]), one["x"] - (other["x"] + other["width"])
+        )
+        apart_y = max(
+            other["y"] - (one["y"] + one["height"]), one["y"] - (other["y"] + other["height"])
+        )
+        assert max(apart_x, apart_y) >= 8, (one, other)
+    first = links.first
+    assert first.locator("strong").bounding_box()["y"] < first.locator("span").bounding_box()["y"]
+    assert (
+        page.locator(".counter-list li").first.evaluate("li => getComputedStyle(li).listStyleType")
+        == "none"
+    )
+    shot(page, "counter-choice-1024x768")
+    assert errors.errors == []
