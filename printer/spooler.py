@@ -124,9 +124,6 @@ class Spooler(WorkLoop):
         # take turns, and their tickets never interleave on the paper.
         self.send_lock = send_lock
         self._healthy_since_report: datetime | None = None  # when "online" was last written
-        # A job that came out of the printer but could not be recorded as printed (the database
-        # was away): recorded before anything else, never sent again.
-        self._unrecorded: tuple[Job, datetime] | None = None
         self._take = getattr(store, "take", None)
         self._done_and_take = getattr(store, "done_and_take", None)
         # The next job, claimed by done_and_take with the job before: printed at the next step.
@@ -135,11 +132,9 @@ class Spooler(WorkLoop):
 
     def step(self) -> float | None:
         """Try the head job once. Returns seconds until it is worth trying again (None: idle)."""
-        if self._unrecorded is not None:
-            printed, printed_at = self._unrecorded
-            self.store.done(printed, printed_at)  # raises while the database is still away
-            self._unrecorded = None
-            log.info("print job %s recorded as printed after the database came back", printed.id)
+        # A job that came out of the printer, or failed, as the database went away: its outcome
+        # first (a printed one is never sent again, a failed one not held by this claim).
+        self.record_unrecorded()
         self.settle_claim(
             None if self._unclaim is None else lambda at: self._unclaim(self.target, at)
         )
@@ -184,7 +179,7 @@ class Spooler(WorkLoop):
             expired = now >= deadline
             retry_at = None if expired else now + timedelta(seconds=backoff(attempts))
             reason = f"{err}; expired" if expired else str(err)
-            self.store.failed(job, reason, retry_at, now)
+            self.record(job, now, reason, retry_at)
             self.store.state(self.target, False, str(err), now)
             self._healthy_since_report = None
             log.warning("print job %s failed (%s)%s", job.id, err, "; giving up" if expired else "")
@@ -195,19 +190,19 @@ class Spooler(WorkLoop):
                 return self._give_up(job, f"unexpected error: {_describe(err)}")
             now = self.clock()
             retry_at = now + timedelta(seconds=backoff(attempts))
-            self.store.failed(job, f"unexpected error: {_describe(err)}", retry_at, now)
+            self.record(job, now, f"unexpected error: {_describe(err)}", retry_at)
             return backoff(attempts)
         now = self.clock()
         # On paper now: if the database cannot hear it, remember it (step records it first) so the
         # job is not claimed again when its lease runs out and printed a second time.
-        self._unrecorded = (job, now)
         if self._done_and_take is not None:
+            self.unrecorded = (job, now, None, None)
             self._next = self.claiming(
                 now, self._done_and_take, job, now, self.target, self.max_attempts
             )
+            self.unrecorded = None
         else:
-            self.store.done(job, now)
-        self._unrecorded = None
+            self.record(job, now)
         # "Online" is written when it changes and then at most every STATE_REFRESH while jobs
         # keep printing: a busy printer does not cost a write per ticket.
         last = self._healthy_since_report
@@ -230,8 +225,9 @@ class Spooler(WorkLoop):
             self.transport.send(data, name)
 
     def _give_up(self, job: Job, reason: str) -> float:
-        """``job`` fails for good with ``reason``; the next job goes on at once."""
-        self.store.failed(job, reason, None, self.clock())
+        """``job``, claimed by this spooler, fails for good with ``reason``; the next job goes
+        on at once."""
+        self.record(job, self.clock(), reason)
         log.warning("print job %s failed for good: %s", job.id, reason)
         return 0.0
 

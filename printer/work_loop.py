@@ -20,9 +20,12 @@ T = TypeVar("T")
 
 
 class WorkLoop:
-    """Subclasses implement ``step`` and name themselves in ``what`` (for the logs)."""
+    """Subclasses implement ``step``, name themselves in ``what`` (for the logs) and keep their
+    queue in ``store``, which records an item's outcome with ``done(item, at)`` and
+    ``failed(item, error, retry_at, at)``."""
 
     what = "work loop"
+    store: Any
 
     def __init__(
         self,
@@ -38,11 +41,42 @@ class WorkLoop:
         # saved): an item may be held in the queue by a claim that nobody acts on, until its
         # lease runs out, with everything behind it. ``settle_claim`` puts it back first.
         self.claim_in_doubt: datetime | None = None
+        # The outcome of an item this loop claimed that the database did not hear (it was away):
+        # (item, at, error, retry_at), error None for done. Recorded before anything else
+        # (``record_unrecorded``): a done item is never handled twice, and a failed one is not
+        # held by this loop's claim for its lease.
+        self.unrecorded: tuple[Any, datetime, str | None, datetime | None] | None = None
 
     def step(self) -> float | None:
         """Handle the head of the queue once. Returns seconds until it is worth looking again
         (0: at once; None: nothing queued, wait to be woken or for the next poll)."""
         raise NotImplementedError
+
+    def record(
+        self, item: Any, at: datetime, error: str | None = None, retry_at: datetime | None = None
+    ) -> None:
+        """Record the outcome of ``item``, claimed by this loop: done (``error`` None) or failed
+        with ``error``, to try again at ``retry_at`` (None: for good). Should the database not
+        hear it, it is recorded first at the next step."""
+        self.unrecorded = (item, at, error, retry_at)
+        if error is None:
+            self.store.done(item, at)
+        else:
+            self.store.failed(item, error, retry_at, at)
+        self.unrecorded = None
+
+    def record_unrecorded(self) -> None:
+        """Record the outcome the database did not hear at the last try (raises while it is
+        still away)."""
+        if self.unrecorded is None:
+            return
+        item, at, error, retry_at = self.unrecorded
+        self.record(item, at, error, retry_at)
+        log.info(
+            "%s: the outcome of %s recorded after the database came back",
+            self.what,
+            getattr(item, "id", item),
+        )
 
     def claiming(self, now: datetime, call: Callable[..., T], *args: Any) -> T:
         """``call(*args)``, which claims an item as of ``now``. Should it raise, the claim may

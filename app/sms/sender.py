@@ -63,18 +63,13 @@ class Sender(WorkLoop):
         self.run_blocking = run_blocking
         self.clock = clock
         self.max_attempts = max_attempts
-        # A message that went out but could not be recorded as sent (the database was away):
-        # recorded before anything else, never sent again.
-        self._unrecorded: tuple[Message, datetime] | None = None
 
     def step(self) -> float | None:
         """Try the oldest queued message once. Returns seconds until it is worth looking again
         (None: nothing queued)."""
-        if self._unrecorded is not None:
-            sent, sent_at = self._unrecorded
-            self.store.done(sent, sent_at)  # raises while the database is still away
-            self._unrecorded = None
-            log.info("card-ready message %s recorded as sent after the database came back", sent.id)
+        # A message that went out, or failed, as the database went away: its outcome first (a
+        # sent one is never sent again, a failed one not held by this claim).
+        self.record_unrecorded()
         self.settle_claim(getattr(self.store, "unclaim", None))
         message = self.store.head()
         if message is None:
@@ -96,7 +91,7 @@ class Sender(WorkLoop):
             if attempts >= self.max_attempts:
                 return self._give_up(message, f"{reason}; gave up after {attempts} attempts")
             now = self.clock()
-            self.store.failed(message, reason, now + timedelta(seconds=backoff(attempts)), now)
+            self.record(message, now, reason, now + timedelta(seconds=backoff(attempts)))
             log.warning("card-ready message %s not sent (%s); trying again", message.id, reason)
             return backoff(attempts)
         except Exception as err:  # noqa: BLE001 - a bug must not leave the message "sending"
@@ -109,12 +104,9 @@ class Sender(WorkLoop):
             if attempts >= min(UNEXPECTED_ATTEMPTS, self.max_attempts):
                 return self._give_up(message, reason)
             now = self.clock()
-            self.store.failed(message, reason, now + timedelta(seconds=backoff(attempts)), now)
+            self.record(message, now, reason, now + timedelta(seconds=backoff(attempts)))
             return backoff(attempts)
-        now = self.clock()
-        self._unrecorded = (message, now)
-        self.store.done(message, now)
-        self._unrecorded = None
+        self.record(message, self.clock())
         log.info("card-ready message %s sent", message.id)
         return 0.0
 
@@ -126,6 +118,6 @@ class Sender(WorkLoop):
             self.transport.send(message.id, message.to, message.text)
 
     def _give_up(self, message: Message, reason: str) -> float:
-        self.store.failed(message, reason, None, self.clock())
+        self.record(message, self.clock(), reason)
         log.warning("card-ready message %s failed for good: %s", message.id, reason)
         return 0.0

@@ -192,3 +192,22 @@ def test_unclaim_puts_back_only_the_claim_made_at_that_moment(app, api, world, c
     assert jobs.unclaim("server", clock()) == 1
     assert _rows(app) == [("pending", 0, None), ("pending", 0, None)]
     assert jobs.take("server", clock(), MAX_ATTEMPTS).id == taken.id
+
+
+def test_a_failure_the_database_did_not_hear_is_recorded_first_not_held_for_the_lease(
+    app, api, world, clock
+):
+    """The printer was off, and the database went away as the spooler recorded that: at the
+    next step the failure is recorded (the job waits for its next try, 1 s), not left "printing"
+    under this spooler's own claim for a minute, with every ticket behind it."""
+    api.issue("A"), api.issue("A")
+    spooler = _spooler(UnheardCommit(_jobs(app, world), "failed", saved=False))
+    spooler.transport = Recorder(fail=1)
+    _step_through_outage(spooler)
+    assert _rows(app)[0][0] == "printing"  # as the database last heard
+    assert spooler.step() == 1.0  # recorded; its next try in a second, as after any failure
+    assert _rows(app)[0] == ("pending", 1, "printer unplugged")
+    clock.advance(seconds=1)
+    assert spooler.step() == 0.0 and spooler.step() == 0.0
+    assert len(spooler.transport.sent) == 2
+    assert _rows(app) == [("printed", 2, None), ("printed", 1, None)]

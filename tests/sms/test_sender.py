@@ -213,6 +213,34 @@ def test_a_claim_whose_commit_went_unheard_is_sent_at_the_next_step_not_a_lease_
     assert sender.step() is None
 
 
+def test_a_failure_the_database_did_not_hear_is_recorded_first_not_held_for_the_lease(
+    setup, clock, monkeypatch
+):
+    """No network, and the database went away as the sender recorded that: at the next step the
+    failure is recorded (the message waits for its next try), not left "sending" under this
+    sender's own claim for two minutes; then it goes out once."""
+    app, api, _path = setup
+    _printed_with_notice(api)
+    transport = Failing(1)
+    sender = Sender(DatabaseNotices(app), transport, clock=clock)
+    real_failed = DatabaseNotices.failed
+
+    def away(self, *args):
+        monkeypatch.setattr(DatabaseNotices, "failed", real_failed)  # once
+        raise OperationalError("UPDATE", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(DatabaseNotices, "failed", away)
+    with pytest.raises(OperationalError):
+        sender.step()
+    assert _notices(app)[0][0] == "sending"  # as the database last heard
+    assert sender.step() == backoff(1)  # recorded; its next try after the usual back-off
+    status, attempts, phone, error = _notices(app)[0]
+    assert (status, attempts, phone is not None) == ("pending", 1, True) and "no network" in error
+    clock.advance(seconds=backoff(1))
+    assert sender.step() == 0.0
+    assert len(transport.sent) == 1 and _notices(app) == [("sent", 2, None, None)]
+
+
 def test_a_message_cut_off_by_restarts_over_and_over_ends(setup, clock):
     app, api, path = setup
     _printed_with_notice(api)
