@@ -135,9 +135,7 @@ class Spooler(WorkLoop):
         # A job that came out of the printer, or failed, as the database went away: its outcome
         # first (a printed one is never sent again, a failed one not held by this claim).
         self.record_unrecorded()
-        self.settle_claim(
-            None if self._unclaim is None else lambda at: self._unclaim(self.target, at)
-        )
+        self.settle_claim()
         now = self.clock()
         job, self._next = self._next, None
         if job is None and self._take is not None:
@@ -164,6 +162,9 @@ class Spooler(WorkLoop):
             # runs out): look again later. Trying again at once would spin and starve the loop.
             return HELD_RETRY
         return self._print(job, deadline)
+
+    def unclaim(self, claimed_at: datetime) -> int:
+        return 0 if self._unclaim is None else self._unclaim(self.target, claimed_at)
 
     def _print(self, job: Job, deadline: datetime) -> float:
         """Lay out and send ``job``, claimed by this spooler; record how it went."""

@@ -87,20 +87,23 @@ class WorkLoop:
             self.claim_in_doubt = now
             raise
 
-    def settle_claim(self, unclaim: Callable[[datetime], int] | None) -> None:
-        """Put back the item of a claim in doubt (``unclaim(claimed_at)``, which returns how many
-        it put back and raises while the database is still away). Such an item was never
-        handled: the claim came before it, and the error stopped the step."""
+    def unclaim(self, claimed_at: datetime) -> int:
+        """Put back in the queue what a claim made at ``claimed_at`` left held; how many (raises
+        while the database is still away). Here nothing: such a claim waits out its lease."""
+        return 0
+
+    def settle_claim(self) -> None:
+        """Put back the item of a claim in doubt (``unclaim``). Such an item was never handled:
+        the claim came before it, and the error stopped the step."""
         if self.claim_in_doubt is None:
             return
-        if unclaim is not None:
-            put_back = unclaim(self.claim_in_doubt)
-            if put_back:
-                log.warning(
-                    "%s: %d claim(s) whose commit went unheard put back in the queue",
-                    self.what,
-                    put_back,
-                )
+        put_back = self.unclaim(self.claim_in_doubt)
+        if put_back:
+            log.warning(
+                "%s: %d claim(s) whose commit went unheard put back in the queue",
+                self.what,
+                put_back,
+            )
         self.claim_in_doubt = None
 
     def wake(self) -> None:

@@ -70,7 +70,7 @@ class Sender(WorkLoop):
         # A message that went out, or failed, as the database went away: its outcome first (a
         # sent one is never sent again, a failed one not held by this claim).
         self.record_unrecorded()
-        self.settle_claim(getattr(self.store, "unclaim", None))
+        self.settle_claim()
         message = self.store.head()
         if message is None:
             return None
@@ -109,6 +109,9 @@ class Sender(WorkLoop):
         self.record(message, self.clock())
         log.info("card-ready message %s sent", message.id)
         return 0.0
+
+    def unclaim(self, claimed_at: datetime) -> int:
+        return self.store.unclaim(claimed_at)
 
     def _send(self, message: Message) -> None:
         assert message.to is not None
