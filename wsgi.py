@@ -46,6 +46,8 @@ from app.connections import (  # noqa: E402
     raise_open_files_limit,
     unmask,
 )
+from app.extensions import socketio  # noqa: E402
+from app.websockets import WebSocketServer  # noqa: E402
 from config import Config  # noqa: E402
 
 # Python's default collector thresholds cause 40-65 ms pauses with thousands of live sockets;
@@ -258,6 +260,26 @@ def websocket_head(
     return kept, {SHARED_KEYS.get(k, k): v for k, v in env.items() if k != "headers_raw"}
 
 
+def _capped_message(websocket) -> type:
+    """eventlet's message with a limit on all its fragments together. eventlet limits each
+    frame (to Engine.IO's max_http_buffer_size) but joins a message's fragments without end, so
+    one client sending a message that never finishes made the server hold all it sent (94 MB
+    for 94 MB). Past the limit the connection is closed with 1009, as for a frame too big."""
+
+    class CappedMessage(websocket.RFC6455WebSocket.Message):
+        size = 0
+
+        def push(self, data: bytes, final: bool = False) -> None:
+            self.size += len(data)
+            if self.size > self.max_frame_length:
+                raise websocket.FailedConnectionError(
+                    1009, f"Message over the limit of {self.max_frame_length} bytes."
+                )
+            super().push(data, final=final)
+
+    return CappedMessage
+
+
 def _serve_eventlet(
     host: str, port: int, stop: StopRequest, listening: Callable[[int], None]
 ) -> None:
@@ -268,6 +290,7 @@ def _serve_eventlet(
 
     # Client frames are unmasked on whole integers, not a byte at a time (same result).
     eventlet.websocket.RFC6455WebSocket._apply_mask = staticmethod(unmask)
+    eventlet.websocket.RFC6455WebSocket.Message = _capped_message(eventlet.websocket)
 
     cfg = app.config
     head_timeout, idle_timeout = cfg["HEADER_TIMEOUT"], cfg["KEEPALIVE_TIMEOUT"]
@@ -479,6 +502,11 @@ def _serve_gevent(
                 self.close_connection = True  # the connection ends with its WebSocket
             return ok
 
+        def get_environ(self) -> dict:
+            env = super().get_environ()
+            env["loket.socket"] = self.socket  # for app.websockets.WebSocketServer
+            return env
+
         def log_error(self, msg: str, *args: object) -> None:
             # Only malformed requests are logged here; a line per one would let anyone fill
             # the log.
@@ -495,6 +523,10 @@ def _serve_gevent(
                 self.close_connection = True
                 return
             super().handle_error(t, v, tb)  # logged; the client gets a bare 500
+
+    # Engine.IO's WebSockets are read by the greenlet that answered the upgrade (not a thread
+    # and a duplicate socket each, as simple-websocket's), with a limit on a whole message.
+    _use_websocket(WebSocketServer)
 
     listener = gevent.socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -576,6 +608,26 @@ def _serve_gevent(
     for client in list(connections.values()):
         shutdown(client)
     pool.join(timeout=1)
+
+
+def _use_websocket(websocket: type) -> None:
+    """Engine.IO makes each connection's WebSocket with ``websocket(handler, server)``."""
+    eio = socketio.server.eio
+    eio._async = {**eio._async, "websocket": websocket}
+
+
+def _capped_simple_websocket() -> type:
+    """simple-websocket (the threading mode's) with a limit on a whole message, fragments
+    together: by default it has none, and one client could make the server hold all it sent."""
+    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+
+    class Capped(SimpleWebSocketWSGI):
+        def __init__(self, handler, server, **kwargs) -> None:
+            super().__init__(
+                handler, server, max_message_size=int(server.max_http_buffer_size), **kwargs
+            )
+
+    return Capped
 
 
 def _serve_threading(
@@ -665,6 +717,7 @@ def _serve_threading(
 
     server = Server(host, port, app, handler=Handler)
     listening(server.server_port)
+    _use_websocket(_capped_simple_websocket())
 
     def watchdog() -> None:
         while True:
